@@ -1,0 +1,504 @@
+"""The typed configuration: the one source of truth for every stack.
+
+Every model forbids unknown keys, so a typo in a key is an error rather than a silently ignored
+setting. Field descriptions are the configuration reference (the README table and the JSON Schema
+are generated from them).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from config.regions import OTHER_PARTITION_REGIONS, SAGEMAKER_REGIONS
+
+NAME_PATTERN = r"^[a-z][a-z0-9-]*[a-z0-9]$"
+# ALB and target group names are limited to 32 characters; "<service>-<env>" plus a short suffix
+# must fit.
+MAX_SERVICE_ENV_LENGTH = 26
+ECR_IMAGE_PATTERN = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>\{region\}|[a-z]{2}(-[a-z]+)+-\d)"
+    r"\.amazonaws\.com/(?P<repository>[a-z0-9][a-z0-9._/-]*)(?P<ref>:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$"
+)
+S3_URL_PATTERN = re.compile(
+    r"^s3://(?P<bucket>[a-z0-9][a-z0-9.{}-]{1,61}[a-z0-9}])/(?P<key>[^\s]+)$"
+)
+ROLE_ARN_PATTERN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+HOSTNAME_PATTERN = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+
+
+class Strict(BaseModel):
+    """Base for all config models: unknown keys are errors, values are not coerced silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, str_strip_whitespace=True)
+
+
+def _check_region(region: str) -> str:
+    if region in SAGEMAKER_REGIONS:
+        return region
+    if region in OTHER_PARTITION_REGIONS:
+        raise ValueError(
+            f"'{region}' is in a separate AWS partition (GovCloud/China); this service spans "
+            "commercial regions only"
+        )
+    close = difflib.get_close_matches(region, sorted(SAGEMAKER_REGIONS), n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise ValueError(
+        f"'{region}' is not an AWS region with SageMaker real-time inference.{hint} "
+        "Use a region code such as us-east-1 or eu-west-1"
+    )
+
+
+Region = Annotated[str, AfterValidator(_check_region)]
+
+
+class ModelSettings(Strict):
+    """The model container SageMaker serves."""
+
+    image_uri: str = Field(
+        description=(
+            "ECR image URI of the inference container, with a tag or digest. SageMaker pulls "
+            "images from the endpoint's own region: write `{region}` in place of the region "
+            "to use one repository per region."
+        ),
+        examples=["763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-inference:2.3-cpu-py311"],
+    )
+    model_data_url: str | None = Field(
+        default=None,
+        description=(
+            "S3 URL of the model artifact (`model.tar.gz`); the bucket must be in the "
+            "endpoint's region, so `{region}` may appear in it. Default: none (weights baked "
+            "into the image)."
+        ),
+    )
+    environment: dict[str, str] = Field(
+        default_factory=dict,
+        description="Environment variables of the container. Default: none.",
+    )
+    execution_role_arn: str | None = Field(
+        default=None,
+        description=(
+            "Existing IAM role SageMaker assumes for the model. Default: a role is created "
+            "with least privilege (pull this image, read this artifact, write its logs)."
+        ),
+    )
+    network_isolation: bool = Field(
+        default=True,
+        description=(
+            "Run the container without network access. Default: on. Turn off only if the "
+            "container must call out at run time."
+        ),
+    )
+
+    @field_validator("image_uri")
+    @classmethod
+    def _image_is_ecr(cls, value: str) -> str:
+        if not ECR_IMAGE_PATTERN.match(value):
+            raise ValueError(
+                f"'{value}' is not an ECR image URI; expected "
+                "<account>.dkr.ecr.<region|{region}>.amazonaws.com/<repository>:<tag> "
+                "(or @sha256:<digest>)"
+            )
+        return value
+
+    @field_validator("model_data_url")
+    @classmethod
+    def _model_data_is_s3(cls, value: str | None) -> str | None:
+        if value is not None and not S3_URL_PATTERN.match(value):
+            raise ValueError(
+                f"'{value}' is not an S3 URL; expected s3://<bucket>/<key>, e.g. "
+                "s3://my-models-{region}/fraud/model.tar.gz"
+            )
+        return value
+
+    @field_validator("execution_role_arn")
+    @classmethod
+    def _role_is_arn(cls, value: str | None) -> str | None:
+        if value is not None and not ROLE_ARN_PATTERN.match(value):
+            raise ValueError(
+                f"'{value}' is not an IAM role ARN; expected "
+                "arn:aws:iam::<12-digit account>:role/<name>, or leave it out to create one"
+            )
+        return value
+
+    @field_validator("environment")
+    @classmethod
+    def _environment_names(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [k for k in value if not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,1023}$", k)]
+        if bad:
+            raise ValueError(
+                f"invalid environment variable name(s) {bad}; use letters, digits and _"
+            )
+        return value
+
+    def image_region(self) -> str | None:
+        """The region written in the image URI, or None when it is the `{region}` placeholder."""
+        match = ECR_IMAGE_PATTERN.match(self.image_uri)
+        assert match is not None  # validated above
+        region = match.group("region")
+        return None if region == "{region}" else region
+
+
+class EndpointSettings(Strict):
+    """The SageMaker endpoint's production variant and its instance counts."""
+
+    instance_type: str = Field(
+        description="SageMaker instance type of the production variant.",
+        examples=["ml.m5.xlarge", "ml.g5.xlarge"],
+    )
+    allow_single_instance: bool = Field(
+        default=False,
+        description=(
+            "Allow `min_instance_count: 1`. Default: false; one instance is one Availability "
+            "Zone, and AWS Config flags single-instance production endpoints."
+        ),
+    )
+    min_instance_count: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "Fewest instances autoscaling may leave. Default: 2, so SageMaker spreads them "
+            "over Availability Zones."
+        ),
+    )
+    initial_instance_count: int | None = Field(
+        default=None,
+        ge=1,
+        description="Instances at creation. Default: `min_instance_count`.",
+    )
+    max_instance_count: int = Field(
+        default=4, ge=1, description="Most instances autoscaling may add. Default: 4."
+    )
+    variant_name: str = Field(
+        default="primary",
+        pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
+        description="Name of the production variant. Default: `primary`.",
+    )
+    volume_size_gb: int | None = Field(
+        default=None,
+        ge=1,
+        le=512,
+        description=(
+            "ML storage volume per instance (GB), for instance types without local NVMe. "
+            "Default: SageMaker's default for the instance type."
+        ),
+    )
+
+    @field_validator("instance_type")
+    @classmethod
+    def _instance_type(cls, value: str) -> str:
+        if not INSTANCE_TYPE_PATTERN.match(value):
+            raise ValueError(
+                f"'{value}' is not a SageMaker instance type; expected ml.<family>.<size>, "
+                "e.g. ml.m5.xlarge"
+            )
+        return value
+
+    @field_validator("min_instance_count")
+    @classmethod
+    def _min_is_highly_available(cls, value: int, info: ValidationInfo) -> int:
+        if value < 2 and not info.data.get("allow_single_instance", False):
+            raise ValueError(
+                f"{value} instance is a single Availability Zone; set min_instance_count: 2 "
+                "or more, or spell out allow_single_instance: true (not for production)"
+            )
+        return value
+
+    @field_validator("initial_instance_count")
+    @classmethod
+    def _initial_not_below_min(cls, value: int | None, info: ValidationInfo) -> int | None:
+        minimum = info.data.get("min_instance_count")
+        if value is not None and minimum is not None and value < minimum:
+            raise ValueError(
+                f"{value} is below min_instance_count ({minimum}); use a value between "
+                "min_instance_count and max_instance_count"
+            )
+        return value
+
+    @field_validator("max_instance_count")
+    @classmethod
+    def _max_not_below_others(cls, value: int, info: ValidationInfo) -> int:
+        minimum = info.data.get("min_instance_count")
+        initial = info.data.get("initial_instance_count")
+        if minimum is not None and value < minimum:
+            raise ValueError(
+                f"{value} is below min_instance_count ({minimum}); max_instance_count must be "
+                f"at least {minimum}"
+            )
+        if initial is not None and value < initial:
+            raise ValueError(
+                f"{value} is below initial_instance_count ({initial}); max_instance_count must "
+                f"be at least {initial}"
+            )
+        return value
+
+    @property
+    def initial_instances(self) -> int:
+        return self.initial_instance_count or self.min_instance_count
+
+
+class ScheduledAction(Strict):
+    """A scheduled change of the autoscaling range (e.g. scale up before business hours)."""
+
+    name: str = Field(pattern=r"^[a-zA-Z0-9-]{1,64}$", description="Unique action name.")
+    schedule: str = Field(
+        description="`cron(...)`, `rate(...)` or `at(...)` expression.",
+        pattern=r"^(cron|rate|at)\(.+\)$",
+    )
+    min_instance_count: int = Field(ge=1, description="Minimum while the action applies.")
+    max_instance_count: int = Field(ge=1, description="Maximum while the action applies.")
+    timezone: str = Field(default="UTC", description="IANA time zone. Default: UTC.")
+
+    @field_validator("max_instance_count")
+    @classmethod
+    def _max_not_below_min(cls, value: int, info: ValidationInfo) -> int:
+        minimum = info.data.get("min_instance_count")
+        if minimum is not None and value < minimum:
+            raise ValueError(f"{value} is below min_instance_count ({minimum})")
+        return value
+
+
+class AutoscalingSettings(Strict):
+    """Target tracking on the production variant's instance count."""
+
+    target_invocations_per_instance: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Target of `SageMakerVariantInvocationsPerInstance` (invocations per instance per "
+            "minute). Give this, or `max_rps_per_instance`."
+        ),
+    )
+    max_rps_per_instance: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Requests per second one instance sustains in a load test. The target is then "
+            "`max_rps_per_instance × safety_factor × 60` (AWS's load-testing formula)."
+        ),
+    )
+    safety_factor: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Headroom applied to `max_rps_per_instance`. Default: 0.5.",
+    )
+    concurrency_target: float | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "Adds a second target-tracking policy on "
+            "`SageMakerVariantConcurrentRequestsPerModelHighResolution` (published every "
+            "10 s, so scale-out reacts in under a minute). Default: off."
+        ),
+    )
+    scale_in_cooldown_s: int = Field(
+        default=300,
+        ge=0,
+        description=(
+            "Seconds after a scale-in before another. Default: 300, so a brief dip does not "
+            "remove capacity that a new instance needs minutes to restore."
+        ),
+    )
+    scale_out_cooldown_s: int = Field(
+        default=60,
+        ge=0,
+        description="Seconds after a scale-out before another. Default: 60.",
+    )
+    scheduled_actions: list[ScheduledAction] = Field(
+        default_factory=list, description="Scheduled range changes. Default: none."
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> AutoscalingSettings:
+        given = [
+            f
+            for f in ("target_invocations_per_instance", "max_rps_per_instance")
+            if getattr(self, f) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of target_invocations_per_instance (invocations per instance "
+                "per minute) or max_rps_per_instance (+ optional safety_factor)"
+                + (f"; got both {given}" if given else "; got neither")
+            )
+        names = [a.name for a in self.scheduled_actions]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"scheduled action names must be unique; repeated: {duplicates}")
+        return self
+
+    @property
+    def invocations_target(self) -> float:
+        """Invocations per instance per minute that target tracking holds."""
+        if self.target_invocations_per_instance is not None:
+            return float(self.target_invocations_per_instance)
+        assert self.max_rps_per_instance is not None
+        return round(self.max_rps_per_instance * self.safety_factor * 60, 2)
+
+
+class DomainSettings(Strict):
+    """Public DNS of the service (used by the traffic layer)."""
+
+    hosted_zone_name: str = Field(
+        description="Existing Route 53 hosted zone, e.g. `example.com`.",
+    )
+    record_name: str = Field(
+        description=(
+            "Service name inside the zone, e.g. `api.example.com`; each region is also "
+            "reachable as `<region>.<record_name>`."
+        ),
+    )
+    private_zone: bool = Field(default=False, description="The zone is private. Default: false.")
+
+    @field_validator("hosted_zone_name", "record_name")
+    @classmethod
+    def _hostname(cls, value: str) -> str:
+        value = value.rstrip(".").lower()
+        if not HOSTNAME_PATTERN.match(value):
+            raise ValueError(f"'{value}' is not a DNS name such as api.example.com")
+        return value
+
+    @field_validator("record_name")
+    @classmethod
+    def _record_in_zone(cls, value: str, info: ValidationInfo) -> str:
+        zone = info.data.get("hosted_zone_name")
+        if zone and not value.endswith("." + zone):
+            raise ValueError(
+                f"'{value}' is not inside hosted zone '{zone}'; use a name ending in .{zone}"
+            )
+        return value
+
+
+class S3StateSettings(Strict):
+    """Terraform state in S3, encrypted, with S3-native locking (Terraform ≥ 1.10)."""
+
+    backend: Literal["s3"] = Field(description="`s3`.")
+    bucket: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description="State bucket (created by the bootstrap stack).",
+    )
+    region: Region = Field(description="Region of the state bucket.")
+    key_prefix: str = Field(
+        default="",
+        pattern=r"^([A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*)?$",
+        description=(
+            "Prefix of the state keys; each stack writes `<key_prefix>/<stack>.tfstate`. "
+            "Default: `<service>/<environment>`."
+        ),
+    )
+    kms_key_id: str | None = Field(
+        default=None,
+        description="KMS key for state objects. Default: the bucket's default encryption.",
+    )
+    dynamodb_table: str | None = Field(
+        default=None,
+        pattern=r"^[a-zA-Z0-9_.-]{3,255}$",
+        description=(
+            "Legacy DynamoDB lock table, kept beside S3-native locking during a migration. "
+            "Default: none (S3 lock files only)."
+        ),
+    )
+
+
+class ServiceConfig(Strict):
+    """One environment of the inference service."""
+
+    service: str = Field(
+        pattern=NAME_PATTERN,
+        min_length=2,
+        description="Service name: lowercase letters, digits and hyphens.",
+    )
+    environment: str = Field(
+        pattern=NAME_PATTERN,
+        min_length=2,
+        description="Environment name, e.g. `prod`.",
+    )
+    regions: list[Region] = Field(
+        min_length=1,
+        description="Regions to serve from; one stack each. Two or more for regional failover.",
+    )
+    model: ModelSettings
+    endpoint: EndpointSettings
+    autoscaling: AutoscalingSettings
+    domain: DomainSettings
+    state: S3StateSettings
+    tags: dict[str, str] = Field(
+        default_factory=dict,
+        description="Tags on every resource (provider `default_tags`). Default: none.",
+    )
+
+    @field_validator("regions")
+    @classmethod
+    def _unique_regions(cls, value: list[str]) -> list[str]:
+        repeated = sorted({r for r in value if value.count(r) > 1})
+        if repeated:
+            raise ValueError(f"regions must be unique; repeated: {repeated}")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        problems = [k for k in value if k.lower().startswith("aws:") or not 1 <= len(k) <= 128]
+        problems += [k for k, v in value.items() if len(v) > 256]
+        if problems:
+            raise ValueError(
+                f"invalid tag(s) {problems}: keys are 1-128 characters and may not start "
+                "with 'aws:', values at most 256 characters"
+            )
+        return value
+
+    @field_validator("environment")
+    @classmethod
+    def _name_fits(cls, value: str, info: ValidationInfo) -> str:
+        name = f"{info.data.get('service', '')}-{value}"
+        if len(name) > MAX_SERVICE_ENV_LENGTH:
+            raise ValueError(
+                f"service + environment '{name}' is {len(name)} characters; keep it to "
+                f"{MAX_SERVICE_ENV_LENGTH} (load balancer names are limited to 32)"
+            )
+        return value
+
+    @field_validator("model")
+    @classmethod
+    def _image_in_every_region(cls, value: ModelSettings, info: ValidationInfo) -> ModelSettings:
+        image_region = value.image_region()
+        elsewhere = [r for r in info.data.get("regions", []) if r != image_region]
+        if image_region is not None and elsewhere:
+            raise ValueError(
+                f"image_uri is in {image_region} but SageMaker pulls images from the "
+                f"endpoint's own region ({', '.join(elsewhere)}); write {{region}} in its "
+                "place and replicate the repository to every region"
+            )
+        return value
+
+    @property
+    def name(self) -> str:
+        """`<service>-<environment>`: the endpoint name in every region."""
+        return f"{self.service}-{self.environment}"
+
+    def stack_name(self, region: str) -> str:
+        return f"{self.name}-{region}"
+
+    @property
+    def bootstrap_stack_name(self) -> str:
+        # Not prefixed with the service, so `cdktf deploy '<service>-<env>-*'` never picks it up.
+        return f"bootstrap-{self.name}"
+
+    @property
+    def state_key_prefix(self) -> str:
+        return self.state.key_prefix or f"{self.service}/{self.environment}"

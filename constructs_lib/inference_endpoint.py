@@ -1,0 +1,238 @@
+"""A SageMaker real-time endpoint that survives the loss of an Availability Zone and a bad change."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.sagemaker_endpoint import SagemakerEndpoint
+from cdktf_cdktf_provider_aws.sagemaker_endpoint_configuration import (
+    SagemakerEndpointConfiguration,
+    SagemakerEndpointConfigurationProductionVariants,
+)
+from cdktf_cdktf_provider_aws.sagemaker_model import (
+    SagemakerModel,
+    SagemakerModelPrimaryContainer,
+)
+from constructs import Construct
+
+from config.models import ECR_IMAGE_PATTERN, S3_URL_PATTERN, EndpointSettings, ModelSettings
+from constructs_lib import aws_terms
+
+
+@dataclass(frozen=True)
+class InferenceEndpointProps:
+    endpoint_name: str
+    """Name of the endpoint; the same in every region (endpoint names are regional)."""
+    region: str
+    account_id: str
+    """Account of the stack, usually a `aws_caller_identity` token."""
+    model: ModelSettings
+    endpoint: EndpointSettings
+
+
+class InferenceEndpoint(Construct):
+    """Model, endpoint configuration and endpoint, with storage encrypted by a rotating KMS key.
+
+    Guarantees: the container runs network-isolated unless configured otherwise; a change to the
+    model or the variant creates a new model and endpoint configuration before the old ones are
+    deleted, so the live endpoint is never left pointing at a deleted configuration.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: InferenceEndpointProps) -> None:
+        super().__init__(scope, id_)
+        name = props.endpoint_name
+        model = props.model
+        self.image_uri = model.image_uri.replace("{region}", props.region)
+        self.model_data_url = (
+            model.model_data_url.replace("{region}", props.region) if model.model_data_url else None
+        )
+
+        self.kms_key = KmsKey(
+            self,
+            "storage_key",
+            description=f"Encrypts the ML storage volumes of SageMaker endpoint {name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            # Key administration stays with the account's IAM policies.
+                            "Sid": "AccountAdministers",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": aws_terms.account_root_arn(props.account_id)},
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        }
+                    ],
+                }
+            ),
+        )
+        KmsAlias(
+            self,
+            "storage_key_alias",
+            name=f"alias/sagemaker/{name}",
+            target_key_id=self.kms_key.key_id,
+        )
+
+        self.execution_role_arn = model.execution_role_arn or self._create_execution_role(props)
+
+        self.model = SagemakerModel(
+            self,
+            "model",
+            # A content-derived name: a new image, artifact or environment is a new model, created
+            # before the old one is removed (see create_before_destroy below).
+            name=f"{name}-{self._fingerprint(props)}",
+            execution_role_arn=self.execution_role_arn,
+            enable_network_isolation=model.network_isolation,
+            primary_container=SagemakerModelPrimaryContainer(
+                image=self.image_uri,
+                model_data_url=self.model_data_url,
+                environment=dict(model.environment) or None,
+            ),
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
+
+        endpoint = props.endpoint
+        self.variant_name = endpoint.variant_name
+        self.endpoint_configuration = SagemakerEndpointConfiguration(
+            self,
+            "endpoint_configuration",
+            # Endpoint configurations are immutable and referenced by name: a new one (new
+            # generated name) must exist before the endpoint switches to it and the old one goes.
+            name_prefix=f"{name}-",
+            kms_key_arn=self.kms_key.arn,
+            production_variants=[
+                SagemakerEndpointConfigurationProductionVariants(
+                    variant_name=endpoint.variant_name,
+                    model_name=self.model.name,
+                    instance_type=endpoint.instance_type,
+                    initial_instance_count=endpoint.initial_instances,
+                    initial_variant_weight=1,
+                    volume_size_in_gb=endpoint.volume_size_gb,
+                )
+            ],
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
+
+        self.endpoint = SagemakerEndpoint(
+            self,
+            "endpoint",
+            name=name,
+            endpoint_config_name=self.endpoint_configuration.name,
+        )
+        self.endpoint_name = self.endpoint.name
+        self.endpoint_arn = self.endpoint.arn
+
+    @staticmethod
+    def _fingerprint(props: InferenceEndpointProps) -> str:
+        model = props.model
+        identity = json.dumps(
+            [
+                model.image_uri,
+                model.model_data_url,
+                sorted(model.environment.items()),
+                model.execution_role_arn,
+                model.network_isolation,
+            ]
+        )
+        return hashlib.sha256(identity.encode()).hexdigest()[:8]
+
+    def _create_execution_role(self, props: InferenceEndpointProps) -> str:
+        """A role that may pull this image, read this artifact and write this endpoint's logs."""
+        name = props.endpoint_name
+        account = props.account_id
+        image = ECR_IMAGE_PATTERN.match(self.image_uri)
+        assert image is not None  # validated by the config model
+        statements: list[dict[str, object]] = [
+            {
+                "Sid": "EcrLogin",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",  # GetAuthorizationToken has no resource-level permissions
+            },
+            {
+                "Sid": "PullImage",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
+                "Resource": aws_terms.arn(
+                    "ecr",
+                    props.region,
+                    image.group("account"),
+                    f"repository/{image.group('repository')}",
+                ),
+            },
+            {
+                "Sid": "WriteEndpointLogs",
+                "Effect": "Allow",
+                "Action": [
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:DescribeLogStreams",
+                    "logs:PutLogEvents",
+                ],
+                "Resource": aws_terms.arn(
+                    "logs", props.region, account, f"log-group:/aws/sagemaker/Endpoints/{name}:*"
+                ),
+            },
+            {
+                "Sid": "PublishEndpointMetrics",
+                "Effect": "Allow",
+                "Action": "cloudwatch:PutMetricData",
+                "Resource": "*",  # PutMetricData has no resource-level permissions
+                "Condition": {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
+            },
+        ]
+        if self.model_data_url:
+            artifact = S3_URL_PATTERN.match(self.model_data_url)
+            assert artifact is not None
+            statements.append(
+                {
+                    "Sid": "ReadModelArtifact",
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": aws_terms.s3_object_arn(
+                        artifact.group("bucket"), artifact.group("key")
+                    ),
+                }
+            )
+        role = IamRole(
+            self,
+            "execution_role",
+            # IAM is global: the region keeps the stacks' roles apart.
+            name=f"{name}-{props.region}-sagemaker",
+            description=f"SageMaker execution role of endpoint {name} in {props.region}",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": aws_terms.SAGEMAKER_SERVICE_PRINCIPAL},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+                        }
+                    ],
+                }
+            ),
+        )
+        IamRolePolicy(
+            self,
+            "execution_role_policy",
+            name="least-privilege",
+            role=role.id,
+            policy=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+        )
+        return role.arn

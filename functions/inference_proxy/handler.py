@@ -1,0 +1,466 @@
+"""Application Load Balancer → SageMaker real-time endpoint proxy.
+
+Runs as the ALB's Lambda target (multi-value headers off), in the endpoint's region.
+`POST /invocations` forwards the request to InvokeEndpoint; `GET /ping` is a deep health
+check that answers 200 only while the endpoint is InService. Every failure becomes a
+small JSON error with a stable code and the request id, never a stack trace, and every
+request writes exactly one JSON log line to stdout.
+
+Entry point: `handler.handler`. Environment: ENDPOINT_NAME (required), AWS_REGION (set
+by Lambda), MAX_BODY_BYTES (default 1_000_000), READ_TIMEOUT_S (default 50).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import os
+import re
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, NoReturn
+
+import boto3
+from botocore.client import BaseClient
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ParamValidationError,
+    ReadTimeoutError,
+)
+
+INVOCATIONS_PATH = "/invocations"
+PING_PATH = "/ping"
+# Path → the one method it accepts; anything else on a known path is a 405 with `Allow`.
+ROUTES: Mapping[str, str] = {INVOCATIONS_PATH: "POST", PING_PATH: "GET"}
+
+CUSTOM_ATTRIBUTES_HEADER = "X-Amzn-SageMaker-Custom-Attributes"
+INVOKED_VARIANT_HEADER = "X-Amzn-Invoked-Production-Variant"
+DEFAULT_CONTENT_TYPE = "application/json"
+IN_SERVICE = "InService"
+
+# The ALB hands at most 1 MB of request body to a Lambda target.
+DEFAULT_MAX_BODY_BYTES = 1_000_000
+# Below the ALB's default 60 s idle timeout, so a slow model yields our 504 rather than
+# the ALB dropping the connection without a body.
+DEFAULT_READ_TIMEOUT_S = 50.0
+CONNECT_TIMEOUT_S = 2
+RETRIES = {"max_attempts": 2, "mode": "standard"}
+
+# Codes differ between SageMaker's control plane, its runtime and older SDK models.
+THROTTLING_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "Throttling",
+    }
+)
+VALIDATION_CODES = frozenset({"ValidationException", "ValidationError"})
+UPSTREAM_FAILURE_CODES = frozenset(
+    {"ServiceUnavailable", "InternalFailure", "InternalDependencyException"}
+)
+# SageMaker reports a missing or not-yet-serving endpoint only as a ValidationError
+# whose message says so: "Endpoint foo of account 123 not found.", "Could not find
+# endpoint ...".
+ENDPOINT_UNAVAILABLE = re.compile(
+    r"endpoint.*(not found|does not exist|not in service)|could not find endpoint",
+    re.IGNORECASE,
+)
+# Model and AWS messages go to the log for debugging, capped to keep log lines small.
+MAX_LOGGED_MESSAGE_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration read once from the environment at cold start."""
+
+    endpoint_name: str
+    region: str
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Read settings, reporting every invalid variable at once."""
+        problems: list[str] = []
+        endpoint_name = env.get("ENDPOINT_NAME", "").strip()
+        if not endpoint_name:
+            problems.append("ENDPOINT_NAME: required, the SageMaker endpoint to invoke")
+        # Lambda always sets AWS_REGION; AWS_DEFAULT_REGION helps when running locally.
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or ""
+        if not region:
+            problems.append("AWS_REGION: required, normally set by Lambda")
+        max_body_bytes = _positive_number(
+            env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, int, problems
+        )
+        read_timeout_s = _positive_number(
+            env, "READ_TIMEOUT_S", DEFAULT_READ_TIMEOUT_S, float, problems
+        )
+        if problems:
+            raise ValueError(
+                "invalid inference proxy configuration: " + "; ".join(problems)
+            )
+        return cls(endpoint_name, region, int(max_body_bytes), float(read_timeout_s))
+
+
+def _positive_number(
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    kind: type[int | float],
+    problems: list[str],
+) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = 0
+    # math.isfinite also rejects "nan" and "inf", which float() accepts.
+    if not math.isfinite(value) or value <= 0:
+        problems.append(f"{name}: must be a positive {kind.__name__}, got {raw!r}")
+        return default
+    return value
+
+
+@dataclass
+class ProxyError(Exception):
+    """A failure with a known HTTP mapping; `detail` is logged, never returned."""
+
+    status: int
+    code: str
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+# Fails the cold start on bad configuration: a misconfigured function never serves.
+SETTINGS = Settings.from_env(os.environ)
+
+_clients: dict[str, BaseClient] = {}
+
+
+def boto_config(settings: Settings) -> Config:
+    """Client config shared by both SageMaker clients."""
+    return Config(
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=settings.read_timeout_s,
+        retries=dict(RETRIES),
+    )
+
+
+def _client(service: str) -> BaseClient:
+    # Cached per container: building a client costs tens of milliseconds we don't want
+    # to pay per request. Tests stub (or replace) the cached instance.
+    client = _clients.get(service)
+    if client is None:
+        client = boto3.client(
+            service, region_name=SETTINGS.region, config=boto_config(SETTINGS)
+        )
+        _clients[service] = client
+    return client
+
+
+def _runtime() -> BaseClient:
+    return _client("sagemaker-runtime")
+
+
+def _control() -> BaseClient:
+    return _client("sagemaker")
+
+
+def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """Lambda entry point for ALB events; always returns a response, never raises."""
+    started = time.monotonic()
+    request_id = str(getattr(context, "aws_request_id", ""))
+    method = str(event.get("httpMethod", "")).upper()
+    path = str(event.get("path", ""))
+    error_code: str | None = None
+    detail: dict[str, Any] = {}
+    try:
+        response, error_code = _route(method, path, event)
+    except ProxyError as err:
+        error_code, detail = err.code, err.detail
+        response = _error_response(err, request_id)
+    # The catch-all that keeps stack traces away from callers; they go to the log.
+    except Exception:  # noqa: BLE001
+        error_code = "internal_error"
+        detail = {"exception": traceback.format_exc()}
+        err = ProxyError(500, error_code, "The request could not be processed.")
+        response = _error_response(err, request_id)
+    response["headers"]["X-Request-Id"] = request_id
+    _log(
+        request_id=request_id,
+        method=method,
+        path=path,
+        status=response["statusCode"],
+        latency_ms=round((time.monotonic() - started) * 1000, 1),
+        error=error_code,
+        **detail,
+    )
+    return response
+
+
+def _route(
+    method: str, path: str, event: Mapping[str, Any]
+) -> tuple[dict[str, Any], str | None]:
+    allowed = ROUTES.get(path)
+    if allowed is None:
+        raise ProxyError(404, "not_found", "No such route.")
+    if method != allowed:
+        raise ProxyError(
+            405,
+            "method_not_allowed",
+            f"Use {allowed} for {path}.",
+            headers={"Allow": allowed},
+        )
+    if path == PING_PATH:
+        return _ping()
+    return _invoke(event), None
+
+
+def _invoke(event: Mapping[str, Any]) -> dict[str, Any]:
+    headers = {
+        str(name).lower(): str(value)
+        for name, value in (event.get("headers") or {}).items()
+    }
+    body = _request_body(event)
+    params: dict[str, Any] = {
+        "EndpointName": SETTINGS.endpoint_name,
+        "Body": body,
+        "ContentType": headers.get("content-type", DEFAULT_CONTENT_TYPE),
+    }
+    # Forward only what the caller sent: an empty value reaches the model as-is, which
+    # is not the same as "not set".
+    if "accept" in headers:
+        params["Accept"] = headers["accept"]
+    if CUSTOM_ATTRIBUTES_HEADER.lower() in headers:
+        params["CustomAttributes"] = headers[CUSTOM_ATTRIBUTES_HEADER.lower()]
+    try:
+        result = _runtime().invoke_endpoint(**params)
+    except (ClientError, BotoCoreError) as exc:
+        _raise_translated(exc)
+    out_headers = {
+        "Content-Type": result.get("ContentType") or "application/octet-stream"
+    }
+    if result.get("CustomAttributes") is not None:
+        out_headers[CUSTOM_ATTRIBUTES_HEADER] = result["CustomAttributes"]
+    if result.get("InvokedProductionVariant"):
+        out_headers[INVOKED_VARIANT_HEADER] = result["InvokedProductionVariant"]
+    payload = result["Body"]
+    # InvokeEndpoint's body is a plain blob (bytes), but tolerate a stream as well.
+    if hasattr(payload, "read"):
+        payload = payload.read()
+    return _http_response(200, payload, out_headers)
+
+
+def _request_body(event: Mapping[str, Any]) -> bytes:
+    raw = event.get("body") or ""
+    try:
+        if event.get("isBase64Encoded"):
+            body = base64.b64decode(raw, validate=True)
+        else:
+            body = raw.encode("utf-8")
+    except (binascii.Error, ValueError, AttributeError, TypeError) as exc:
+        raise ProxyError(
+            400,
+            "invalid_request",
+            "The request body could not be decoded.",
+            detail={"cause": type(exc).__name__},
+        ) from exc
+    # Measured after decoding: that is what SageMaker receives.
+    if len(body) > SETTINGS.max_body_bytes:
+        raise ProxyError(
+            413,
+            "payload_too_large",
+            f"The request body exceeds {SETTINGS.max_body_bytes} bytes.",
+            detail={"body_bytes": len(body)},
+        )
+    return body
+
+
+def _ping() -> tuple[dict[str, Any], str | None]:
+    try:
+        description = _control().describe_endpoint(EndpointName=SETTINGS.endpoint_name)
+    except (ClientError, BotoCoreError) as exc:
+        _raise_translated(exc)
+    status = str(description.get("EndpointStatus", "Unknown"))
+    if status == IN_SERVICE:
+        return _json_response(200, {"status": status}), None
+    return _json_response(503, {"status": status}), "endpoint_not_in_service"
+
+
+def _raise_translated(exc: ClientError | BotoCoreError) -> NoReturn:
+    """Re-raise an AWS SDK failure as its ProxyError, or unchanged if it has none."""
+    if isinstance(exc, ClientError):
+        translated = _translate_client_error(exc)
+    else:
+        translated = _translate_sdk_error(exc)
+    if translated is None:
+        raise exc
+    raise translated from exc
+
+
+def _translate_sdk_error(exc: BotoCoreError) -> ProxyError | None:
+    """Failures raised by botocore itself, before or instead of a service response."""
+    if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
+        return ProxyError(
+            504,
+            "upstream_timeout",
+            "The model did not respond in time.",
+            detail={"cause": type(exc).__name__},
+        )
+    if isinstance(exc, EndpointConnectionError):
+        return ProxyError(
+            502,
+            "upstream_error",
+            "SageMaker could not be reached.",
+            detail={"cause": type(exc).__name__},
+        )
+    if isinstance(exc, ParamValidationError):
+        return ProxyError(
+            400,
+            "invalid_request",
+            "The request headers or body are not valid for SageMaker.",
+            detail={"cause": _truncate(str(exc))},
+        )
+    return None
+
+
+def _translate_client_error(exc: ClientError) -> ProxyError | None:
+    """Error responses from SageMaker; unknown codes stay unmapped (500)."""
+    error = exc.response.get("Error", {})
+    aws_code = str(error.get("Code", ""))
+    aws_message = str(error.get("Message", ""))
+    detail: dict[str, Any] = {
+        "aws_error": aws_code,
+        "aws_message": _truncate(aws_message),
+    }
+    if aws_code in THROTTLING_CODES:
+        return ProxyError(
+            429,
+            "throttled",
+            "Too many requests; retry shortly.",
+            headers={"Retry-After": "1"},
+            detail=detail,
+        )
+    if aws_code == "ModelError":
+        return _model_error(exc.response, detail)
+    if aws_code == "ModelNotReadyException":
+        return ProxyError(
+            503, "model_not_ready", "The model is not ready yet.", detail=detail
+        )
+    if aws_code in VALIDATION_CODES:
+        if ENDPOINT_UNAVAILABLE.search(aws_message):
+            return ProxyError(
+                503,
+                "endpoint_unavailable",
+                "The endpoint is not available.",
+                detail=detail,
+            )
+        return ProxyError(
+            400,
+            "invalid_request",
+            "SageMaker rejected the request as invalid.",
+            detail=detail,
+        )
+    if aws_code in UPSTREAM_FAILURE_CODES:
+        return ProxyError(
+            502,
+            "upstream_error",
+            "SageMaker failed to serve the request.",
+            detail=detail,
+        )
+    return None
+
+
+def _model_error(response: Mapping[str, Any], detail: dict[str, Any]) -> ProxyError:
+    # Modeled error fields sit at the parsed response's top level, not under "Error".
+    error = response.get("Error", {})
+    original = response.get("OriginalStatusCode", error.get("OriginalStatusCode"))
+    try:
+        original_status = int(original) if original is not None else None
+    except (TypeError, ValueError):
+        original_status = None
+    detail = {
+        **detail,
+        "model_status": original_status,
+        "model_message": _truncate(
+            str(response.get("OriginalMessage", error.get("OriginalMessage", "")))
+        ),
+        "log_stream_arn": response.get("LogStreamArn", error.get("LogStreamArn")),
+    }
+    # A 4xx means the model refused the caller's input: 424, the caller can act on it.
+    # Anything else is the model failing, which the caller cannot fix: 502.
+    if original_status is not None and 400 <= original_status < 500:
+        return ProxyError(
+            424,
+            "model_error",
+            f"The model rejected the request ({original_status}).",
+            detail=detail,
+        )
+    return ProxyError(
+        502, "model_error", "The model failed to process the request.", detail=detail
+    )
+
+
+def _error_response(err: ProxyError, request_id: str) -> dict[str, Any]:
+    body = {"error": err.code, "message": err.message, "requestId": request_id}
+    return _json_response(err.status, body, err.headers)
+
+
+def _json_response(
+    status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    return _http_response(
+        status,
+        json.dumps(body).encode(),
+        {"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def _http_response(
+    status: int, body: bytes, headers: Mapping[str, str]
+) -> dict[str, Any]:
+    # The ALB takes bodies as text: binary travels base64-encoded with the flag set.
+    try:
+        text, is_base64 = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, is_base64 = base64.b64encode(body).decode("ascii"), True
+    return {
+        "statusCode": status,
+        "statusDescription": f"{status} {HTTPStatus(status).phrase}",
+        "headers": dict(headers),
+        "isBase64Encoded": is_base64,
+        "body": text,
+    }
+
+
+def _truncate(text: str) -> str:
+    return (
+        text
+        if len(text) <= MAX_LOGGED_MESSAGE_CHARS
+        else text[:MAX_LOGGED_MESSAGE_CHARS] + "…"
+    )
+
+
+def _log(**fields: Any) -> None:
+    record = {"region": SETTINGS.region, "endpoint": SETTINGS.endpoint_name, **fields}
+    # One line per request (json.dumps escapes a traceback's newlines); stdout goes to
+    # CloudWatch Logs, where Logs Insights can query the fields.
+    print(json.dumps(record, default=str), flush=True)
+
+
+# Build both clients in the init phase so the first request doesn't pay for them.
+_runtime()
+_control()

@@ -1,0 +1,686 @@
+"""Unit tests for the ALB → SageMaker inference proxy Lambda.
+
+SageMaker is replaced by botocore's Stubber (or a `before-send` hook that raises what the
+HTTP layer would), so no credentials or network are needed. The handler is loaded from
+its file, fresh for every test, because the Lambda package is that folder, not a module.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
+from botocore.stub import Stubber
+
+HANDLER_PATH = (
+    Path(__file__).resolve().parents[2] / "functions" / "inference_proxy" / "handler.py"
+)
+ENDPOINT = "demo-endpoint"
+REGION = "us-east-1"
+REQUEST_ID = "c0ffee00-0000-4000-8000-000000000001"
+CUSTOM_ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes"
+FAKE_ENV = {
+    "ENDPOINT_NAME": ENDPOINT,
+    "AWS_REGION": REGION,
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    # Keep a developer's real profile, config and instance metadata out of the tests.
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+UNSET_ENV = ("AWS_PROFILE", "MAX_BODY_BYTES", "READ_TIMEOUT_S")
+
+
+@dataclass(frozen=True)
+class FakeContext:
+    aws_request_id: str = REQUEST_ID
+
+
+def load_handler(monkeypatch: pytest.MonkeyPatch, **env: str) -> ModuleType:
+    for name in UNSET_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {**FAKE_ENV, **env}.items():
+        monkeypatch.setenv(name, value)
+    # A fresh default session reads the fake environment instead of an earlier one.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    spec = importlib.util.spec_from_file_location(
+        "inference_proxy_handler", HANDLER_PATH
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def proxy(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    return load_handler(monkeypatch)
+
+
+@pytest.fixture
+def runtime(proxy: ModuleType) -> Iterator[Stubber]:
+    # Active even in tests that queue nothing: an unexpected call then fails the test.
+    with Stubber(proxy._runtime()) as stubber:
+        yield stubber
+        stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def control(proxy: ModuleType) -> Iterator[Stubber]:
+    with Stubber(proxy._control()) as stubber:
+        yield stubber
+        stubber.assert_no_pending_responses()
+
+
+def alb_event(
+    method: str = "POST",
+    path: str = "/invocations",
+    body: str = "",
+    headers: dict[str, str] | None = None,
+    is_base64: bool = False,
+) -> dict[str, Any]:
+    """An ALB Lambda-target event with multi-value headers off."""
+    return {
+        "requestContext": {
+            "elb": {
+                "targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:"
+                "targetgroup/inference/0123456789abcdef"
+            }
+        },
+        "httpMethod": method,
+        "path": path,
+        "queryStringParameters": {},
+        "headers": {"host": "inference.example.com", **(headers or {})},
+        "body": body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+def call(
+    proxy: ModuleType, capsys: pytest.CaptureFixture[str], event: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Invoke the handler; return its response and the one log line it printed."""
+    capsys.readouterr()
+    response = proxy.handler(event, FakeContext())
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1, lines
+    return response, json.loads(lines[0])
+
+
+def assert_error(response: dict[str, Any], status: int, code: str) -> dict[str, Any]:
+    assert response["statusCode"] == status
+    assert response["headers"]["Content-Type"] == "application/json"
+    assert response["isBase64Encoded"] is False
+    body = json.loads(response["body"])
+    assert body == {"error": code, "message": body["message"], "requestId": REQUEST_ID}
+    assert body["message"]
+    return body
+
+
+def invoke_params(body: bytes, **extra: str) -> dict[str, Any]:
+    return {
+        "EndpointName": ENDPOINT,
+        "Body": body,
+        "ContentType": "application/json",
+        **extra,
+    }
+
+
+# --- POST /invocations: success ---------------------------------------------------------
+
+
+def test_invocation_forwards_body_and_headers_and_returns_model_response(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runtime.add_response(
+        "invoke_endpoint",
+        {"Body": b'{"label":"cat"}', "ContentType": "application/json"},
+        invoke_params(b'{"x":1}', ContentType="text/csv", Accept="application/json"),
+    )
+
+    response, _ = call(
+        proxy,
+        capsys,
+        alb_event(
+            body='{"x":1}',
+            headers={"content-type": "text/csv", "accept": "application/json"},
+        ),
+    )
+
+    assert response == {
+        "statusCode": 200,
+        "statusDescription": "200 OK",
+        "headers": {"Content-Type": "application/json", "X-Request-Id": REQUEST_ID},
+        "isBase64Encoded": False,
+        "body": '{"label":"cat"}',
+    }
+
+
+def test_content_type_defaults_to_json_and_unsent_headers_are_not_forwarded(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Stubber compares the exact parameter set, so an extra Accept would fail here.
+    runtime.add_response("invoke_endpoint", {"Body": b"{}"}, invoke_params(b"[1]"))
+
+    response, _ = call(proxy, capsys, alb_event(body="[1]"))
+
+    assert response["statusCode"] == 200
+
+
+def test_request_headers_are_matched_case_insensitively(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runtime.add_response(
+        "invoke_endpoint",
+        {"Body": b"ok", "ContentType": "text/plain"},
+        invoke_params(
+            b"a,b",
+            ContentType="text/csv",
+            Accept="text/plain",
+            CustomAttributes="trace=1",
+        ),
+    )
+
+    response, _ = call(
+        proxy,
+        capsys,
+        alb_event(
+            body="a,b",
+            headers={
+                "CONTENT-TYPE": "text/csv",
+                "aCCEPT": "text/plain",
+                "x-amzn-sagemaker-custom-attributes": "trace=1",
+            },
+        ),
+    )
+
+    assert response["statusCode"] == 200
+    assert response["headers"]["Content-Type"] == "text/plain"
+
+
+def test_custom_attributes_pass_through_both_ways(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runtime.add_response(
+        "invoke_endpoint",
+        {
+            "Body": b"{}",
+            "ContentType": "application/json",
+            "CustomAttributes": "model_version=7",
+        },
+        invoke_params(b"{}", CustomAttributes="tenant=blue"),
+    )
+
+    response, _ = call(
+        proxy, capsys, alb_event(body="{}", headers={CUSTOM_ATTRIBUTES: "tenant=blue"})
+    )
+
+    assert response["statusCode"] == 200
+    assert response["headers"][CUSTOM_ATTRIBUTES] == "model_version=7"
+
+
+def test_base64_request_body_is_decoded_before_forwarding(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = b"\x89PNG\r\n\x1a\n\x00\xff\xfe"
+    runtime.add_response(
+        "invoke_endpoint",
+        {"Body": b'{"ok":true}', "ContentType": "application/json"},
+        invoke_params(image, ContentType="image/png"),
+    )
+
+    response, _ = call(
+        proxy,
+        capsys,
+        alb_event(
+            body=base64.b64encode(image).decode(),
+            headers={"content-type": "image/png"},
+            is_base64=True,
+        ),
+    )
+
+    assert response["statusCode"] == 200
+
+
+def test_binary_model_response_is_returned_base64_encoded(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    binary = b"\x00\x01\xfe\xff not utf-8"
+    runtime.add_response(
+        "invoke_endpoint",
+        {"Body": binary, "ContentType": "application/x-npy"},
+        invoke_params(b"{}"),
+    )
+
+    response, _ = call(proxy, capsys, alb_event(body="{}"))
+
+    assert response["statusCode"] == 200
+    assert response["isBase64Encoded"] is True
+    assert base64.b64decode(response["body"]) == binary
+    assert response["headers"]["Content-Type"] == "application/x-npy"
+
+
+# --- malformed and oversized requests ---------------------------------------------------
+
+
+def test_invalid_base64_body_is_rejected_with_400(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    response, log = call(proxy, capsys, alb_event(body="not base64!", is_base64=True))
+
+    assert_error(response, 400, "invalid_request")
+    assert log["error"] == "invalid_request"
+
+
+def test_body_exactly_at_the_default_limit_is_forwarded(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = "x" * 1_000_000
+    runtime.add_response(
+        "invoke_endpoint", {"Body": b"{}"}, invoke_params(body.encode())
+    )
+
+    response, _ = call(proxy, capsys, alb_event(body=body))
+
+    assert response["statusCode"] == 200
+
+
+def test_body_one_byte_over_the_default_limit_is_rejected_with_413(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    response, log = call(proxy, capsys, alb_event(body="x" * 1_000_001))
+
+    assert_error(response, 413, "payload_too_large")
+    assert log["body_bytes"] == 1_000_001
+
+
+def test_limit_applies_to_the_decoded_body_and_follows_max_body_bytes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    proxy = load_handler(monkeypatch, MAX_BODY_BYTES="4")
+    with Stubber(proxy._runtime()) as runtime:
+        # 4 bytes decode from 8 base64 characters: within the limit.
+        runtime.add_response(
+            "invoke_endpoint", {"Body": b"{}"}, invoke_params(b"\xff" * 4)
+        )
+        ok, _ = call(proxy, capsys, alb_event(body="/////w==", is_base64=True))
+        too_big, _ = call(proxy, capsys, alb_event(body="x" * 5))
+        runtime.assert_no_pending_responses()
+
+    assert ok["statusCode"] == 200
+    assert_error(too_big, 413, "payload_too_large")
+
+
+# --- SageMaker errors -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "aws_code",
+    ["ThrottlingException", "ThrottledException", "TooManyRequestsException"],
+)
+def test_throttling_becomes_429_with_retry_after(
+    aws_code: str,
+    proxy: ModuleType,
+    runtime: Stubber,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    runtime.add_client_error("invoke_endpoint", aws_code, "Rate exceeded", 400)
+
+    response, log = call(proxy, capsys, alb_event(body="{}"))
+
+    assert_error(response, 429, "throttled")
+    assert response["headers"]["Retry-After"] == "1"
+    assert log["aws_error"] == aws_code
+
+
+def test_model_4xx_becomes_424_without_returning_the_model_message(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runtime.add_client_error(
+        "invoke_endpoint",
+        "ModelError",
+        "Received client error (400) from model",
+        424,
+        modeled_fields={"OriginalStatusCode": 400, "OriginalMessage": "bad field y"},
+    )
+
+    response, log = call(proxy, capsys, alb_event(body="{}"))
+
+    body = assert_error(response, 424, "model_error")
+    assert "bad field y" not in response["body"]
+    assert "400" in body["message"]
+    assert log["model_status"] == 400
+    assert log["model_message"] == "bad field y"
+
+
+def test_model_5xx_becomes_502(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runtime.add_client_error(
+        "invoke_endpoint",
+        "ModelError",
+        "Received server error (500) from model",
+        424,
+        modeled_fields={"OriginalStatusCode": 500, "OriginalMessage": "Traceback ..."},
+    )
+
+    response, _ = call(proxy, capsys, alb_event(body="{}"))
+
+    assert_error(response, 502, "model_error")
+    assert "Traceback" not in response["body"]
+
+
+def test_model_not_ready_becomes_503(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runtime.add_client_error(
+        "invoke_endpoint", "ModelNotReadyException", "Model is loading", 429
+    )
+
+    response, _ = call(proxy, capsys, alb_event(body="{}"))
+
+    assert_error(response, 503, "model_not_ready")
+
+
+@pytest.mark.parametrize(
+    ("aws_code", "message"),
+    [
+        ("ValidationError", f"Endpoint {ENDPOINT} of account 123456789012 not found."),
+        ("ValidationException", f"Endpoint {ENDPOINT} is not in service."),
+    ],
+)
+def test_validation_error_for_a_missing_endpoint_becomes_503(
+    aws_code: str,
+    message: str,
+    proxy: ModuleType,
+    runtime: Stubber,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    runtime.add_client_error("invoke_endpoint", aws_code, message, 400)
+
+    response, _ = call(proxy, capsys, alb_event(body="{}"))
+
+    assert_error(response, 503, "endpoint_unavailable")
+    # The AWS message names the account: it must stay in the log.
+    assert "123456789012" not in response["body"]
+
+
+def test_other_validation_error_becomes_400(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runtime.add_client_error(
+        "invoke_endpoint",
+        "ValidationError",
+        "1 validation error detected: Value at 'contentType' failed to satisfy constraint",
+        400,
+    )
+
+    response, _ = call(proxy, capsys, alb_event(body="{}"))
+
+    assert_error(response, 400, "invalid_request")
+
+
+@pytest.mark.parametrize(
+    ("aws_code", "http_status"), [("ServiceUnavailable", 503), ("InternalFailure", 500)]
+)
+def test_sagemaker_failure_becomes_502(
+    aws_code: str,
+    http_status: int,
+    proxy: ModuleType,
+    runtime: Stubber,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    runtime.add_client_error("invoke_endpoint", aws_code, "oops", http_status)
+
+    response, _ = call(proxy, capsys, alb_event(body="{}"))
+
+    assert_error(response, 502, "upstream_error")
+
+
+@pytest.mark.parametrize(
+    "timeout",
+    [
+        ReadTimeoutError(
+            endpoint_url="https://runtime.sagemaker.us-east-1.amazonaws.com"
+        ),
+        ConnectTimeoutError(
+            endpoint_url="https://runtime.sagemaker.us-east-1.amazonaws.com"
+        ),
+    ],
+    ids=["read", "connect"],
+)
+def test_timeout_becomes_504_after_one_retry(
+    timeout: Exception,
+    proxy: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Raised where the HTTP layer would raise it, so botocore's own retry policy runs.
+    attempts: list[object] = []
+
+    def fail(request: object, **_: object) -> None:
+        attempts.append(request)
+        raise timeout
+
+    monkeypatch.setattr(time, "sleep", lambda _s: None)  # skip the retry back-off
+    proxy._runtime().meta.events.register(
+        "before-send.sagemaker-runtime.InvokeEndpoint", fail
+    )
+
+    response, log = call(proxy, capsys, alb_event(body="{}"))
+
+    assert_error(response, 504, "upstream_timeout")
+    assert len(attempts) == 2  # retries: max_attempts=2 counts the first try
+    assert log["cause"] == type(timeout).__name__
+
+
+def test_unmapped_aws_error_becomes_500_without_leaking_its_message(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runtime.add_client_error(
+        "invoke_endpoint",
+        "AccessDeniedException",
+        "User arn:aws:sts::123456789012:assumed-role/proxy is not authorized",
+        403,
+    )
+
+    response, log = call(proxy, capsys, alb_event(body="{}"))
+
+    assert_error(response, 500, "internal_error")
+    assert "123456789012" not in response["body"]
+    assert "AccessDeniedException" in log["exception"]
+
+
+def test_unexpected_exception_becomes_500_without_leaking_it(
+    proxy: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def explode() -> None:
+        raise RuntimeError("secret-internal-detail")
+
+    monkeypatch.setattr(proxy, "_runtime", explode)
+
+    response, log = call(proxy, capsys, alb_event(body="{}"))
+
+    assert_error(response, 500, "internal_error")
+    assert "secret-internal-detail" not in json.dumps(response)
+    assert "Traceback" not in json.dumps(response)
+    assert "RuntimeError: secret-internal-detail" in log["exception"]
+
+
+# --- GET /ping --------------------------------------------------------------------------
+
+DESCRIBE_ENDPOINT_RESPONSE = {
+    "EndpointName": ENDPOINT,
+    "EndpointArn": f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{ENDPOINT}",
+    "EndpointConfigName": "demo-config",
+    "CreationTime": "2024-01-01T00:00:00Z",
+    "LastModifiedTime": "2024-01-01T00:00:00Z",
+}
+
+
+def test_ping_is_200_when_the_endpoint_is_in_service(
+    proxy: ModuleType, control: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    control.add_response(
+        "describe_endpoint",
+        {**DESCRIBE_ENDPOINT_RESPONSE, "EndpointStatus": "InService"},
+        {"EndpointName": ENDPOINT},
+    )
+
+    response, log = call(proxy, capsys, alb_event("GET", "/ping"))
+
+    assert response["statusCode"] == 200
+    assert response["headers"]["Content-Type"] == "application/json"
+    assert json.loads(response["body"]) == {"status": "InService"}
+    assert log["error"] is None
+
+
+@pytest.mark.parametrize("status", ["Creating", "Updating", "Failed", "OutOfService"])
+def test_ping_is_503_with_the_status_when_not_in_service(
+    status: str,
+    proxy: ModuleType,
+    control: Stubber,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    control.add_response(
+        "describe_endpoint",
+        {**DESCRIBE_ENDPOINT_RESPONSE, "EndpointStatus": status},
+        {"EndpointName": ENDPOINT},
+    )
+
+    response, log = call(proxy, capsys, alb_event("GET", "/ping"))
+
+    assert response["statusCode"] == 503
+    assert json.loads(response["body"]) == {"status": status}
+    assert log["error"] == "endpoint_not_in_service"
+
+
+def test_ping_is_503_when_the_endpoint_does_not_exist(
+    proxy: ModuleType, control: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    control.add_client_error(
+        "describe_endpoint",
+        "ValidationException",
+        f'Could not find endpoint "arn:aws:sagemaker:us-east-1:1:endpoint/{ENDPOINT}".',
+        400,
+    )
+
+    response, _ = call(proxy, capsys, alb_event("GET", "/ping"))
+
+    assert_error(response, 503, "endpoint_unavailable")
+
+
+# --- routing ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/invocations/", "/ping/deep", "/models"])
+def test_unknown_path_is_404(
+    path: str,
+    proxy: ModuleType,
+    runtime: Stubber,
+    control: Stubber,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    response, _ = call(proxy, capsys, alb_event("GET", path))
+
+    assert_error(response, 404, "not_found")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("GET", "/invocations", "POST"),
+        ("PUT", "/invocations", "POST"),
+        ("POST", "/ping", "GET"),
+    ],
+)
+def test_wrong_method_on_a_known_path_is_405_with_allow(
+    method: str,
+    path: str,
+    allowed: str,
+    proxy: ModuleType,
+    runtime: Stubber,
+    control: Stubber,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    response, _ = call(proxy, capsys, alb_event(method, path))
+
+    assert_error(response, 405, "method_not_allowed")
+    assert response["headers"]["Allow"] == allowed
+
+
+# --- logging and configuration ----------------------------------------------------------
+
+
+def test_each_request_prints_one_structured_log_line(
+    proxy: ModuleType, control: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    control.add_response(
+        "describe_endpoint",
+        {**DESCRIBE_ENDPOINT_RESPONSE, "EndpointStatus": "InService"},
+        {"EndpointName": ENDPOINT},
+    )
+    capsys.readouterr()
+
+    proxy.handler(alb_event("GET", "/ping"), FakeContext())
+    proxy.handler(alb_event("GET", "/missing"), FakeContext())
+
+    ok, missing = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert {key: ok[key] for key in ok if key != "latency_ms"} == {
+        "request_id": REQUEST_ID,
+        "method": "GET",
+        "path": "/ping",
+        "status": 200,
+        "region": REGION,
+        "endpoint": ENDPOINT,
+        "error": None,
+    }
+    assert isinstance(ok["latency_ms"], float) and ok["latency_ms"] >= 0
+    assert (missing["path"], missing["status"], missing["error"]) == (
+        "/missing",
+        404,
+        "not_found",
+    )
+
+
+def test_clients_use_short_connect_timeout_and_read_timeout_below_alb_idle_timeout(
+    proxy: ModuleType,
+) -> None:
+    for client in (proxy._runtime(), proxy._control()):
+        config = client.meta.config
+        assert client.meta.region_name == REGION
+        assert (config.connect_timeout, config.read_timeout) == (2, 50.0)
+        assert config.retries == {"max_attempts": 2, "mode": "standard"}
+    assert proxy._runtime() is proxy._runtime()  # built once per container
+
+
+def test_read_timeout_follows_read_timeout_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    proxy = load_handler(monkeypatch, READ_TIMEOUT_S="12.5")
+
+    assert proxy._runtime().meta.config.read_timeout == 12.5
+
+
+def test_invalid_configuration_is_reported_all_at_once(proxy: ModuleType) -> None:
+    with pytest.raises(ValueError) as excinfo:
+        proxy.Settings.from_env({"AWS_REGION": REGION, "MAX_BODY_BYTES": "-1"})
+
+    message = str(excinfo.value)
+    assert "ENDPOINT_NAME: required" in message
+    assert "MAX_BODY_BYTES: must be a positive int, got '-1'" in message
