@@ -49,10 +49,12 @@ IN_SERVICE = "InService"
 
 # The ALB hands at most 1 MB of request body to a Lambda target.
 DEFAULT_MAX_BODY_BYTES = 1_000_000
-# Below the ALB's default 60 s idle timeout, so a slow model yields our 504 rather than
-# the ALB dropping the connection without a body.
+# One attempt stays below the ALB's default 60 s idle timeout, so a slow model yields our
+# 504 rather than a dropped connection.
 DEFAULT_READ_TIMEOUT_S = 50.0
 CONNECT_TIMEOUT_S = 2
+# botocore's legacy `max_attempts` counts retries: up to three attempts in all, and timeouts
+# are retried, so a hung model can hold a request for about 3 x READ_TIMEOUT_S.
 RETRIES = {"max_attempts": 2, "mode": "standard"}
 
 # Codes differ between SageMaker's control plane, its runtime and older SDK models.
@@ -106,9 +108,7 @@ class Settings:
             env, "READ_TIMEOUT_S", DEFAULT_READ_TIMEOUT_S, float, problems
         )
         if problems:
-            raise ValueError(
-                "invalid inference proxy configuration: " + "; ".join(problems)
-            )
+            raise ValueError("invalid inference proxy configuration: " + "; ".join(problems))
         return cls(endpoint_name, region, int(max_body_bytes), float(read_timeout_s))
 
 
@@ -164,9 +164,7 @@ def _client(service: str) -> BaseClient:
     # to pay per request. Tests stub (or replace) the cached instance.
     client = _clients.get(service)
     if client is None:
-        client = boto3.client(
-            service, region_name=SETTINGS.region, config=boto_config(SETTINGS)
-        )
+        client = boto3.client(service, region_name=SETTINGS.region, config=boto_config(SETTINGS))
         _clients[service] = client
     return client
 
@@ -211,9 +209,7 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     return response
 
 
-def _route(
-    method: str, path: str, event: Mapping[str, Any]
-) -> tuple[dict[str, Any], str | None]:
+def _route(method: str, path: str, event: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
     allowed = ROUTES.get(path)
     if allowed is None:
         raise ProxyError(404, "not_found", "No such route.")
@@ -231,8 +227,7 @@ def _route(
 
 def _invoke(event: Mapping[str, Any]) -> dict[str, Any]:
     headers = {
-        str(name).lower(): str(value)
-        for name, value in (event.get("headers") or {}).items()
+        str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()
     }
     body = _request_body(event)
     params: dict[str, Any] = {
@@ -250,9 +245,7 @@ def _invoke(event: Mapping[str, Any]) -> dict[str, Any]:
         result = _runtime().invoke_endpoint(**params)
     except (ClientError, BotoCoreError) as exc:
         _raise_translated(exc)
-    out_headers = {
-        "Content-Type": result.get("ContentType") or "application/octet-stream"
-    }
+    out_headers = {"Content-Type": result.get("ContentType") or "application/octet-stream"}
     if result.get("CustomAttributes") is not None:
         out_headers[CUSTOM_ATTRIBUTES_HEADER] = result["CustomAttributes"]
     if result.get("InvokedProductionVariant"):
@@ -357,9 +350,7 @@ def _translate_client_error(exc: ClientError) -> ProxyError | None:
     if aws_code == "ModelError":
         return _model_error(exc.response, detail)
     if aws_code == "ModelNotReadyException":
-        return ProxyError(
-            503, "model_not_ready", "The model is not ready yet.", detail=detail
-        )
+        return ProxyError(503, "model_not_ready", "The model is not ready yet.", detail=detail)
     if aws_code in VALIDATION_CODES:
         if ENDPOINT_UNAVAILABLE.search(aws_message):
             return ProxyError(
@@ -409,9 +400,7 @@ def _model_error(response: Mapping[str, Any], detail: dict[str, Any]) -> ProxyEr
             f"The model rejected the request ({original_status}).",
             detail=detail,
         )
-    return ProxyError(
-        502, "model_error", "The model failed to process the request.", detail=detail
-    )
+    return ProxyError(502, "model_error", "The model failed to process the request.", detail=detail)
 
 
 def _error_response(err: ProxyError, request_id: str) -> dict[str, Any]:
@@ -429,9 +418,7 @@ def _json_response(
     )
 
 
-def _http_response(
-    status: int, body: bytes, headers: Mapping[str, str]
-) -> dict[str, Any]:
+def _http_response(status: int, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
     # The ALB takes bodies as text: binary travels base64-encoded with the flag set.
     try:
         text, is_base64 = body.decode("utf-8"), False
@@ -447,11 +434,7 @@ def _http_response(
 
 
 def _truncate(text: str) -> str:
-    return (
-        text
-        if len(text) <= MAX_LOGGED_MESSAGE_CHARS
-        else text[:MAX_LOGGED_MESSAGE_CHARS] + "…"
-    )
+    return text if len(text) <= MAX_LOGGED_MESSAGE_CHARS else text[:MAX_LOGGED_MESSAGE_CHARS] + "…"
 
 
 def _log(**fields: Any) -> None:

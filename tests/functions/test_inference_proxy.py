@@ -464,7 +464,7 @@ def test_sagemaker_failure_becomes_502(
     ],
     ids=["read", "connect"],
 )
-def test_timeout_becomes_504_after_one_retry(
+def test_timeout_becomes_504_after_botocore_retries(
     timeout: Exception,
     proxy: ModuleType,
     monkeypatch: pytest.MonkeyPatch,
@@ -485,7 +485,8 @@ def test_timeout_becomes_504_after_one_retry(
     response, log = call(proxy, capsys, alb_event(body="{}"))
 
     assert_error(response, 504, "upstream_timeout")
-    assert len(attempts) == 2  # retries: max_attempts=2 counts the first try
+    # botocore's legacy `max_attempts` counts retries, not tries: 1 + 2 attempts.
+    assert len(attempts) == 3
     assert log["cause"] == type(timeout).__name__
 
 
@@ -667,7 +668,8 @@ def test_clients_use_short_connect_timeout_and_read_timeout_below_alb_idle_timeo
         config = client.meta.config
         assert client.meta.region_name == REGION
         assert (config.connect_timeout, config.read_timeout) == (2, 50.0)
-        assert config.retries == {"max_attempts": 2, "mode": "standard"}
+        # botocore normalises retries={"max_attempts": 2} to 2 retries after the first try.
+        assert config.retries == {"mode": "standard", "total_max_attempts": 3}
     assert proxy._runtime() is proxy._runtime()  # built once per container
 
 

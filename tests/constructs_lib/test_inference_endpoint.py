@@ -1,0 +1,107 @@
+"""Given the example configuration, when a region stack is synthesized, the endpoint is HA and safe."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from config.models import ServiceConfig
+from tests.support.configs import config_with
+from tests.support.synth import only, resources, synth_region
+
+
+@pytest.fixture(scope="module")
+def stack(example_config: ServiceConfig) -> dict[str, Any]:
+    return synth_region(example_config, "eu-west-1")
+
+
+def variant(stack: dict[str, Any]) -> dict[str, Any]:
+    (production_variant,) = only(stack, "aws_sagemaker_endpoint_configuration")["production_variants"]
+    return production_variant
+
+
+def test_variant_starts_with_two_instances(stack: dict[str, Any]) -> None:
+    assert variant(stack)["initial_instance_count"] == 2
+    assert variant(stack)["instance_type"] == "ml.m5.xlarge"
+    assert variant(stack)["variant_name"] == "primary"
+
+
+def test_model_runs_network_isolated_by_default(stack: dict[str, Any]) -> None:
+    assert only(stack, "aws_sagemaker_model")["enable_network_isolation"] is True
+
+
+def test_network_isolation_can_be_turned_off() -> None:
+    stack = synth_region(config_with(model__network_isolation=False))
+    assert only(stack, "aws_sagemaker_model")["enable_network_isolation"] is False
+
+
+def test_image_and_artifact_are_taken_from_the_stack_region(stack: dict[str, Any]) -> None:
+    container = only(stack, "aws_sagemaker_model")["primary_container"]
+    assert container["image"].startswith("763104351884.dkr.ecr.eu-west-1.amazonaws.com/")
+    assert container["model_data_url"] == "s3://example-models-eu-west-1/fraud-scoring/v7/model.tar.gz"
+    assert container["environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
+
+
+def test_endpoint_storage_is_encrypted_with_rotating_key(stack: dict[str, Any]) -> None:
+    key_id, key = next(iter(resources(stack, "aws_kms_key").items()))
+    assert key["enable_key_rotation"] is True
+    config = only(stack, "aws_sagemaker_endpoint_configuration")
+    assert config["kms_key_arn"] == f"${{aws_kms_key.{key_id}.arn}}"
+
+
+def test_endpoint_configuration_is_replaced_before_it_is_destroyed(stack: dict[str, Any]) -> None:
+    config = only(stack, "aws_sagemaker_endpoint_configuration")
+    assert config["name_prefix"] == "serving-prod-"
+    assert "name" not in config
+    assert config["lifecycle"] == {"create_before_destroy": True}
+
+
+def test_model_is_replaced_before_it_is_destroyed(stack: dict[str, Any]) -> None:
+    assert only(stack, "aws_sagemaker_model")["lifecycle"] == {"create_before_destroy": True}
+
+
+def test_model_name_changes_with_the_image() -> None:
+    before = only(synth_region(config_with()), "aws_sagemaker_model")["name"]
+    image = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-inference:2.4.0-cpu"
+    after = only(synth_region(config_with(model__image_uri=image)), "aws_sagemaker_model")["name"]
+    assert before.startswith("serving-prod-") and after.startswith("serving-prod-")
+    assert before != after
+
+
+def test_endpoint_uses_the_configuration_and_a_stable_name(stack: dict[str, Any]) -> None:
+    endpoint = only(stack, "aws_sagemaker_endpoint")
+    config_id = next(iter(resources(stack, "aws_sagemaker_endpoint_configuration")))
+    assert endpoint["name"] == "serving-prod"
+    assert endpoint["endpoint_config_name"] == f"${{aws_sagemaker_endpoint_configuration.{config_id}.name}}"
+
+
+def test_execution_role_is_least_privilege(stack: dict[str, Any]) -> None:
+    role = only(stack, "aws_iam_role")
+    assert role["name"] == "serving-prod-eu-west-1-sagemaker"
+    trust = json.loads(role["assume_role_policy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+    policy = json.loads(only(stack, "aws_iam_role_policy")["policy"])
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["PullImage"]["Resource"] == (
+        "arn:aws:ecr:eu-west-1:763104351884:repository/pytorch-inference"
+    )
+    assert by_sid["ReadModelArtifact"] == {
+        "Sid": "ReadModelArtifact",
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::example-models-eu-west-1/fraud-scoring/v7/model.tar.gz",
+    }
+    assert by_sid["WriteEndpointLogs"]["Resource"].endswith(
+        ":log-group:/aws/sagemaker/Endpoints/serving-prod:*"
+    )
+    wildcard = [s["Sid"] for s in policy["Statement"] if s["Resource"] == "*"]
+    assert sorted(wildcard) == ["EcrLogin", "PublishEndpointMetrics"]  # no resource-level support
+
+
+def test_existing_execution_role_is_used_instead_of_creating_one() -> None:
+    arn = "arn:aws:iam::123456789012:role/existing"
+    stack = synth_region(config_with(model__execution_role_arn=arn))
+    assert resources(stack, "aws_iam_role") == {}
+    assert only(stack, "aws_sagemaker_model")["execution_role_arn"] == arn

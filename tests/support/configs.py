@@ -1,0 +1,46 @@
+"""Example configuration variants for tests: the shipped example, with overrides merged in."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from config.loader import DEFAULT_CONFIG
+from config.models import ServiceConfig
+
+REMOVE = object()
+"""Use as an override value to delete a key."""
+
+
+def example_document() -> dict[str, Any]:
+    return yaml.safe_load(DEFAULT_CONFIG.read_text())
+
+
+def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge `overrides` (dotted keys allowed: {"endpoint.min_instance_count": 1})."""
+    result = copy.deepcopy(base)
+    for dotted, value in overrides.items():
+        *parents, last = dotted.split(".")
+        node = result
+        for part in parents:
+            node = node.setdefault(part, {})
+        if value is REMOVE:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    return result
+
+
+def config_with(**overrides: Any) -> ServiceConfig:
+    """The example configuration with `overrides`, keys written with `__` for dots."""
+    dotted = {k.replace("__", "."): v for k, v in overrides.items()}
+    return ServiceConfig.model_validate(merged(example_document(), dotted))
+
+
+def write_config(tmp_path: Path, overrides: dict[str, Any], name: str = "config.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(merged(example_document(), overrides), sort_keys=False))
+    return path
