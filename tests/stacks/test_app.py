@@ -53,5 +53,5 @@ def test_region_stacks_differ_only_by_region(example_config: ServiceConfig) -> N
     east = synth_region(example_config, "us-east-1")
     west = synth_region(example_config, "eu-west-1")
     # The state bucket lives in one region for all stacks; only the key differs.
-    assert east["terraform"].pop("backend")["region"] == west["terraform"].pop("backend")["region"]
+    assert east["terraform"].pop("backend")["s3"]["region"] == west["terraform"].pop("backend")["s3"]["region"]
     assert json.dumps(east).replace("us-east-1", "eu-west-1") == json.dumps(west)
