@@ -12,16 +12,8 @@ from tests.support.synth import synth_region
 
 
 @pytest.fixture(scope="module")
-def synthesized(tmp_path_factory: pytest.TempPathFactory, example_config: ServiceConfig) -> Path:
-    from cdktf import App
-
-    from stacks import build_app
-
-    outdir = tmp_path_factory.mktemp("cdktf.out")
-    app = App(outdir=str(outdir))
-    build_app(app, example_config)
-    app.synth()
-    return outdir
+def synthesized(synthesized_example: Path) -> Path:
+    return synthesized_example
 
 
 def test_one_stack_per_region_plus_bootstrap(synthesized: Path) -> None:
