@@ -363,8 +363,6 @@ class DomainSettings(Strict):
             "reachable as `<region>.<record_name>`."
         ),
     )
-    private_zone: bool = Field(default=False, description="The zone is private. Default: false.")
-
     @field_validator("hosted_zone_name", "record_name")
     @classmethod
     def _hostname(cls, value: str) -> str:

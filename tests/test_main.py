@@ -1,0 +1,58 @@
+"""`main.py` as users run it: a summary on success; one clear message, no traceback, no output on error."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.configs import write_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_main(tmp_path: Path, config: Path | None = None, *, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CDKTF_OUTDIR": str(tmp_path / "out"), **(extra_env or {})}
+    env.pop("SERVING_CONFIG", None)
+    if config is not None:
+        env["SERVING_CONFIG"] = str(config)
+    return subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_example_synthesizes_with_a_summary(tmp_path: Path) -> None:
+    result = run_main(tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Synthesized serving-prod from ")
+    assert "serving-prod-us-east-1, serving-prod-eu-west-1" in result.stdout
+    assert "2 × ml.m5.xlarge per region (autoscaling 2-6, target 600 invocations/instance/min)" in result.stdout
+    assert (tmp_path / "out" / "stacks" / "serving-prod-eu-west-1" / "cdk.tf.json").is_file()
+    assert "Node 20 is end-of-life" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"endpoint.min_instance_count": 1, "endpoint.initial_instance_count": 1}, "endpoint.min_instance_count"),
+        ({"regions": ["us-east-1", "moon-1"]}, "regions[1]"),
+        ({"autoscaling.target_invocations_per_instance": "lots"}, "autoscaling.target_invocations_per_instance"),
+    ],
+)
+def test_bad_config_exits_non_zero_with_one_clear_message(tmp_path: Path, overrides: dict[str, object], field: str) -> None:
+    config = write_config(tmp_path, overrides)
+    result = run_main(tmp_path, config)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"{config}: {field}: " in result.stderr
+    assert result.stdout == ""
+    assert not (tmp_path / "out").exists(), "no partial Terraform output"
+
+
+def test_context_selects_the_config(tmp_path: Path) -> None:
+    config = write_config(tmp_path, {"environment": "staging"})
+    result = run_main(tmp_path, extra_env={"CDKTF_CONTEXT_JSON": f'{{"config": "{config}"}}'})
+    assert result.returncode == 0, result.stderr
+    assert "Synthesized serving-staging" in result.stdout
