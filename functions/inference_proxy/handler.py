@@ -2,12 +2,14 @@
 
 Runs as the ALB's Lambda target (multi-value headers off), in the endpoint's region.
 `POST /invocations` forwards the request to InvokeEndpoint; `GET /ping` is a deep health
-check that answers 200 only while the endpoint is InService. Every failure becomes a
+check that answers 200 only while the endpoint serves (InService, or Updating /
+SystemUpdating, during which SageMaker keeps serving: failing a region over on every
+autoscaling step would remove capacity exactly when it is needed). Every failure becomes a
 small JSON error with a stable code and the request id, never a stack trace, and every
 request writes exactly one JSON log line to stdout.
 
 Entry point: `handler.handler`. Environment: ENDPOINT_NAME (required), AWS_REGION (set
-by Lambda), MAX_BODY_BYTES (default 1_000_000), READ_TIMEOUT_S (default 50).
+by Lambda), MAX_BODY_BYTES (default 1_000_000), READ_TIMEOUT_S (default 25).
 """
 
 from __future__ import annotations
@@ -45,17 +47,19 @@ ROUTES: Mapping[str, str] = {INVOCATIONS_PATH: "POST", PING_PATH: "GET"}
 CUSTOM_ATTRIBUTES_HEADER = "X-Amzn-SageMaker-Custom-Attributes"
 INVOKED_VARIANT_HEADER = "X-Amzn-Invoked-Production-Variant"
 DEFAULT_CONTENT_TYPE = "application/json"
-IN_SERVICE = "InService"
+# Statuses in which the endpoint answers InvokeEndpoint.
+SERVING_STATUSES = frozenset({"InService", "Updating", "SystemUpdating"})
 
 # The ALB hands at most 1 MB of request body to a Lambda target.
 DEFAULT_MAX_BODY_BYTES = 1_000_000
-# One attempt stays below the ALB's default 60 s idle timeout, so a slow model yields our
-# 504 rather than a dropped connection.
-DEFAULT_READ_TIMEOUT_S = 50.0
+# Two attempts (2 x 25 s + connect) stay below the function timeout (55 s by default), which
+# stays below the ALB's 60 s idle timeout, so a slow model yields our 504, not a dropped
+# connection. The stack sets READ_TIMEOUT_S from the configured function timeout.
+DEFAULT_READ_TIMEOUT_S = 25.0
 CONNECT_TIMEOUT_S = 2
-# botocore's legacy `max_attempts` counts retries: up to three attempts in all, and timeouts
-# are retried, so a hung model can hold a request for about 3 x READ_TIMEOUT_S.
-RETRIES = {"max_attempts": 2, "mode": "standard"}
+# Two attempts in all (one retry; timeouts are retried too): a hung model holds a request for
+# at most about 2 x READ_TIMEOUT_S.
+RETRIES = {"total_max_attempts": 2, "mode": "standard"}
 
 # Codes differ between SageMaker's control plane, its runtime and older SDK models.
 THROTTLING_CODES = frozenset(
@@ -191,11 +195,11 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         error_code, detail = err.code, err.detail
         response = _error_response(err, request_id)
     # The catch-all that keeps stack traces away from callers; they go to the log.
-    except Exception:  # noqa: BLE001
+    except Exception:
         error_code = "internal_error"
         detail = {"exception": traceback.format_exc()}
-        err = ProxyError(500, error_code, "The request could not be processed.")
-        response = _error_response(err, request_id)
+        internal = ProxyError(500, error_code, "The request could not be processed.")
+        response = _error_response(internal, request_id)
     response["headers"]["X-Request-Id"] = request_id
     _log(
         request_id=request_id,
@@ -288,7 +292,7 @@ def _ping() -> tuple[dict[str, Any], str | None]:
     except (ClientError, BotoCoreError) as exc:
         _raise_translated(exc)
     status = str(description.get("EndpointStatus", "Unknown"))
-    if status == IN_SERVICE:
+    if status in SERVING_STATUSES:
         return _json_response(200, {"status": status}), None
     return _json_response(503, {"status": status}), "endpoint_not_in_service"
 

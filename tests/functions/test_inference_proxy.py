@@ -23,9 +23,7 @@ import pytest
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from botocore.stub import Stubber
 
-HANDLER_PATH = (
-    Path(__file__).resolve().parents[2] / "functions" / "inference_proxy" / "handler.py"
-)
+HANDLER_PATH = Path(__file__).resolve().parents[2] / "functions" / "inference_proxy" / "handler.py"
 ENDPOINT = "demo-endpoint"
 REGION = "us-east-1"
 REQUEST_ID = "c0ffee00-0000-4000-8000-000000000001"
@@ -57,9 +55,7 @@ def load_handler(monkeypatch: pytest.MonkeyPatch, **env: str) -> ModuleType:
         monkeypatch.setenv(name, value)
     # A fresh default session reads the fake environment instead of an earlier one.
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
-    spec = importlib.util.spec_from_file_location(
-        "inference_proxy_handler", HANDLER_PATH
-    )
+    spec = importlib.util.spec_from_file_location("inference_proxy_handler", HANDLER_PATH)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, spec.name, module)
@@ -291,9 +287,7 @@ def test_body_exactly_at_the_default_limit_is_forwarded(
     proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
 ) -> None:
     body = "x" * 1_000_000
-    runtime.add_response(
-        "invoke_endpoint", {"Body": b"{}"}, invoke_params(body.encode())
-    )
+    runtime.add_response("invoke_endpoint", {"Body": b"{}"}, invoke_params(body.encode()))
 
     response, _ = call(proxy, capsys, alb_event(body=body))
 
@@ -315,9 +309,7 @@ def test_limit_applies_to_the_decoded_body_and_follows_max_body_bytes(
     proxy = load_handler(monkeypatch, MAX_BODY_BYTES="4")
     with Stubber(proxy._runtime()) as runtime:
         # 4 bytes decode from 8 base64 characters: within the limit.
-        runtime.add_response(
-            "invoke_endpoint", {"Body": b"{}"}, invoke_params(b"\xff" * 4)
-        )
+        runtime.add_response("invoke_endpoint", {"Body": b"{}"}, invoke_params(b"\xff" * 4))
         ok, _ = call(proxy, capsys, alb_event(body="/////w==", is_base64=True))
         too_big, _ = call(proxy, capsys, alb_event(body="x" * 5))
         runtime.assert_no_pending_responses()
@@ -388,9 +380,7 @@ def test_model_5xx_becomes_502(
 def test_model_not_ready_becomes_503(
     proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    runtime.add_client_error(
-        "invoke_endpoint", "ModelNotReadyException", "Model is loading", 429
-    )
+    runtime.add_client_error("invoke_endpoint", "ModelNotReadyException", "Model is loading", 429)
 
     response, _ = call(proxy, capsys, alb_event(body="{}"))
 
@@ -455,12 +445,8 @@ def test_sagemaker_failure_becomes_502(
 @pytest.mark.parametrize(
     "timeout",
     [
-        ReadTimeoutError(
-            endpoint_url="https://runtime.sagemaker.us-east-1.amazonaws.com"
-        ),
-        ConnectTimeoutError(
-            endpoint_url="https://runtime.sagemaker.us-east-1.amazonaws.com"
-        ),
+        ReadTimeoutError(endpoint_url="https://runtime.sagemaker.us-east-1.amazonaws.com"),
+        ConnectTimeoutError(endpoint_url="https://runtime.sagemaker.us-east-1.amazonaws.com"),
     ],
     ids=["read", "connect"],
 )
@@ -478,15 +464,13 @@ def test_timeout_becomes_504_after_botocore_retries(
         raise timeout
 
     monkeypatch.setattr(time, "sleep", lambda _s: None)  # skip the retry back-off
-    proxy._runtime().meta.events.register(
-        "before-send.sagemaker-runtime.InvokeEndpoint", fail
-    )
+    proxy._runtime().meta.events.register("before-send.sagemaker-runtime.InvokeEndpoint", fail)
 
     response, log = call(proxy, capsys, alb_event(body="{}"))
 
     assert_error(response, 504, "upstream_timeout")
-    # botocore's legacy `max_attempts` counts retries, not tries: 1 + 2 attempts.
-    assert len(attempts) == 3
+    # total_max_attempts counts tries: the first and one retry.
+    assert len(attempts) == 2
     assert log["cause"] == type(timeout).__name__
 
 
@@ -536,12 +520,14 @@ DESCRIBE_ENDPOINT_RESPONSE = {
 }
 
 
-def test_ping_is_200_when_the_endpoint_is_in_service(
-    proxy: ModuleType, control: Stubber, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("status", ["InService", "Updating", "SystemUpdating"])
+def test_ping_is_200_while_the_endpoint_serves(
+    status: str, proxy: ModuleType, control: Stubber, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # Updating (e.g. an autoscaling step) keeps serving: failing over then would hurt.
     control.add_response(
         "describe_endpoint",
-        {**DESCRIBE_ENDPOINT_RESPONSE, "EndpointStatus": "InService"},
+        {**DESCRIBE_ENDPOINT_RESPONSE, "EndpointStatus": status},
         {"EndpointName": ENDPOINT},
     )
 
@@ -549,11 +535,11 @@ def test_ping_is_200_when_the_endpoint_is_in_service(
 
     assert response["statusCode"] == 200
     assert response["headers"]["Content-Type"] == "application/json"
-    assert json.loads(response["body"]) == {"status": "InService"}
+    assert json.loads(response["body"]) == {"status": status}
     assert log["error"] is None
 
 
-@pytest.mark.parametrize("status", ["Creating", "Updating", "Failed", "OutOfService"])
+@pytest.mark.parametrize("status", ["Creating", "RollingBack", "Failed", "OutOfService", "Deleting"])
 def test_ping_is_503_with_the_status_when_not_in_service(
     status: str,
     proxy: ModuleType,
@@ -667,9 +653,8 @@ def test_clients_use_short_connect_timeout_and_read_timeout_below_alb_idle_timeo
     for client in (proxy._runtime(), proxy._control()):
         config = client.meta.config
         assert client.meta.region_name == REGION
-        assert (config.connect_timeout, config.read_timeout) == (2, 50.0)
-        # botocore normalises retries={"max_attempts": 2} to 2 retries after the first try.
-        assert config.retries == {"mode": "standard", "total_max_attempts": 3}
+        assert (config.connect_timeout, config.read_timeout) == (2, 25.0)
+        assert config.retries == {"mode": "standard", "total_max_attempts": 2}
     assert proxy._runtime() is proxy._runtime()  # built once per container
 
 
