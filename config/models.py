@@ -382,6 +382,129 @@ class DomainSettings(Strict):
         return value
 
 
+class ExistingNetwork(Strict):
+    """A VPC and subnets that already exist in one region."""
+
+    vpc_id: str = Field(pattern=r"^vpc-[0-9a-f]{8,17}$", description="VPC ID.")
+    public_subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
+        min_length=2,
+        description="Subnets in two or more Availability Zones for an internet-facing ALB.",
+    )
+    private_subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]] = Field(
+        min_length=2,
+        description="Subnets in two or more Availability Zones for an internal ALB.",
+    )
+
+
+class NetworkSettings(Strict):
+    """Where the load balancer lives in each region."""
+
+    vpc_cidr: str = Field(
+        default="10.40.0.0/16",
+        pattern=r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-4])$",
+        description=(
+            "CIDR of the VPC created in each region (regions are not peered, so they may "
+            "share it). Default: `10.40.0.0/16`."
+        ),
+    )
+    max_availability_zones: int = Field(
+        default=3,
+        ge=2,
+        le=6,
+        description=(
+            "Public and private subnets in this many Availability Zones, or as many as the "
+            "region has if fewer. Default: 3. No NAT gateways are created: nothing needs one."
+        ),
+    )
+    existing: dict[Region, ExistingNetwork] = Field(
+        default_factory=dict,
+        description=(
+            "Per region, an existing VPC and subnets to use instead of creating a VPC. "
+            "Default: none (a VPC is created in every region)."
+        ),
+    )
+
+
+class LoadBalancerSettings(Strict):
+    """The Application Load Balancer in front of each region."""
+
+    internal: bool = Field(
+        default=False,
+        description=(
+            "Internal (private subnets) instead of internet-facing. Route 53's checkers cannot "
+            "reach an internal ALB, so its health check follows a CloudWatch alarm instead. "
+            "Default: false."
+        ),
+    )
+    ingress_cidrs: list[str] = Field(
+        default_factory=lambda: ["0.0.0.0/0"],
+        min_length=1,
+        description="CIDRs allowed to reach ports 443 and 80. Default: `0.0.0.0/0`.",
+    )
+    deletion_protection: bool = Field(
+        default=True,
+        description=(
+            "ALB deletion protection, and `prevent_destroy` on its access-log bucket. "
+            "Default: on; turn off only for throw-away environments."
+        ),
+    )
+    idle_timeout_s: int = Field(
+        default=60, ge=1, le=4000, description="ALB idle timeout (s). Default: 60."
+    )
+    ssl_policy: Literal[
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+        "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    ] = Field(
+        default="ELBSecurityPolicy-TLS13-1-2-2021-06",
+        description="HTTPS listener policy (TLS 1.3 capable). Default: `ELBSecurityPolicy-TLS13-1-2-2021-06`.",
+    )
+    access_log_retention_days: int = Field(
+        default=90, ge=1, description="Days access logs are kept. Default: 90."
+    )
+
+    @field_validator("ingress_cidrs")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        bad = []
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr, strict=True)
+            except ValueError:
+                bad.append(cidr)
+        if bad:
+            raise ValueError(f"not CIDR blocks: {bad}; write e.g. 10.0.0.0/8 or 203.0.113.7/32")
+        return value
+
+
+class ProxySettings(Strict):
+    """The Lambda function between the ALB and InvokeEndpoint."""
+
+    memory_mb: int = Field(default=512, ge=128, le=10240, description="Memory (MB). Default: 512.")
+    timeout_s: int = Field(
+        default=55,
+        ge=5,
+        le=900,
+        description=(
+            "Function timeout (s); must stay below the ALB idle timeout so the client gets "
+            "the function's 504, not a dropped connection. Default: 55."
+        ),
+    )
+    reserved_concurrency: int = Field(
+        default=100,
+        ge=1,
+        description=(
+            "Reserved concurrent executions: a cap that protects the endpoint and guarantees "
+            "this function capacity in the account. Default: 100."
+        ),
+    )
+    log_retention_days: Literal[
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
+    ] = Field(default=90, description="Days the function's logs are kept. Default: 90.")
+
+
 class S3StateSettings(Strict):
     """Terraform state in S3, encrypted, with S3-native locking (Terraform ≥ 1.10)."""
 
@@ -434,6 +557,9 @@ class ServiceConfig(Strict):
     endpoint: EndpointSettings
     autoscaling: AutoscalingSettings
     domain: DomainSettings
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
+    load_balancer: LoadBalancerSettings = Field(default_factory=LoadBalancerSettings)
+    proxy: ProxySettings = Field(default_factory=ProxySettings)
     state: S3StateSettings
     tags: dict[str, str] = Field(
         default_factory=dict,
@@ -481,6 +607,33 @@ class ServiceConfig(Strict):
                 f"image_uri is in {image_region} but SageMaker pulls images from the "
                 f"endpoint's own region ({', '.join(elsewhere)}); write {{region}} in its "
                 "place and replicate the repository to every region"
+            )
+        return value
+
+    @field_validator("network")
+    @classmethod
+    def _existing_networks_are_for_our_regions(
+        cls, value: NetworkSettings, info: ValidationInfo
+    ) -> NetworkSettings:
+        unknown = sorted(set(value.existing) - set(info.data.get("regions", [])))
+        if unknown and "regions" in info.data:
+            raise ValueError(
+                f"existing networks for regions not in `regions`: {unknown}; remove them or "
+                "add the regions"
+            )
+        return value
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_times_out_before_the_alb(
+        cls, value: ProxySettings, info: ValidationInfo
+    ) -> ProxySettings:
+        balancer = info.data.get("load_balancer")
+        if balancer is not None and value.timeout_s >= balancer.idle_timeout_s:
+            raise ValueError(
+                f"timeout_s ({value.timeout_s}) must be below load_balancer.idle_timeout_s "
+                f"({balancer.idle_timeout_s}), or clients get a dropped connection instead of "
+                "a 504"
             )
         return value
 

@@ -30,3 +30,51 @@ def s3_bucket_arn(bucket: str) -> str:
 
 def account_root_arn(account: str) -> str:
     return f"arn:{PARTITION}:iam::{account}:root"
+
+
+LAMBDA_SERVICE_PRINCIPAL = "lambda.amazonaws.com"
+ELB_SERVICE_PRINCIPAL = "elasticloadbalancing.amazonaws.com"
+VPC_FLOW_LOGS_PRINCIPAL = "vpc-flow-logs.amazonaws.com"
+
+# ALB access-log delivery: regions opened before August 2022 deliver as a regional ELB account;
+# newer ones as the log-delivery service principal (Elastic Load Balancing user guide).
+ELB_LOG_DELIVERY_ACCOUNTS = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "af-south-1": "098369216593",
+    "ap-east-1": "754344448648",
+    "ap-southeast-3": "589379963580",
+    "ap-south-1": "718504428378",
+    "ap-northeast-3": "383597477331",
+    "ap-northeast-2": "600734575887",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ap-northeast-1": "582318560864",
+    "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-south-1": "635631232127",
+    "eu-west-3": "009996457667",
+    "eu-north-1": "897822967062",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+}
+ELB_LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
+
+
+def elb_log_delivery_principal(region: str) -> dict[str, str]:
+    account = ELB_LOG_DELIVERY_ACCOUNTS.get(region)
+    if account is not None:
+        return {"AWS": f"arn:{PARTITION}:iam::{account}:root"}
+    return {"Service": ELB_LOG_DELIVERY_PRINCIPAL}
+
+
+# Regions where accounts get only two usable Availability Zones; elsewhere there are three or more.
+TWO_AZ_REGIONS = frozenset({"us-west-1"})
+
+# CloudWatch metric namespaces and names used by alarms and health checks.
+ALB_NAMESPACE = "AWS/ApplicationELB"
+ALB_HEALTHY_HOSTS = "HealthyHostCount"

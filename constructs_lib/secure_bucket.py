@@ -41,6 +41,8 @@ class SecureBucketProps:
     """default: SSE-S3 (AES256), which is what ELB access-log delivery requires."""
     prevent_destroy: bool = True
     """default: on; Terraform refuses a plan that would delete the bucket."""
+    force_destroy: bool = False
+    """default: off; on deletes the objects with the bucket (throw-away environments only)."""
     expire_after_days: int | None = None
     """default: objects are kept; noncurrent versions always expire after 90 days."""
     extra_policy_statements: Sequence[dict[str, object]] = field(default_factory=tuple)
@@ -56,6 +58,7 @@ class SecureBucket(Construct):
             self,
             "bucket",
             bucket=props.bucket_name,
+            force_destroy=props.force_destroy or None,
             lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy),
         )
         self.bucket_name = self.bucket.bucket

@@ -7,30 +7,37 @@ from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdent
 from constructs import Construct
 
 from config.models import ServiceConfig
+from constructs_lib.dns import CertificateProps, RegionalRecords, RegionalRecordsProps, ValidatedCertificate
 from constructs_lib.endpoint_autoscaling import EndpointAutoscaling, EndpointAutoscalingProps
 from constructs_lib.inference_endpoint import InferenceEndpoint, InferenceEndpointProps
+from constructs_lib.inference_proxy import InferenceProxy, InferenceProxyProps
+from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
+from constructs_lib.log_encryption import LogEncryptionKey, LogEncryptionKeyProps
+from constructs_lib.network import Network, NetworkProps
 from constructs_lib.state_backend import use_s3_backend
 from stacks.common import aws_provider
 
 
 class RegionStack(TerraformStack):
-    """`<service>-<env>-<region>`: endpoint and autoscaling, with its own state key."""
+    """`<service>-<env>-<region>`: endpoint, autoscaling, proxy, load balancer and DNS of a region."""
 
     def __init__(self, scope: Construct, config: ServiceConfig, region: str) -> None:
         self.stack_name = config.stack_name(region)
         super().__init__(scope, self.stack_name)
         self.region = region
+        name = config.name
         use_s3_backend(self, config.state, config.state_key_prefix, self.stack_name)
         aws_provider(self, config, region)
         account = DataAwsCallerIdentity(self, "account")
+        account_id = account.account_id
 
         self.inference = InferenceEndpoint(
             self,
             "inference",
             InferenceEndpointProps(
-                endpoint_name=config.name,
+                endpoint_name=name,
                 region=region,
-                account_id=account.account_id,
+                account_id=account_id,
                 model=config.model,
                 endpoint=config.endpoint,
             ),
@@ -40,12 +47,88 @@ class RegionStack(TerraformStack):
             "autoscaling",
             EndpointAutoscalingProps(
                 endpoint_name=self.inference.endpoint_name,
-                policy_name_prefix=config.name,
+                policy_name_prefix=name,
                 variant_name=self.inference.variant_name,
                 min_instance_count=config.endpoint.min_instance_count,
                 max_instance_count=config.endpoint.max_instance_count,
                 settings=config.autoscaling,
             ),
         )
+
+        self.log_key = LogEncryptionKey(
+            self,
+            "log_key",
+            LogEncryptionKeyProps(alias=f"{name}/logs", region=region, account_id=account_id),
+        )
+        self.network = Network(
+            self,
+            "network",
+            NetworkProps(
+                name=name,
+                region=region,
+                account_id=account_id,
+                settings=config.network,
+                public=not config.load_balancer.internal,
+                log_key_arn=self.log_key.key_arn,
+                flow_log_retention_days=config.proxy.log_retention_days,
+            ),
+        )
+        self.proxy = InferenceProxy(
+            self,
+            "proxy",
+            InferenceProxyProps(
+                function_name=f"{name}-proxy",
+                region=region,
+                account_id=account_id,
+                endpoint_name=self.inference.endpoint_name,
+                endpoint_arn=self.inference.endpoint_arn,
+                settings=config.proxy,
+                log_key_arn=self.log_key.key_arn,
+            ),
+        )
+        self.certificate = ValidatedCertificate(
+            self,
+            "certificate",
+            CertificateProps(
+                zone_name=config.domain.hosted_zone_name,
+                record_name=config.domain.record_name,
+                region=region,
+            ),
+        )
+        self.load_balancer = LoadBalancer(
+            self,
+            "load_balancer",
+            LoadBalancerProps(
+                name=name,
+                region=region,
+                account_id=account_id,
+                vpc_id=self.network.vpc_id,
+                subnet_ids=(
+                    self.network.private_subnet_ids
+                    if config.load_balancer.internal
+                    else self.network.public_subnet_ids
+                ),
+                certificate_arn=self.certificate.certificate_arn,
+                function_arn=self.proxy.function_arn,
+                function_name=self.proxy.function_name,
+                settings=config.load_balancer,
+            ),
+        )
+        self.records = RegionalRecords(
+            self,
+            "dns",
+            RegionalRecordsProps(
+                zone_id=self.certificate.zone_id,
+                record_name=config.domain.record_name,
+                region=region,
+                load_balancer_dns_name=self.load_balancer.load_balancer_dns_name,
+                load_balancer_zone_id=self.load_balancer.load_balancer_zone_id,
+                health_check_alarm_name=self.load_balancer.healthy_targets_alarm_name,
+            ),
+        )
+
+        TerraformOutput(self, "service_url", value=f"https://{config.domain.record_name}/invocations")
+        TerraformOutput(self, "regional_url", value=f"https://{self.records.regional_name}/invocations")
+        TerraformOutput(self, "load_balancer_dns_name", value=self.load_balancer.load_balancer_dns_name)
         TerraformOutput(self, "endpoint_name", value=self.inference.endpoint_name)
         TerraformOutput(self, "endpoint_arn", value=self.inference.endpoint_arn)

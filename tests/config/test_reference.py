@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_checked_in_schema_is_current() -> None:
     checked_in = (ROOT / "config" / "serving.schema.json").read_text()
-    assert checked_in == json_schema(), "run: pipenv run python -m config schema > config/serving.schema.json"
+    assert checked_in == json_schema(), "run: pipenv run python tools/update_reference.py"
 
 
 def test_schema_forbids_unknown_keys() -> None:
@@ -27,7 +27,7 @@ def test_readme_reference_is_current() -> None:
     readme = (ROOT / "README.md").read_text()
     start, end = readme.index(REFERENCE_BEGIN), readme.index(REFERENCE_END) + len(REFERENCE_END)
     assert readme[start:end] + "\n" == markdown_reference(), (
-        "README's configuration reference is stale: paste `pipenv run python -m config reference`"
+        "README's configuration reference is stale: run `pipenv run python tools/update_reference.py`"
     )
 
 

@@ -77,12 +77,21 @@ def test_endpoint_uses_the_configuration_and_a_stable_name(stack: dict[str, Any]
     assert endpoint["endpoint_config_name"] == f"${{aws_sagemaker_endpoint_configuration.{config_id}.name}}"
 
 
+def by_name(stack: dict[str, Any], resource_type: str, name: str) -> tuple[str, dict[str, Any]]:
+    found = [(k, r) for k, r in resources(stack, resource_type).items() if r.get("name") == name]
+    assert len(found) == 1, f"{resource_type} named {name}: {found}"
+    return found[0]
+
+
 def test_execution_role_is_least_privilege(stack: dict[str, Any]) -> None:
-    role = only(stack, "aws_iam_role")
+    role_id, role = by_name(stack, "aws_iam_role", "serving-prod-eu-west-1-sagemaker")
     assert role["name"] == "serving-prod-eu-west-1-sagemaker"
     trust = json.loads(role["assume_role_policy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
-    policy = json.loads(only(stack, "aws_iam_role_policy")["policy"])
+    (policy_resource,) = [
+        p for p in resources(stack, "aws_iam_role_policy").values() if p["role"] == f"${{aws_iam_role.{role_id}.id}}"
+    ]
+    policy = json.loads(policy_resource["policy"])
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
     assert by_sid["PullImage"]["Resource"] == (
         "arn:aws:ecr:eu-west-1:763104351884:repository/pytorch-inference"
@@ -103,5 +112,5 @@ def test_execution_role_is_least_privilege(stack: dict[str, Any]) -> None:
 def test_existing_execution_role_is_used_instead_of_creating_one() -> None:
     arn = "arn:aws:iam::123456789012:role/existing"
     stack = synth_region(config_with(model__execution_role_arn=arn))
-    assert resources(stack, "aws_iam_role") == {}
+    assert not [r for r in resources(stack, "aws_iam_role").values() if r["name"].endswith("-sagemaker")]
     assert only(stack, "aws_sagemaker_model")["execution_role_arn"] == arn
