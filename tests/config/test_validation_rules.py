@@ -215,3 +215,30 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
     )
     paths = sorted(p.split(":")[0] for p in found)
     assert paths == ["autoscaling.safety_factor", "endpoint.min_instance_count", "regions[0]"]
+
+
+def test_proxy_timeout_must_be_below_alb_idle_timeout(tmp_path: Path) -> None:
+    message = only_problem(tmp_path, {"proxy.timeout_s": 60})
+    assert message.startswith("proxy: timeout_s (60) must be below load_balancer.idle_timeout_s (60)")
+
+
+def test_ingress_cidrs_must_be_cidr_blocks(tmp_path: Path) -> None:
+    message = only_problem(tmp_path, {"load_balancer.ingress_cidrs": ["10.0.0.0/33", "0.0.0.0/0"]})
+    assert message.startswith("load_balancer.ingress_cidrs: not CIDR blocks: ['10.0.0.0/33']")
+
+
+def test_existing_network_needs_two_subnets(tmp_path: Path) -> None:
+    existing = {"us-east-1": {"vpc_id": "vpc-0123456789abcdef0", "public_subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1"], "private_subnet_ids": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"]}}
+    message = only_problem(tmp_path, {"network.existing": existing})
+    assert message.startswith("network.existing.us-east-1.public_subnet_ids: list should have at least 2 items")
+
+
+def test_existing_network_for_unknown_region_is_rejected(tmp_path: Path) -> None:
+    existing = {"eu-central-1": {"vpc_id": "vpc-0123456789abcdef0", "public_subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"], "private_subnet_ids": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"]}}
+    message = only_problem(tmp_path, {"network.existing": existing})
+    assert message.startswith("network: existing networks for regions not in `regions`: ['eu-central-1']")
+
+
+def test_tls_policy_must_be_tls13(tmp_path: Path) -> None:
+    message = only_problem(tmp_path, {"load_balancer.ssl_policy": "ELBSecurityPolicy-2016-08"})
+    assert message.startswith("load_balancer.ssl_policy: 'ELBSecurityPolicy-2016-08' is not allowed")

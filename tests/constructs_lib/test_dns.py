@@ -1,0 +1,93 @@
+"""Given the example, when synthesized, each region adds its latency record, regional record and certificate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from config.models import ServiceConfig
+from tests.support.lookup import find, ref
+from tests.support.synth import only, resources, synth_region
+
+
+@pytest.fixture(scope="module", params=["us-east-1", "eu-west-1"])
+def region_stack(request: pytest.FixtureRequest, example_config: ServiceConfig) -> tuple[str, dict[str, Any]]:
+    return request.param, synth_region(example_config, request.param)
+
+
+def test_one_latency_record_per_region_with_health_check(region_stack: tuple[str, dict[str, Any]]) -> None:
+    region, stack = region_stack
+    latency = [r for r in resources(stack, "aws_route53_record").values() if "latency_routing_policy" in r]
+    assert len(latency) == 1
+    (record,) = latency
+    check_key = next(iter(resources(stack, "aws_route53_health_check")))
+    alb_key = next(iter(resources(stack, "aws_lb")))
+    assert record["name"] == "api.example.com"
+    assert record["type"] == "A"
+    assert record["set_identifier"] == region
+    assert record["latency_routing_policy"] == {"region": region}
+    assert record["health_check_id"] == ref("aws_route53_health_check", check_key, "id")
+    assert record["alias"] == {
+        "name": ref("aws_lb", alb_key, "dns_name"),
+        "zone_id": ref("aws_lb", alb_key, "zone_id"),
+        "evaluate_target_health": True,
+    }
+
+
+def test_health_check_calls_the_regional_ping(region_stack: tuple[str, dict[str, Any]]) -> None:
+    region, stack = region_stack
+    check = only(stack, "aws_route53_health_check")
+    assert check["type"] == "HTTPS"
+    assert check["fqdn"] == f"{region}.api.example.com"
+    assert check["resource_path"] == "/ping"
+    assert check["port"] == 443
+    assert check["request_interval"] == 10
+    assert check["failure_threshold"] == 3
+    assert check["measure_latency"] is True
+
+
+def test_regional_record_aliases_the_alb(region_stack: tuple[str, dict[str, Any]]) -> None:
+    region, stack = region_stack
+    _, record = find(stack, "aws_route53_record", name=f"{region}.api.example.com")
+    assert "set_identifier" not in record and "health_check_id" not in record
+    assert record["alias"]["evaluate_target_health"] is True
+
+
+def test_certificate_covers_service_and_regional_names(region_stack: tuple[str, dict[str, Any]]) -> None:
+    region, stack = region_stack
+    certificate = only(stack, "aws_acm_certificate")
+    assert certificate["domain_name"] == "api.example.com"
+    assert certificate["subject_alternative_names"] == [f"{region}.api.example.com"]
+    assert certificate["validation_method"] == "DNS"
+    assert certificate["lifecycle"] == {"create_before_destroy": True}
+
+
+def test_validation_records_overwrite_and_cover_each_name(region_stack: tuple[str, dict[str, Any]]) -> None:
+    _, stack = region_stack
+    cert_key = next(iter(resources(stack, "aws_acm_certificate")))
+    (record,) = [r for r in resources(stack, "aws_route53_record").values() if "for_each" in r]
+    assert record["allow_overwrite"] is True
+    assert record["for_each"] == (
+        f"${{{{ for key, val in tolist(aws_acm_certificate."
+        f"{cert_key}.domain_validation_options): val.domain_name => val }}}}"
+    )
+    assert record["records"] == ["${each.value.resource_record_value}"]
+    validation = only(stack, "aws_acm_certificate_validation")
+    assert validation["certificate_arn"] == ref("aws_acm_certificate", cert_key, "arn")
+    assert "validation_record_fqdns" in validation
+
+
+def test_zone_is_looked_up_not_created(region_stack: tuple[str, dict[str, Any]]) -> None:
+    _, stack = region_stack
+    assert resources(stack, "aws_route53_zone") == {}
+    (zone,) = stack["data"]["aws_route53_zone"].values()
+    assert zone == {"name": "example.com", "private_zone": False}
+
+
+def test_outputs_name_the_service_and_the_region(region_stack: tuple[str, dict[str, Any]]) -> None:
+    region, stack = region_stack
+    outputs = stack["output"]
+    assert outputs["service_url"]["value"] == "https://api.example.com/invocations"
+    assert outputs["regional_url"]["value"] == f"https://{region}.api.example.com/invocations"
+    assert set(outputs) >= {"load_balancer_dns_name", "endpoint_name"}

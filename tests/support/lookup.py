@@ -1,0 +1,22 @@
+"""Find resources in synthesized JSON by their properties, and references to them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.synth import resources
+
+
+def find(stack: dict[str, Any], resource_type: str, **properties: Any) -> tuple[str, dict[str, Any]]:
+    """The one resource of `resource_type` whose properties include `properties`."""
+    found = [
+        (key, resource)
+        for key, resource in resources(stack, resource_type).items()
+        if all(resource.get(k) == v for k, v in properties.items())
+    ]
+    assert len(found) == 1, f"{resource_type} with {properties}: found {[k for k, _ in found]}"
+    return found[0]
+
+
+def ref(resource_type: str, key: str, attribute: str) -> str:
+    return f"${{{resource_type}.{key}.{attribute}}}"
