@@ -62,11 +62,12 @@ class LoadBalancer(Construct):
             vpc_id=props.vpc_id,
             # No egress rules: a Lambda target is invoked by the ELB service, not over the VPC.
         )
-        for index, cidr in enumerate(settings.ingress_cidrs):
+        for cidr in settings.ingress_cidrs:
             for port in (HTTPS_PORT, HTTP_PORT):
                 VpcSecurityGroupIngressRule(
                     self,
-                    f"ingress_{port}_{index}",
+                    # Keyed by the CIDR, not its position: removing one rule leaves the others.
+                    f"ingress_{port}_{cidr.replace('.', '-').replace('/', '_')}",
                     security_group_id=self.security_group.id,
                     ip_protocol="tcp",
                     from_port=port,
