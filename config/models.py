@@ -8,6 +8,7 @@ are generated from them).
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from typing import Annotated, Literal
 
@@ -64,6 +65,18 @@ def _check_region(region: str) -> str:
 
 
 Region = Annotated[str, AfterValidator(_check_region)]
+
+
+def _check_cidrs(value: list[str]) -> list[str]:
+    bad = []
+    for cidr in value:
+        try:
+            ipaddress.ip_network(cidr, strict=True)
+        except ValueError:
+            bad.append(cidr)
+    if bad:
+        raise ValueError(f"not CIDR blocks: {bad}; write e.g. 10.0.0.0/8 or 203.0.113.7/32")
+    return value
 
 
 class ModelSettings(Strict):
@@ -466,17 +479,7 @@ class LoadBalancerSettings(Strict):
     @field_validator("ingress_cidrs")
     @classmethod
     def _cidrs(cls, value: list[str]) -> list[str]:
-        import ipaddress
-
-        bad = []
-        for cidr in value:
-            try:
-                ipaddress.ip_network(cidr, strict=True)
-            except ValueError:
-                bad.append(cidr)
-        if bad:
-            raise ValueError(f"not CIDR blocks: {bad}; write e.g. 10.0.0.0/8 or 203.0.113.7/32")
-        return value
+        return _check_cidrs(value)
 
 
 class ProxySettings(Strict):
@@ -502,7 +505,39 @@ class ProxySettings(Strict):
     )
     log_retention_days: Literal[
         1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
-    ] = Field(default=90, description="Days the function's logs are kept. Default: 90.")
+    ] = Field(
+        default=365,
+        description="Days the function's and the VPC flow logs are kept. Default: 365.",
+    )
+
+
+class WafSettings(Strict):
+    """The AWS WAF web ACL on each load balancer."""
+
+    enabled: bool = Field(default=True, description="Attach a web ACL to every ALB. Default: on.")
+    rate_limit_per_5_min: int = Field(
+        default=2000,
+        ge=10,
+        le=2_000_000_000,
+        description=(
+            "Requests one client IP may send in 5 minutes before WAF blocks it. Default: 2000."
+        ),
+    )
+    allow_cidrs: list[str] = Field(
+        default_factory=list,
+        description=(
+            "If given, only these client CIDRs are allowed; all others are blocked. "
+            "Default: none (no allow list)."
+        ),
+    )
+    log_retention_days: int = Field(
+        default=365, ge=1, description="Days WAF logs are kept. Default: 365."
+    )
+
+    @field_validator("allow_cidrs")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        return _check_cidrs(value)
 
 
 class S3StateSettings(Strict):
@@ -560,6 +595,7 @@ class ServiceConfig(Strict):
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     load_balancer: LoadBalancerSettings = Field(default_factory=LoadBalancerSettings)
     proxy: ProxySettings = Field(default_factory=ProxySettings)
+    waf: WafSettings = Field(default_factory=WafSettings)
     state: S3StateSettings
     tags: dict[str, str] = Field(
         default_factory=dict,

@@ -78,3 +78,12 @@ TWO_AZ_REGIONS = frozenset({"us-west-1"})
 # CloudWatch metric namespaces and names used by alarms and health checks.
 ALB_NAMESPACE = "AWS/ApplicationELB"
 ALB_HEALTHY_HOSTS = "HealthyHostCount"
+
+# AWS managed WAF rule groups.
+WAF_COMMON_RULE_SET = "AWSManagedRulesCommonRuleSet"
+WAF_KNOWN_BAD_INPUTS = "AWSManagedRulesKnownBadInputsRuleSet"
+# The common rule set blocks request bodies over 8 KB; inference payloads are routinely larger
+# (the ALB allows 1 MB), so that one rule only counts.
+WAF_BODY_SIZE_RULE = "SizeRestrictions_BODY"
+# WAF only delivers to log groups whose name starts with this.
+WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"

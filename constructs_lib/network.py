@@ -8,7 +8,10 @@ from dataclasses import dataclass
 
 from cdktf import Fn, Token
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.data_aws_availability_zones import DataAwsAvailabilityZones
+from cdktf_cdktf_provider_aws.data_aws_availability_zones import (
+    DataAwsAvailabilityZones,
+    DataAwsAvailabilityZonesFilter,
+)
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -65,7 +68,17 @@ class Network(Construct):
         # subnet count is fixed at synth: three AZs (or the configured maximum), two where
         # accounts only get two.
         az_count = min(settings.max_availability_zones, 2 if props.region in aws_terms.TWO_AZ_REGIONS else 3)
-        zones = DataAwsAvailabilityZones(self, "zones", state="available")
+        # An allowlist of the region's zone names: a zone AWS adds later (or one that becomes
+        # impaired) never shifts the list, so subnets never move to another zone on a later plan.
+        zones = DataAwsAvailabilityZones(
+            self,
+            "zones",
+            filter=[
+                DataAwsAvailabilityZonesFilter(
+                    name="zone-name", values=[f"{props.region}{letter}" for letter in "abcdef"]
+                )
+            ],
+        )
         self.vpc = Vpc(
             self,
             "vpc",

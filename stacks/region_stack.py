@@ -15,6 +15,7 @@ from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
 from constructs_lib.log_encryption import LogEncryptionKey, LogEncryptionKeyProps
 from constructs_lib.network import Network, NetworkProps
 from constructs_lib.state_backend import use_s3_backend
+from constructs_lib.web_acl import WebAcl, WebAclProps
 from stacks.common import aws_provider
 
 
@@ -114,6 +115,17 @@ class RegionStack(TerraformStack):
                 settings=config.load_balancer,
             ),
         )
+        if config.waf.enabled:
+            self.web_acl = WebAcl(
+                self,
+                "waf",
+                WebAclProps(
+                    name=name,
+                    load_balancer_arn=self.load_balancer.load_balancer.arn,
+                    settings=config.waf,
+                    log_key_arn=self.log_key.key_arn,
+                ),
+            )
         self.records = RegionalRecords(
             self,
             "dns",

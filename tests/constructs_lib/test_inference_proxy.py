@@ -76,7 +76,7 @@ def test_role_writes_only_its_own_log_group(stack: dict[str, Any]) -> None:
 
 def test_log_group_has_retention_and_kms_key(stack: dict[str, Any]) -> None:
     _, group = find(stack, "aws_cloudwatch_log_group", name="/aws/lambda/serving-prod-proxy")
-    assert group["retention_in_days"] == 90
+    assert group["retention_in_days"] == 365
     assert group["kms_key_id"].startswith("${aws_kms_key.") and group["kms_key_id"].endswith(".arn}")
 
 
