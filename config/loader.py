@@ -134,8 +134,8 @@ def _one_line(exc: Exception) -> str:
 def describe_errors(exc: ValidationError) -> list[str]:
     problems = []
     for error in exc.errors(include_url=False):
-        loc = tuple(error["loc"])
-        problems.append(f"{_path(loc)}: {_message(error, loc)}")
+        loc, parent = _resolve(tuple(error["loc"]))
+        problems.append(f"{_path(loc)}: {_message(error, loc, parent)}")
     return problems
 
 
@@ -149,57 +149,75 @@ def _path(loc: tuple[Any, ...]) -> str:
     return text or "(top level)"
 
 
-def _message(error: Any, loc: tuple[Any, ...]) -> str:
+def _message(error: Any, loc: tuple[Any, ...], parent: type[BaseModel] | None) -> str:
     kind = error["type"]
     given = error.get("input")
+    field = parent.model_fields.get(loc[-1]) if parent is not None and loc and isinstance(loc[-1], str) else None
     if kind == "missing":
-        field = _field_info(loc)
         hint = f" ({field.description})" if field is not None and field.description else ""
         return f"required field is missing; add it{hint}"
     if kind == "extra_forbidden":
-        valid = _valid_fields(loc[:-1])
+        valid = sorted(parent.model_fields) if parent is not None else []
         close = difflib.get_close_matches(str(loc[-1]), valid, n=1)
         guess = f"did you mean '{close[0]}'? " if close else ""
         return f"unknown field; {guess}valid fields here: {', '.join(valid)}"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
-        field = _field_info(loc)
         hint = f"; {field.description}" if field is not None and field.description else ""
         return f"{given!r} has the wrong format{hint}"
     if kind == "literal_error":
         return f"{given!r} is not allowed; {error['msg'].lower()}"
+    if kind == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        return f"{ctx.get('tag')!r} is not a backend; set `backend` to one of {ctx.get('expected_tags')}"
+    if kind == "union_tag_not_found":
+        return "`backend` is missing; add `backend: s3` (S3 state) or `backend: cloud` (Terraform Cloud)"
     return f"{error['msg'].lower()} (got {given!r})"
 
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
+        return [annotation]
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is not None:
+        found: list[type[BaseModel]] = []
         for arg in typing.get_args(annotation):
-            found = _model_of(arg)
-            if found is not None:
-                return found
+            found += _models_in(arg)
+        return found
+    return []
+
+
+def _tag_of(model: type[BaseModel]) -> str | None:
+    field = model.model_fields.get("backend")
+    if field is not None and typing.get_origin(field.annotation) is typing.Literal:
+        return str(typing.get_args(field.annotation)[0])
     return None
 
 
-def _walk(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+def _resolve(loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], type[BaseModel] | None]:
+    """Drop discriminator tags from a location, and find the model holding its last field.
+
+    pydantic reports a field of a tagged union as `state.s3.bucket`; users wrote `state.bucket`.
+    """
+    clean: list[Any] = []
     model: type[BaseModel] | None = ServiceConfig
-    for part in loc:
+    parent: type[BaseModel] | None = ServiceConfig
+    index = 0
+    while index < len(loc):
+        part = loc[index]
+        clean.append(part)
+        parent = model
         if isinstance(part, int) or model is None:
+            index += 1
             continue
         field = model.model_fields.get(part)
-        model = _model_of(field.annotation) if field is not None else None
-    return model
-
-
-def _valid_fields(loc: tuple[Any, ...]) -> list[str]:
-    model = _walk(loc)
-    return sorted(model.model_fields) if model is not None else []
-
-
-def _field_info(loc: tuple[Any, ...]) -> Any:
-    model = _walk(loc[:-1])
-    if model is None or not loc or isinstance(loc[-1], int):
-        return None
-    return model.model_fields.get(loc[-1])
+        members = _models_in(field.annotation) if field is not None else []
+        if len(members) > 1 and index + 1 < len(loc):
+            chosen = [m for m in members if _tag_of(m) == loc[index + 1]]
+            if chosen:
+                model = chosen[0]
+                index += 2
+                continue
+        model = members[0] if members else None
+        index += 1
+    return tuple(clean), parent

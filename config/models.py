@@ -540,6 +540,181 @@ class WafSettings(Strict):
         return _check_cidrs(value)
 
 
+class RolloutSettings(Strict):
+    """How SageMaker shifts traffic to a new endpoint configuration (blue/green)."""
+
+    strategy: Literal["canary", "linear", "all_at_once"] = Field(
+        default="canary",
+        description=(
+            "`canary`: a slice of capacity first, the rest after `wait_s`; `linear`: equal steps "
+            "every `wait_s`; `all_at_once`: everything, then the baking period. Default: canary."
+        ),
+    )
+    canary_size_percent: int = Field(
+        default=10, ge=1, le=50, description="Share of capacity in the canary. Default: 10."
+    )
+    linear_step_percent: int = Field(
+        default=20, ge=5, le=50, description="Share of capacity per linear step. Default: 20."
+    )
+    wait_s: int = Field(
+        default=300,
+        ge=0,
+        le=3600,
+        description="Seconds to watch the alarms after each traffic shift. Default: 300.",
+    )
+    maximum_execution_timeout_s: int = Field(
+        default=3600,
+        ge=600,
+        le=14400,
+        description="Longest the whole rollout may take before it rolls back. Default: 3600.",
+    )
+    termination_wait_s: int = Field(
+        default=600,
+        ge=0,
+        le=3600,
+        description=(
+            "Seconds the old (blue) fleet stays up after the shift, for an instant rollback. "
+            "Default: 600."
+        ),
+    )
+    auto_rollback: bool = Field(
+        default=True,
+        description=(
+            "Roll back when the endpoint's 5XX or p99 latency alarm fires during the rollout. "
+            "Default: on."
+        ),
+    )
+
+
+class AlarmSettings(Strict):
+    """CloudWatch alarm thresholds (every alarm notifies the region's SNS topic)."""
+
+    period_s: Literal[10, 30, 60, 300] = Field(
+        default=60, description="Alarm period (s). Default: 60."
+    )
+    evaluation_periods: int = Field(
+        default=3, ge=1, le=60, description="Periods in breach before alarming. Default: 3."
+    )
+    invocation_5xx_errors: int = Field(
+        default=5,
+        ge=1,
+        description="Endpoint `Invocation5XXErrors` per period (sum). Default: 5.",
+    )
+    invocation_4xx_error_rate_percent: float = Field(
+        default=10,
+        gt=0,
+        le=100,
+        description="`Invocation4XXErrors` as % of `Invocations`. Default: 10.",
+    )
+    model_latency_p99_ms: int = Field(
+        default=1000,
+        ge=1,
+        description="p99 of `ModelLatency` (ms). Default: 1000.",
+    )
+    cpu_utilization_percent: int = Field(
+        default=90,
+        ge=1,
+        le=100,
+        description=(
+            "Average CPU per instance, % of all its vCPUs (SageMaker reports the sum over "
+            "cores; the threshold is scaled by the instance type's vCPU count). Default: 90."
+        ),
+    )
+    memory_utilization_percent: int = Field(
+        default=90, ge=1, le=100, description="`MemoryUtilization` (%). Default: 90."
+    )
+    gpu_utilization_percent: int = Field(
+        default=95,
+        ge=1,
+        le=100,
+        description="GPU instance types only: average over the instance's GPUs (%). Default: 95.",
+    )
+    gpus_per_instance: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "GPUs of the instance type, for types the project does not know. Default: looked up."
+        ),
+    )
+    alb_target_5xx: int = Field(
+        default=10,
+        ge=1,
+        description="ALB `HTTPCode_Target_5XX_Count` per period. Default: 10.",
+    )
+    alb_rejected_connections: int = Field(
+        default=1,
+        ge=1,
+        description="ALB `RejectedConnectionCount` per period. Default: 1.",
+    )
+    proxy_errors: int = Field(
+        default=5, ge=1, description="Proxy function `Errors` per period. Default: 5."
+    )
+    proxy_throttles: int = Field(
+        default=1, ge=1, description="Proxy function `Throttles` per period. Default: 1."
+    )
+
+
+class Subscription(Strict):
+    """Where the region's alarm topic delivers."""
+
+    protocol: Literal["email", "https", "sqs", "lambda", "sms"] = Field(
+        description="SNS protocol."
+    )
+    endpoint: str = Field(min_length=3, description="Address, URL or ARN for the protocol.")
+
+    @model_validator(mode="after")
+    def _endpoint_matches_protocol(self) -> Subscription:
+        expected = {
+            "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+            "https": r"^https://\S+$",
+            "sqs": r"^arn:aws:sqs:[a-z0-9-]+:\d{12}:\S+$",
+            "lambda": r"^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:\S+$",
+            "sms": r"^\+\d{6,15}$",
+        }[self.protocol]
+        if not re.match(expected, self.endpoint):
+            raise ValueError(
+                f"endpoint '{self.endpoint}' is not a valid {self.protocol} endpoint"
+            )
+        return self
+
+
+class NotificationSettings(Strict):
+    """The KMS-encrypted SNS topic every alarm of a region notifies."""
+
+    subscriptions: list[Subscription] = Field(
+        default_factory=list,
+        description="Subscriptions of each region's alarm topic. Default: none.",
+    )
+
+
+class DataCaptureSettings(Strict):
+    """Optional capture of requests and responses to S3, e.g. for model monitoring."""
+
+    enabled: bool = Field(default=False, description="Capture data. Default: off.")
+    sampling_percent: int = Field(
+        default=10, ge=1, le=100, description="Share of requests captured. Default: 10."
+    )
+    capture_input: bool = Field(default=True, description="Capture requests. Default: on.")
+    capture_output: bool = Field(default=True, description="Capture responses. Default: on.")
+    json_content_types: list[str] = Field(
+        default_factory=lambda: ["application/json"],
+        description="Content types stored as JSON text. Default: `application/json`.",
+    )
+    csv_content_types: list[str] = Field(
+        default_factory=lambda: ["text/csv"],
+        description="Content types stored as CSV text. Default: `text/csv`.",
+    )
+    retention_days: int = Field(
+        default=30, ge=1, description="Days captured objects are kept. Default: 30."
+    )
+
+    @model_validator(mode="after")
+    def _captures_something(self) -> DataCaptureSettings:
+        if self.enabled and not (self.capture_input or self.capture_output):
+            raise ValueError("capture_input or capture_output must be on when enabled")
+        return self
+
+
 class S3StateSettings(Strict):
     """Terraform state in S3, encrypted, with S3-native locking (Terraform ≥ 1.10)."""
 
@@ -571,6 +746,30 @@ class S3StateSettings(Strict):
     )
 
 
+class CloudStateSettings(Strict):
+    """Terraform state and runs in Terraform Cloud (or Terraform Enterprise)."""
+
+    backend: Literal["cloud"] = Field(description="`cloud`.")
+    organization: str = Field(
+        pattern=r"^[A-Za-z0-9_-]{1,90}$", description="Terraform Cloud organization."
+    )
+    hostname: str = Field(
+        default="app.terraform.io",
+        description="Terraform Cloud or Enterprise host. Default: `app.terraform.io`.",
+    )
+    workspace_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9_-]*$",
+        description=(
+            "Each region stack uses the workspace `<workspace_prefix><stack name>`. "
+            "Default: no prefix."
+        ),
+    )
+    project: str | None = Field(
+        default=None, description="Terraform Cloud project of the workspaces. Default: none."
+    )
+
+
 class ServiceConfig(Strict):
     """One environment of the inference service."""
 
@@ -596,7 +795,13 @@ class ServiceConfig(Strict):
     load_balancer: LoadBalancerSettings = Field(default_factory=LoadBalancerSettings)
     proxy: ProxySettings = Field(default_factory=ProxySettings)
     waf: WafSettings = Field(default_factory=WafSettings)
-    state: S3StateSettings
+    rollout: RolloutSettings = Field(default_factory=RolloutSettings)
+    alarms: AlarmSettings = Field(default_factory=AlarmSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    data_capture: DataCaptureSettings = Field(default_factory=DataCaptureSettings)
+    state: Annotated[S3StateSettings | CloudStateSettings, Field(discriminator="backend")] = Field(
+        description="Where Terraform state lives: `backend: s3` or `backend: cloud`."
+    )
     tags: dict[str, str] = Field(
         default_factory=dict,
         description="Tags on every resource (provider `default_tags`). Default: none.",
@@ -688,4 +893,5 @@ class ServiceConfig(Strict):
 
     @property
     def state_key_prefix(self) -> str:
-        return self.state.key_prefix or f"{self.service}/{self.environment}"
+        key_prefix = self.state.key_prefix if isinstance(self.state, S3StateSettings) else ""
+        return key_prefix or f"{self.service}/{self.environment}"

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from cdktf import App, TerraformStack
 
-from config.models import ServiceConfig
+from config.models import S3StateSettings, ServiceConfig
 from stacks.bootstrap_stack import BootstrapStack
 from stacks.region_stack import RegionStack
 
 
 def build_app(app: App, config: ServiceConfig) -> list[TerraformStack]:
-    """The bootstrap stack, then one independent stack per region."""
-    stacks: list[TerraformStack] = [BootstrapStack(app, config)]
+    """The bootstrap stack (S3 state only), then one independent stack per region."""
+    stacks: list[TerraformStack] = []
+    if isinstance(config.state, S3StateSettings):
+        # Terraform Cloud keeps state itself: there is no bucket to bootstrap.
+        stacks.append(BootstrapStack(app, config))
     stacks += [RegionStack(app, config, region) for region in config.regions]
     return stacks

@@ -14,7 +14,7 @@ from constructs_lib.inference_proxy import InferenceProxy, InferenceProxyProps
 from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
 from constructs_lib.log_encryption import LogEncryptionKey, LogEncryptionKeyProps
 from constructs_lib.network import Network, NetworkProps
-from constructs_lib.state_backend import use_s3_backend
+from constructs_lib.state_backend import use_backend
 from constructs_lib.web_acl import WebAcl, WebAclProps
 from stacks.common import aws_provider
 
@@ -27,7 +27,7 @@ class RegionStack(TerraformStack):
         super().__init__(scope, self.stack_name)
         self.region = region
         name = config.name
-        use_s3_backend(self, config.state, config.state_key_prefix, self.stack_name)
+        use_backend(self, config.state, config.state_key_prefix, self.stack_name)
         aws_provider(self, config, region)
         account = DataAwsCallerIdentity(self, "account")
         account_id = account.account_id

@@ -194,7 +194,21 @@ def test_service_name_format(tmp_path: Path) -> None:
 
 def test_state_backend_kind_is_checked(tmp_path: Path) -> None:
     message = only_problem(tmp_path, {"state.backend": "gcs"})
-    assert message.startswith("state.backend: 'gcs' is not allowed")
+    assert message == "state: 'gcs' is not a backend; set `backend` to one of 's3', 'cloud'"
+
+
+def test_state_backend_must_be_named(tmp_path: Path) -> None:
+    message = only_problem(tmp_path, {"state.backend": REMOVE})
+    assert message == "state: `backend` is missing; add `backend: s3` (S3 state) or `backend: cloud` (Terraform Cloud)"
+
+
+def test_cloud_backend_typo_is_reported_at_the_users_path(tmp_path: Path) -> None:
+    found = problems(tmp_path, {"state": {"backend": "cloud", "organisation": "ml"}})
+    assert found == [
+        "state.organization: required field is missing; add it (Terraform Cloud organization.)",
+        "state.organisation: unknown field; did you mean 'organization'? valid fields here: "
+        "backend, hostname, organization, project, workspace_prefix",
+    ]
 
 
 def test_reserved_tag_prefix_is_rejected(tmp_path: Path) -> None:

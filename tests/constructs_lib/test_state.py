@@ -98,3 +98,26 @@ def test_bootstrap_creates_lock_table_only_when_configured(bootstrap: dict[str, 
     table = only(synth_bootstrap(config_with(state__dynamodb_table="tf-locks")), "aws_dynamodb_table")
     assert table["hash_key"] == "LockID"
     assert table["lifecycle"] == {"prevent_destroy": True}
+
+
+CLOUD = {"backend": "cloud", "organization": "ml-platform", "workspace_prefix": "sagemaker-", "project": "serving"}
+
+
+def test_cloud_backend_uses_one_workspace_per_region_stack() -> None:
+    for region in ("us-east-1", "eu-west-1"):
+        terraform = synth_region(config_with(state=CLOUD), region)["terraform"]
+        assert terraform["cloud"] == {
+            "organization": "ml-platform",
+            "hostname": "app.terraform.io",
+            "workspaces": {"name": f"sagemaker-serving-prod-{region}", "project": "serving"},
+        }
+        assert "backend" not in terraform
+
+
+def test_cloud_backend_has_no_bootstrap_stack() -> None:
+    from cdktf import Testing
+
+    from stacks import build_app
+
+    stacks = build_app(Testing.app(), config_with(state=CLOUD))
+    assert [s.node.id for s in stacks] == ["serving-prod-us-east-1", "serving-prod-eu-west-1"]
