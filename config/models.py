@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from config import instance_types
 from config.regions import OTHER_PARTITION_REGIONS, SAGEMAKER_REGIONS
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]*[a-z0-9]$"
@@ -589,8 +590,9 @@ class RolloutSettings(Strict):
 class AlarmSettings(Strict):
     """CloudWatch alarm thresholds (every alarm notifies the region's SNS topic)."""
 
-    period_s: Literal[10, 30, 60, 300] = Field(
-        default=60, description="Alarm period (s). Default: 60."
+    period_s: Literal[60, 300] = Field(
+        default=60,
+        description="Alarm period (s); the metrics are published per minute. Default: 60.",
     )
     evaluation_periods: int = Field(
         default=3, ge=1, le=60, description="Periods in breach before alarming. Default: 3."
@@ -706,6 +708,12 @@ class DataCaptureSettings(Strict):
     )
     retention_days: int = Field(
         default=30, ge=1, description="Days captured objects are kept. Default: 30."
+    )
+    keep_bucket_on_destroy: bool = Field(
+        default=True,
+        description=(
+            "`prevent_destroy` on the capture bucket. Default: on; captured data is evidence."
+        ),
     )
 
     @model_validator(mode="after")
@@ -861,6 +869,26 @@ class ServiceConfig(Strict):
             raise ValueError(
                 f"existing networks for regions not in `regions`: {unknown}; remove them or "
                 "add the regions"
+            )
+        return value
+
+    @field_validator("alarms")
+    @classmethod
+    def _instance_type_is_known_to_alarms(
+        cls, value: AlarmSettings, info: ValidationInfo
+    ) -> AlarmSettings:
+        endpoint = info.data.get("endpoint")
+        if endpoint is None:
+            return value
+        kind = endpoint.instance_type
+        if instance_types.vcpus(kind) is None:
+            raise ValueError(
+                f"cannot tell the vCPUs of {kind} to scale the CPU alarm; use a standard size "
+                "(large, xlarge, 2xlarge, ...)"
+            )
+        if instance_types.has_gpu(kind) and not (value.gpus_per_instance or instance_types.gpus(kind)):
+            raise ValueError(
+                f"{kind} has GPUs, but how many is not known here; set alarms.gpus_per_instance"
             )
         return value
 

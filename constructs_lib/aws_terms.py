@@ -87,3 +87,34 @@ WAF_KNOWN_BAD_INPUTS = "AWSManagedRulesKnownBadInputsRuleSet"
 WAF_BODY_SIZE_RULE = "SizeRestrictions_BODY"
 # WAF only delivers to log groups whose name starts with this.
 WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
+
+# SageMaker endpoint metrics: invocation metrics per variant, instance metrics per variant.
+SAGEMAKER_METRICS_NAMESPACE = "AWS/SageMaker"
+SAGEMAKER_INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
+INVOCATIONS = "Invocations"
+INVOCATION_5XX = "Invocation5XXErrors"
+INVOCATION_4XX = "Invocation4XXErrors"
+MODEL_LATENCY = "ModelLatency"  # microseconds
+OVERHEAD_LATENCY = "OverheadLatency"  # microseconds
+CPU_UTILIZATION = "CPUUtilization"  # sum over cores: 0 to 100 × vCPUs
+MEMORY_UTILIZATION = "MemoryUtilization"
+GPU_UTILIZATION = "GPUUtilization"  # sum over GPUs: 0 to 100 × GPUs
+
+ALB_TARGET_5XX = "HTTPCode_Target_5XX_Count"
+ALB_REJECTED_CONNECTIONS = "RejectedConnectionCount"
+ALB_REQUESTS = "RequestCount"
+
+LAMBDA_NAMESPACE = "AWS/Lambda"
+LAMBDA_ERRORS = "Errors"
+LAMBDA_THROTTLES = "Throttles"
+
+# Route 53 publishes health-check metrics in us-east-1 only, whatever the checked region.
+ROUTE53_NAMESPACE = "AWS/Route53"
+ROUTE53_METRICS_REGION = "us-east-1"
+HEALTH_CHECK_STATUS = "HealthCheckStatus"
+
+CLOUDWATCH_SERVICE_PRINCIPAL = "cloudwatch.amazonaws.com"
+
+
+def endpoint_dimensions(endpoint_name: str, variant_name: str) -> dict[str, str]:
+    return {"EndpointName": endpoint_name, "VariantName": variant_name}

@@ -11,9 +11,21 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
-from cdktf_cdktf_provider_aws.sagemaker_endpoint import SagemakerEndpoint
+from cdktf_cdktf_provider_aws.sagemaker_endpoint import (
+    SagemakerEndpoint,
+    SagemakerEndpointDeploymentConfig,
+    SagemakerEndpointDeploymentConfigAutoRollbackConfiguration,
+    SagemakerEndpointDeploymentConfigAutoRollbackConfigurationAlarms,
+    SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicy,
+    SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfiguration,
+    SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationCanarySize,
+    SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationLinearStepSize,
+)
 from cdktf_cdktf_provider_aws.sagemaker_endpoint_configuration import (
     SagemakerEndpointConfiguration,
+    SagemakerEndpointConfigurationDataCaptureConfig,
+    SagemakerEndpointConfigurationDataCaptureConfigCaptureContentTypeHeader,
+    SagemakerEndpointConfigurationDataCaptureConfigCaptureOptions,
     SagemakerEndpointConfigurationProductionVariants,
 )
 from cdktf_cdktf_provider_aws.sagemaker_model import (
@@ -22,8 +34,18 @@ from cdktf_cdktf_provider_aws.sagemaker_model import (
 )
 from constructs import Construct
 
-from config.models import ECR_IMAGE_PATTERN, S3_URL_PATTERN, EndpointSettings, ModelSettings
+from config.models import (
+    ECR_IMAGE_PATTERN,
+    S3_URL_PATTERN,
+    DataCaptureSettings,
+    EndpointSettings,
+    ModelSettings,
+    RolloutSettings,
+)
 from constructs_lib import aws_terms
+from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
+
+TRAFFIC_ROUTING_TYPES = {"canary": "CANARY", "linear": "LINEAR", "all_at_once": "ALL_AT_ONCE"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +57,10 @@ class InferenceEndpointProps:
     """Account of the stack, usually a `aws_caller_identity` token."""
     model: ModelSettings
     endpoint: EndpointSettings
+    rollout: RolloutSettings
+    rollback_alarm_names: tuple[str, ...]
+    """Alarms that roll a deployment back (tokens of the alarm resources, so they exist first)."""
+    data_capture: DataCaptureSettings
 
 
 class InferenceEndpoint(Construct):
@@ -83,6 +109,7 @@ class InferenceEndpoint(Construct):
             target_key_id=self.kms_key.key_id,
         )
 
+        self.capture_bucket = self._capture_bucket(props) if props.data_capture.enabled else None
         self.execution_role_arn = model.execution_role_arn or self._create_execution_role(props)
 
         self.model = SagemakerModel(
@@ -120,6 +147,7 @@ class InferenceEndpoint(Construct):
                     volume_size_in_gb=endpoint.volume_size_gb,
                 )
             ],
+            data_capture_config=self._data_capture_config(props.data_capture),
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
 
@@ -128,9 +156,87 @@ class InferenceEndpoint(Construct):
             "endpoint",
             name=name,
             endpoint_config_name=self.endpoint_configuration.name,
+            deployment_config=self._deployment_config(props),
         )
         self.endpoint_name = self.endpoint.name
         self.endpoint_arn = self.endpoint.arn
+
+    @staticmethod
+    def _deployment_config(props: InferenceEndpointProps) -> SagemakerEndpointDeploymentConfig:
+        """Blue/green: the new fleet takes traffic in steps while the rollback alarms are watched;
+        the old fleet stays up for `termination_wait_s` so a rollback is instant."""
+        rollout = props.rollout
+        routing = SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfiguration(
+            type=TRAFFIC_ROUTING_TYPES[rollout.strategy],
+            wait_interval_in_seconds=rollout.wait_s,
+            canary_size=(
+                SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationCanarySize(
+                    type="CAPACITY_PERCENT", value=rollout.canary_size_percent
+                )
+                if rollout.strategy == "canary"
+                else None
+            ),
+            linear_step_size=(
+                SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationLinearStepSize(
+                    type="CAPACITY_PERCENT", value=rollout.linear_step_percent
+                )
+                if rollout.strategy == "linear"
+                else None
+            ),
+        )
+        rollback = None
+        if rollout.auto_rollback and props.rollback_alarm_names:
+            rollback = SagemakerEndpointDeploymentConfigAutoRollbackConfiguration(
+                alarms=[
+                    SagemakerEndpointDeploymentConfigAutoRollbackConfigurationAlarms(alarm_name=n)
+                    for n in props.rollback_alarm_names
+                ]
+            )
+        return SagemakerEndpointDeploymentConfig(
+            blue_green_update_policy=SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicy(
+                traffic_routing_configuration=routing,
+                maximum_execution_timeout_in_seconds=rollout.maximum_execution_timeout_s,
+                termination_wait_in_seconds=rollout.termination_wait_s,
+            ),
+            auto_rollback_configuration=rollback,
+        )
+
+    def _capture_bucket(self, props: InferenceEndpointProps) -> SecureBucket:
+        capture = props.data_capture
+        return SecureBucket(
+            self,
+            "capture",
+            SecureBucketProps(
+                # Bucket names are global: account and region keep every stack's bucket unique.
+                bucket_name=f"{props.endpoint_name}-capture-{props.account_id}-{props.region}",
+                kms_key_arn=self.kms_key.arn,
+                prevent_destroy=capture.keep_bucket_on_destroy,
+                expire_after_days=capture.retention_days,
+            ),
+        )
+
+    def _data_capture_config(
+        self, capture: DataCaptureSettings
+    ) -> SagemakerEndpointConfigurationDataCaptureConfig | None:
+        if self.capture_bucket is None:
+            return None
+        modes = [m for m, on in (("Input", capture.capture_input), ("Output", capture.capture_output)) if on]
+        return SagemakerEndpointConfigurationDataCaptureConfig(
+            enable_capture=True,
+            initial_sampling_percentage=capture.sampling_percent,
+            destination_s3_uri=f"s3://{self.capture_bucket.bucket_name}/captured",
+            kms_key_id=self.kms_key.arn,
+            capture_options=[
+                SagemakerEndpointConfigurationDataCaptureConfigCaptureOptions(capture_mode=m)
+                for m in modes
+            ],
+            capture_content_type_header=(
+                SagemakerEndpointConfigurationDataCaptureConfigCaptureContentTypeHeader(
+                    json_content_types=list(capture.json_content_types) or None,
+                    csv_content_types=list(capture.csv_content_types) or None,
+                )
+            ),
+        )
 
     @staticmethod
     def _fingerprint(props: InferenceEndpointProps) -> str:
@@ -206,6 +312,23 @@ class InferenceEndpoint(Construct):
                     "Resource": aws_terms.s3_object_arn(
                         artifact.group("bucket"), artifact.group("key")
                     ),
+                }
+            )
+        if self.capture_bucket is not None:
+            statements.append(
+                {
+                    "Sid": "WriteCapturedData",
+                    "Effect": "Allow",
+                    "Action": "s3:PutObject",
+                    "Resource": f"{self.capture_bucket.bucket_arn}/captured/*",
+                }
+            )
+            statements.append(
+                {
+                    "Sid": "EncryptCapturedData",
+                    "Effect": "Allow",
+                    "Action": ["kms:GenerateDataKey", "kms:Encrypt"],
+                    "Resource": self.kms_key.arn,
                 }
             )
         role = IamRole(

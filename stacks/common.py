@@ -17,10 +17,13 @@ def service_tags(config: ServiceConfig) -> dict[str, str]:
     }
 
 
-def aws_provider(scope: Construct, config: ServiceConfig, region: str) -> AwsProvider:
+def aws_provider(
+    scope: Construct, config: ServiceConfig, region: str, alias: str | None = None
+) -> AwsProvider:
     return AwsProvider(
         scope,
-        "aws",
+        f"aws_{alias}" if alias else "aws",
         region=region,
+        alias=alias,
         default_tags=[AwsProviderDefaultTags(tags=service_tags(config))],
     )

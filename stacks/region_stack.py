@@ -7,6 +7,18 @@ from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdent
 from constructs import Construct
 
 from config.models import ServiceConfig
+from constructs_lib import aws_terms
+from constructs_lib.alarms import (
+    AlarmTopic,
+    AlarmTopicProps,
+    EndpointAlarms,
+    EndpointAlarmsProps,
+    HealthCheckAlarm,
+    HealthCheckAlarmProps,
+    TrafficAlarms,
+    TrafficAlarmsProps,
+)
+from constructs_lib.dashboard import RegionDashboard, RegionDashboardProps
 from constructs_lib.dns import CertificateProps, RegionalRecords, RegionalRecordsProps, ValidatedCertificate
 from constructs_lib.endpoint_autoscaling import EndpointAutoscaling, EndpointAutoscalingProps
 from constructs_lib.inference_endpoint import InferenceEndpoint, InferenceEndpointProps
@@ -20,7 +32,7 @@ from stacks.common import aws_provider
 
 
 class RegionStack(TerraformStack):
-    """`<service>-<env>-<region>`: endpoint, autoscaling, proxy, load balancer and DNS of a region."""
+    """`<service>-<env>-<region>`: endpoint, autoscaling, proxy, load balancer, DNS, alarms."""
 
     def __init__(self, scope: Construct, config: ServiceConfig, region: str) -> None:
         self.stack_name = config.stack_name(region)
@@ -32,6 +44,29 @@ class RegionStack(TerraformStack):
         account = DataAwsCallerIdentity(self, "account")
         account_id = account.account_id
 
+        prefix = self.stack_name  # alarm and topic names: unique per account and region
+        self.alarm_topic = AlarmTopic(
+            self,
+            "alarm_topic",
+            AlarmTopicProps(
+                name=f"{prefix}-alarms",
+                account_id=account_id,
+                subscriptions=config.notifications.subscriptions,
+            ),
+        )
+        # Created before the endpoint: its blue/green rollout watches two of them.
+        self.endpoint_alarms = EndpointAlarms(
+            self,
+            "endpoint_alarms",
+            EndpointAlarmsProps(
+                prefix=prefix,
+                endpoint_name=name,
+                variant_name=config.endpoint.variant_name,
+                instance_type=config.endpoint.instance_type,
+                settings=config.alarms,
+                topic_arn=self.alarm_topic.topic_arn,
+            ),
+        )
         self.inference = InferenceEndpoint(
             self,
             "inference",
@@ -41,6 +76,9 @@ class RegionStack(TerraformStack):
                 account_id=account_id,
                 model=config.model,
                 endpoint=config.endpoint,
+                rollout=config.rollout,
+                rollback_alarm_names=self.endpoint_alarms.rollback_alarm_names,
+                data_capture=config.data_capture,
             ),
         )
         self.autoscaling = EndpointAutoscaling(
@@ -139,8 +177,67 @@ class RegionStack(TerraformStack):
             ),
         )
 
+        TrafficAlarms(
+            self,
+            "traffic_alarms",
+            TrafficAlarmsProps(
+                prefix=prefix,
+                load_balancer_arn_suffix=self.load_balancer.load_balancer.arn_suffix,
+                function_name=self.proxy.function_name,
+                settings=config.alarms,
+                topic_arn=self.alarm_topic.topic_arn,
+            ),
+        )
+        self._health_check_alarm(config, account_id, prefix)
+        RegionDashboard(
+            self,
+            "dashboard",
+            RegionDashboardProps(
+                name=prefix,
+                region=region,
+                endpoint_name=name,
+                variant_name=config.endpoint.variant_name,
+                min_instance_count=config.endpoint.min_instance_count,
+                max_instance_count=config.endpoint.max_instance_count,
+                load_balancer_arn_suffix=self.load_balancer.load_balancer.arn_suffix,
+                target_group_arn_suffix=self.load_balancer.target_group.arn_suffix,
+                function_name=self.proxy.function_name,
+                health_check_id=self.records.health_check.id,
+            ),
+        )
+
         TerraformOutput(self, "service_url", value=f"https://{config.domain.record_name}/invocations")
         TerraformOutput(self, "regional_url", value=f"https://{self.records.regional_name}/invocations")
         TerraformOutput(self, "load_balancer_dns_name", value=self.load_balancer.load_balancer_dns_name)
         TerraformOutput(self, "endpoint_name", value=self.inference.endpoint_name)
         TerraformOutput(self, "endpoint_arn", value=self.inference.endpoint_arn)
+
+    def _health_check_alarm(self, config: ServiceConfig, account_id: str, prefix: str) -> None:
+        """Route 53 publishes health-check metrics in us-east-1 only: the alarm, and a topic it can
+        notify (alarms notify topics of their own region), live there."""
+        metrics_region = aws_terms.ROUTE53_METRICS_REGION
+        provider = None
+        topic_arn = self.alarm_topic.topic_arn
+        if self.region != metrics_region:
+            provider = aws_provider(self, config, metrics_region, alias="route53_metrics")
+            topic_arn = AlarmTopic(
+                self,
+                "health_alarm_topic",
+                AlarmTopicProps(
+                    name=f"{prefix}-health-alarms",
+                    account_id=account_id,
+                    subscriptions=config.notifications.subscriptions,
+                    provider=provider,
+                ),
+            ).topic_arn
+        HealthCheckAlarm(
+            self,
+            "health_check_alarm",
+            HealthCheckAlarmProps(
+                prefix=prefix,
+                health_check_id=self.records.health_check.id,
+                settings=config.alarms,
+                topic_arn=topic_arn,
+                provider=provider,
+            ),
+        )

@@ -45,10 +45,10 @@ def test_image_and_artifact_are_taken_from_the_stack_region(stack: dict[str, Any
 
 
 def test_endpoint_storage_is_encrypted_with_rotating_key(stack: dict[str, Any]) -> None:
-    key_id, key = next(iter(resources(stack, "aws_kms_key").items()))
-    assert key["enable_key_rotation"] is True
     config = only(stack, "aws_sagemaker_endpoint_configuration")
+    key_id = config["kms_key_arn"].split(".")[1]
     assert config["kms_key_arn"] == f"${{aws_kms_key.{key_id}.arn}}"
+    assert resources(stack, "aws_kms_key")[key_id]["enable_key_rotation"] is True
 
 
 def test_endpoint_configuration_is_replaced_before_it_is_destroyed(stack: dict[str, Any]) -> None:

@@ -41,11 +41,30 @@ def test_bootstrap_name_is_outside_the_region_glob(example_config: ServiceConfig
     assert not example_config.bootstrap_stack_name.startswith(f"{example_config.name}-")
 
 
+CORE_TYPES = (
+    "aws_sagemaker_model",
+    "aws_sagemaker_endpoint_configuration",
+    "aws_sagemaker_endpoint",
+    "aws_appautoscaling_target",
+    "aws_appautoscaling_policy",
+    "aws_lambda_function",
+    "aws_lb",
+    "aws_lb_listener",
+    "aws_lb_target_group",
+    "aws_wafv2_web_acl",
+)
+
+
 def test_region_stacks_differ_only_by_region(example_config: ServiceConfig) -> None:
     east = synth_region(example_config, "us-east-1")
     west = synth_region(example_config, "eu-west-1")
-    # The state bucket lives in one region for all stacks; only the key differs.
-    assert east["terraform"].pop("backend")["s3"]["region"] == west["terraform"].pop("backend")["s3"]["region"]
-    # ELB access logs are delivered by a different AWS account in each region.
-    east_text = json.dumps(east).replace("127311923021", "156460612806")
-    assert east_text.replace("us-east-1", "eu-west-1") == json.dumps(west)
+    for resource_type in CORE_TYPES:
+        east_text = json.dumps(east["resource"][resource_type]).replace("us-east-1", "eu-west-1")
+        assert east_text == json.dumps(west["resource"][resource_type]), resource_type
+
+
+def test_only_other_regions_add_a_us_east_1_provider_for_route53_metrics(example_config: ServiceConfig) -> None:
+    east = synth_region(example_config, "us-east-1")
+    west = synth_region(example_config, "eu-west-1")
+    assert [p.get("alias") for p in east["provider"]["aws"]] == [None]
+    assert [(p.get("alias"), p["region"]) for p in west["provider"]["aws"]] == [(None, "eu-west-1"), ("route53_metrics", "us-east-1")]

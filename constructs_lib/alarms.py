@@ -1,0 +1,374 @@
+"""CloudWatch alarms that page before users notice, and the encrypted SNS topic they notify.
+
+Missing data is decided per alarm, never left to the default: error and latency alarms treat no
+data as fine (no traffic means no errors), health alarms treat it as failing (no report means no
+proof of health).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from cdktf import TerraformProvider
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
+    CloudwatchMetricAlarm,
+    CloudwatchMetricAlarmMetricQuery,
+    CloudwatchMetricAlarmMetricQueryMetric,
+)
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from constructs import Construct
+
+from config import instance_types
+from config.models import AlarmSettings, Subscription
+from constructs_lib import aws_terms
+
+NOT_BREACHING = "notBreaching"
+BREACHING = "breaching"
+
+
+@dataclass(frozen=True)
+class AlarmTopicProps:
+    name: str
+    account_id: str
+    subscriptions: Sequence[Subscription]
+    provider: TerraformProvider | None = None
+    """default: the stack's provider; another region's provider for us-east-1-only metrics."""
+
+
+class AlarmTopic(Construct):
+    """SNS topic encrypted with a rotating key that CloudWatch alarms may publish through."""
+
+    def __init__(self, scope: Construct, id_: str, props: AlarmTopicProps) -> None:
+        super().__init__(scope, id_)
+        key = KmsKey(
+            self,
+            "key",
+            provider=props.provider,
+            description=f"Encrypts alarm notifications of {props.name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "AccountAdministers",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": aws_terms.account_root_arn(props.account_id)},
+                            "Action": "kms:*",
+                            "Resource": "*",
+                        },
+                        {
+                            # Alarms publish to the encrypted topic as the CloudWatch service.
+                            "Sid": "CloudWatchPublishes",
+                            "Effect": "Allow",
+                            "Principal": {"Service": aws_terms.CLOUDWATCH_SERVICE_PRINCIPAL},
+                            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                            "Resource": "*",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": props.account_id}},
+                        },
+                    ],
+                }
+            ),
+        )
+        KmsAlias(self, "key_alias", provider=props.provider, name=f"alias/{props.name}", target_key_id=key.key_id)
+        self.topic = SnsTopic(
+            self, "topic", provider=props.provider, name=props.name, kms_master_key_id=key.arn
+        )
+        self.topic_arn = self.topic.arn
+        for index, subscription in enumerate(props.subscriptions):
+            SnsTopicSubscription(
+                self,
+                f"subscription_{index}",
+                provider=props.provider,
+                topic_arn=self.topic.arn,
+                protocol=subscription.protocol,
+                endpoint=subscription.endpoint,
+            )
+
+
+def metric_alarm(
+    scope: Construct,
+    id_: str,
+    *,
+    name: str,
+    description: str,
+    namespace: str,
+    metric: str,
+    dimensions: Mapping[str, str],
+    threshold: float,
+    comparison: str,
+    missing_data: str,
+    settings: AlarmSettings,
+    topic_arn: str,
+    statistic: str | None = "Sum",
+    extended_statistic: str | None = None,
+    provider: TerraformProvider | None = None,
+) -> CloudwatchMetricAlarm:
+    return CloudwatchMetricAlarm(
+        scope,
+        id_,
+        provider=provider,
+        alarm_name=name,
+        alarm_description=description,
+        namespace=namespace,
+        metric_name=metric,
+        dimensions=dict(dimensions),
+        statistic=None if extended_statistic else statistic,
+        extended_statistic=extended_statistic,
+        period=settings.period_s,
+        evaluation_periods=settings.evaluation_periods,
+        threshold=threshold,
+        comparison_operator=comparison,
+        treat_missing_data=missing_data,
+        alarm_actions=[topic_arn],
+        ok_actions=[topic_arn],
+    )
+
+
+@dataclass(frozen=True)
+class EndpointAlarmsProps:
+    prefix: str
+    """`<service>-<env>-<region>`: alarm names are unique per account and region."""
+    endpoint_name: str
+    """Plain name from config (not a token): the endpoint's rollout refers to these alarms."""
+    variant_name: str
+    instance_type: str
+    settings: AlarmSettings
+    topic_arn: str
+
+
+class EndpointAlarms(Construct):
+    """5XX errors, p99 model latency, 4XX rate, CPU, memory and (GPU types) GPU of the variant.
+
+    `rollback_alarm_names` (5XX and p99 latency) are the alarms a blue/green rollout watches.
+    """
+
+    def __init__(self, scope: Construct, id_: str, props: EndpointAlarmsProps) -> None:
+        super().__init__(scope, id_)
+        settings = props.settings
+        dims = aws_terms.endpoint_dimensions(props.endpoint_name, props.variant_name)
+        common = {"settings": settings, "topic_arn": props.topic_arn}
+
+        errors = metric_alarm(
+            self,
+            "invocation_5xx",
+            name=f"{props.prefix}-endpoint-5xx",
+            description="The model container answers with 5XX errors",
+            namespace=aws_terms.SAGEMAKER_METRICS_NAMESPACE,
+            metric=aws_terms.INVOCATION_5XX,
+            dimensions=dims,
+            threshold=settings.invocation_5xx_errors,
+            comparison="GreaterThanOrEqualToThreshold",
+            missing_data=NOT_BREACHING,
+            **common,
+        )
+        latency = metric_alarm(
+            self,
+            "model_latency_p99",
+            name=f"{props.prefix}-endpoint-latency-p99",
+            description=f"p99 model latency above {settings.model_latency_p99_ms} ms",
+            namespace=aws_terms.SAGEMAKER_METRICS_NAMESPACE,
+            metric=aws_terms.MODEL_LATENCY,
+            dimensions=dims,
+            threshold=settings.model_latency_p99_ms * 1000,  # ModelLatency is in microseconds
+            comparison="GreaterThanThreshold",
+            missing_data=NOT_BREACHING,
+            extended_statistic="p99",
+            **common,
+        )
+        self.rollback_alarm_names = (errors.alarm_name, latency.alarm_name)
+
+        CloudwatchMetricAlarm(
+            self,
+            "invocation_4xx_rate",
+            alarm_name=f"{props.prefix}-endpoint-4xx-rate",
+            alarm_description=(
+                f"More than {settings.invocation_4xx_error_rate_percent}% of invocations fail "
+                "with 4XX (clients send what the model rejects)"
+            ),
+            evaluation_periods=settings.evaluation_periods,
+            threshold=settings.invocation_4xx_error_rate_percent,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data=NOT_BREACHING,
+            alarm_actions=[props.topic_arn],
+            ok_actions=[props.topic_arn],
+            metric_query=[
+                self._query("errors", aws_terms.INVOCATION_4XX, dims, settings.period_s),
+                self._query("invocations", aws_terms.INVOCATIONS, dims, settings.period_s),
+                CloudwatchMetricAlarmMetricQuery(
+                    id="rate",
+                    label="4XX % of invocations",
+                    expression="IF(invocations > 0, 100 * errors / invocations, 0)",
+                    return_data=True,
+                ),
+            ],
+        )
+
+        vcpus = instance_types.vcpus(props.instance_type) or 1
+        metric_alarm(
+            self,
+            "cpu",
+            name=f"{props.prefix}-endpoint-cpu",
+            description=f"Average CPU above {settings.cpu_utilization_percent}% of {vcpus} vCPUs",
+            namespace=aws_terms.SAGEMAKER_INSTANCE_NAMESPACE,
+            metric=aws_terms.CPU_UTILIZATION,
+            dimensions=dims,
+            threshold=settings.cpu_utilization_percent * vcpus,
+            comparison="GreaterThanThreshold",
+            missing_data=NOT_BREACHING,
+            statistic="Average",
+            **common,
+        )
+        metric_alarm(
+            self,
+            "memory",
+            name=f"{props.prefix}-endpoint-memory",
+            description=f"Average memory above {settings.memory_utilization_percent}%",
+            namespace=aws_terms.SAGEMAKER_INSTANCE_NAMESPACE,
+            metric=aws_terms.MEMORY_UTILIZATION,
+            dimensions=dims,
+            threshold=settings.memory_utilization_percent,
+            comparison="GreaterThanThreshold",
+            missing_data=NOT_BREACHING,
+            statistic="Average",
+            **common,
+        )
+        if instance_types.has_gpu(props.instance_type):
+            gpus = settings.gpus_per_instance or instance_types.gpus(props.instance_type) or 1
+            metric_alarm(
+                self,
+                "gpu",
+                name=f"{props.prefix}-endpoint-gpu",
+                description=f"Average GPU above {settings.gpu_utilization_percent}% of {gpus} GPUs",
+                namespace=aws_terms.SAGEMAKER_INSTANCE_NAMESPACE,
+                metric=aws_terms.GPU_UTILIZATION,
+                dimensions=dims,
+                threshold=settings.gpu_utilization_percent * gpus,
+                comparison="GreaterThanThreshold",
+                missing_data=NOT_BREACHING,
+                statistic="Average",
+                **common,
+            )
+
+    @staticmethod
+    def _query(
+        id_: str, metric: str, dims: Mapping[str, str], period_s: int
+    ) -> CloudwatchMetricAlarmMetricQuery:
+        return CloudwatchMetricAlarmMetricQuery(
+            id=id_,
+            return_data=False,
+            metric=CloudwatchMetricAlarmMetricQueryMetric(
+                namespace=aws_terms.SAGEMAKER_METRICS_NAMESPACE,
+                metric_name=metric,
+                dimensions=dict(dims),
+                period=period_s,
+                stat="Sum",
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class TrafficAlarmsProps:
+    prefix: str
+    load_balancer_arn_suffix: str
+    function_name: str
+    settings: AlarmSettings
+    topic_arn: str
+
+
+class TrafficAlarms(Construct):
+    """The ALB's target 5XX and rejected connections; the proxy function's errors and throttles."""
+
+    def __init__(self, scope: Construct, id_: str, props: TrafficAlarmsProps) -> None:
+        super().__init__(scope, id_)
+        settings = props.settings
+        common = {"settings": settings, "topic_arn": props.topic_arn, "missing_data": NOT_BREACHING}
+        alb = {"LoadBalancer": props.load_balancer_arn_suffix}
+        function = {"FunctionName": props.function_name}
+        metric_alarm(
+            self,
+            "alb_target_5xx",
+            name=f"{props.prefix}-alb-target-5xx",
+            description="The proxy answers the load balancer with 5XX",
+            namespace=aws_terms.ALB_NAMESPACE,
+            metric=aws_terms.ALB_TARGET_5XX,
+            dimensions=alb,
+            threshold=settings.alb_target_5xx,
+            comparison="GreaterThanOrEqualToThreshold",
+            **common,
+        )
+        metric_alarm(
+            self,
+            "alb_rejected_connections",
+            name=f"{props.prefix}-alb-rejected-connections",
+            description="The load balancer rejects connections (at its connection limit)",
+            namespace=aws_terms.ALB_NAMESPACE,
+            metric=aws_terms.ALB_REJECTED_CONNECTIONS,
+            dimensions=alb,
+            threshold=settings.alb_rejected_connections,
+            comparison="GreaterThanOrEqualToThreshold",
+            **common,
+        )
+        metric_alarm(
+            self,
+            "proxy_errors",
+            name=f"{props.prefix}-proxy-errors",
+            description="The proxy function fails (unhandled errors or timeouts)",
+            namespace=aws_terms.LAMBDA_NAMESPACE,
+            metric=aws_terms.LAMBDA_ERRORS,
+            dimensions=function,
+            threshold=settings.proxy_errors,
+            comparison="GreaterThanOrEqualToThreshold",
+            **common,
+        )
+        metric_alarm(
+            self,
+            "proxy_throttles",
+            name=f"{props.prefix}-proxy-throttles",
+            description="The proxy function is throttled (reserved concurrency reached)",
+            namespace=aws_terms.LAMBDA_NAMESPACE,
+            metric=aws_terms.LAMBDA_THROTTLES,
+            dimensions=function,
+            threshold=settings.proxy_throttles,
+            comparison="GreaterThanOrEqualToThreshold",
+            **common,
+        )
+
+
+@dataclass(frozen=True)
+class HealthCheckAlarmProps:
+    prefix: str
+    health_check_id: str
+    settings: AlarmSettings
+    topic_arn: str
+    provider: TerraformProvider | None
+    """A provider for us-east-1, where Route 53 publishes health-check metrics."""
+
+
+class HealthCheckAlarm(Construct):
+    """Alarms when Route 53 has taken this region out of the service name."""
+
+    def __init__(self, scope: Construct, id_: str, props: HealthCheckAlarmProps) -> None:
+        super().__init__(scope, id_)
+        self.alarm = metric_alarm(
+            self,
+            "status",
+            provider=props.provider,
+            name=f"{props.prefix}-route53-health",
+            description="Route 53 sees this region unhealthy: clients are sent elsewhere",
+            namespace=aws_terms.ROUTE53_NAMESPACE,
+            metric=aws_terms.HEALTH_CHECK_STATUS,
+            dimensions={"HealthCheckId": props.health_check_id},
+            threshold=1,
+            comparison="LessThanThreshold",
+            missing_data=BREACHING,
+            statistic="Minimum",
+            settings=props.settings,
+            topic_arn=props.topic_arn,
+        )
