@@ -30,3 +30,41 @@ def test_stack_validates(synthesized_example: Path, tmp_path_factory: pytest.Tem
     report = json.loads(result.stdout)
     assert report["valid"] is True, report["diagnostics"]
     assert report["error_count"] == 0
+
+
+VARIANTS = {
+    "internal-alb-capture-linear": {
+        "load_balancer": {"internal": True},
+        "data_capture": {"enabled": True},
+        "rollout": {"strategy": "linear"},
+        "waf": {"allow_cidrs": ["10.0.0.0/8"]},
+        "notifications": {"subscriptions": [{"protocol": "email", "endpoint": "oncall@example.com"}]},
+    },
+    "cloud-existing-network-gpu": {
+        "state": {"backend": "cloud", "organization": "ml-platform"},
+        "endpoint": {"instance_type": "ml.g5.xlarge", "min_instance_count": 2, "max_instance_count": 3},
+        "network": {
+            "existing": {
+                "eu-west-1": {
+                    "vpc_id": "vpc-0123456789abcdef0",
+                    "public_subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+                    "private_subnet_ids": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
+                }
+            }
+        },
+    },
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_configuration_variants_validate(tmp_path_factory: pytest.TempPathFactory, variant: str) -> None:
+    from tests.support.app import synth_app
+    from tests.support.configs import config_with
+
+    outdir = tmp_path_factory.mktemp(f"variant-{variant}")
+    stacks = synth_app(config_with(**VARIANTS[variant]), outdir)
+    terraform = offline_terraform(tmp_path_factory.getbasetemp() / "terraform")
+    stack_dir = outdir / "stacks" / [s for s in stacks if s.endswith("eu-west-1")][0]
+    terraform.run(stack_dir, "init", "-backend=false", "-input=false", "-no-color")
+    report = json.loads(terraform.run(stack_dir, "validate", "-json", "-no-color", check=False).stdout)
+    assert report["valid"] is True, report["diagnostics"]

@@ -1,0 +1,60 @@
+"""Given rollout settings, the endpoint updates blue/green and rolls back on its alarms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from config.models import ServiceConfig
+from tests.support.configs import config_with
+from tests.support.lookup import find, ref
+from tests.support.synth import only, synth_region
+
+
+@pytest.fixture(scope="module")
+def stack(example_config: ServiceConfig) -> dict[str, Any]:
+    return synth_region(example_config, "us-east-1")
+
+
+def policy(stack: dict[str, Any]) -> dict[str, Any]:
+    return only(stack, "aws_sagemaker_endpoint")["deployment_config"]["blue_green_update_policy"]
+
+
+def test_canary_by_default(stack: dict[str, Any]) -> None:
+    routing = policy(stack)["traffic_routing_configuration"]
+    assert routing == {"type": "CANARY", "wait_interval_in_seconds": 300, "canary_size": {"type": "CAPACITY_PERCENT", "value": 10}}
+
+
+def test_timeouts_of_the_rollout(stack: dict[str, Any]) -> None:
+    assert policy(stack)["maximum_execution_timeout_in_seconds"] == 3600
+    assert policy(stack)["termination_wait_in_seconds"] == 600
+
+
+def test_rollback_alarms_are_the_endpoint_5xx_and_latency_alarms(stack: dict[str, Any]) -> None:
+    errors_key, _ = find(stack, "aws_cloudwatch_metric_alarm", alarm_name="serving-prod-us-east-1-endpoint-5xx")
+    latency_key, _ = find(stack, "aws_cloudwatch_metric_alarm", alarm_name="serving-prod-us-east-1-endpoint-latency-p99")
+    alarms = only(stack, "aws_sagemaker_endpoint")["deployment_config"]["auto_rollback_configuration"]["alarms"]
+    assert alarms == [
+        {"alarm_name": ref("aws_cloudwatch_metric_alarm", errors_key, "alarm_name")},
+        {"alarm_name": ref("aws_cloudwatch_metric_alarm", latency_key, "alarm_name")},
+    ]
+
+
+def test_linear_steps_from_config() -> None:
+    stack = synth_region(config_with(rollout__strategy="linear", rollout__linear_step_percent=25, rollout__wait_s=120))
+    assert policy(stack)["traffic_routing_configuration"] == {
+        "type": "LINEAR",
+        "wait_interval_in_seconds": 120,
+        "linear_step_size": {"type": "CAPACITY_PERCENT", "value": 25},
+    }
+
+
+def test_all_at_once_has_no_step_size() -> None:
+    routing = policy(synth_region(config_with(rollout__strategy="all_at_once")))["traffic_routing_configuration"]
+    assert routing == {"type": "ALL_AT_ONCE", "wait_interval_in_seconds": 300}
+
+
+def test_auto_rollback_can_be_turned_off() -> None:
+    config = only(synth_region(config_with(rollout__auto_rollback=False)), "aws_sagemaker_endpoint")["deployment_config"]
+    assert "auto_rollback_configuration" not in config
