@@ -8,7 +8,7 @@ import sys
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
-from config import ConfigError, load_config, resolve_config_path  # noqa: E402
+from config import ConfigError, load_config, resolve_config_path
 
 
 def main() -> int:

@@ -30,7 +30,11 @@ GPU_FAMILIES = frozenset({"g4dn", "g5", "g6", "g6e", "p3", "p3dn", "p4d", "p4de"
 GPUS = {
     **{f"g4dn.{s}": 1 for s in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "16xlarge")},
     "g4dn.12xlarge": 4,
-    **{f"{f}.{s}": 1 for f in ("g5", "g6", "g6e") for s in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "16xlarge")},
+    **{
+        f"{f}.{s}": 1
+        for f in ("g5", "g6", "g6e")
+        for s in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "16xlarge")
+    },
     **{f"{f}.{s}": 4 for f in ("g5", "g6", "g6e") for s in ("12xlarge", "24xlarge")},
     **{f"{f}.48xlarge": 8 for f in ("g5", "g6", "g6e")},
     "p3.2xlarge": 1,

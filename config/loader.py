@@ -36,7 +36,9 @@ class ConfigError(Exception):
 
     def __str__(self) -> str:
         count = len(self.problems)
-        header = f"error: {self.path}: {count} problem{'s' if count != 1 else ''} in the configuration"
+        header = (
+            f"error: {self.path}: {count} problem{'s' if count != 1 else ''} in the configuration"
+        )
         lines = [f"  {self.path}: {p}" for p in self.problems]
         footer = "  (the configuration reference is in README.md, section 'Configuration')"
         return "\n".join([header, *lines, footer])
@@ -106,7 +108,9 @@ def read_document(path: Path) -> dict[str, Any]:
         else:
             document = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - safe loader subclass
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(shown, [f"not valid {path.suffix[1:].upper()}: {_one_line(exc)}"]) from None
+        raise ConfigError(
+            shown, [f"not valid {path.suffix[1:].upper()}: {_one_line(exc)}"]
+        ) from None
     if document is None or document == {}:
         raise ConfigError(shown, ["the file is empty; start from a copy of config/example.yaml"])
     if not isinstance(document, dict):
@@ -152,7 +156,11 @@ def _path(loc: tuple[Any, ...]) -> str:
 def _message(error: Any, loc: tuple[Any, ...], parent: type[BaseModel] | None) -> str:
     kind = error["type"]
     given = error.get("input")
-    field = parent.model_fields.get(loc[-1]) if parent is not None and loc and isinstance(loc[-1], str) else None
+    field = (
+        parent.model_fields.get(loc[-1])
+        if parent is not None and loc and isinstance(loc[-1], str)
+        else None
+    )
     if kind == "missing":
         hint = f" ({field.description})" if field is not None and field.description else ""
         return f"required field is missing; add it{hint}"

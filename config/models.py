@@ -38,9 +38,7 @@ S3_URL_PATTERN = re.compile(
 )
 ROLE_ARN_PATTERN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
-HOSTNAME_PATTERN = re.compile(
-    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
-)
+HOSTNAME_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
 class Strict(BaseModel):
@@ -377,6 +375,7 @@ class DomainSettings(Strict):
             "reachable as `<region>.<record_name>`."
         ),
     )
+
     @field_validator("hosted_zone_name", "record_name")
     @classmethod
     def _hostname(cls, value: str) -> str:
@@ -505,7 +504,28 @@ class ProxySettings(Strict):
         ),
     )
     log_retention_days: Literal[
-        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653
+        1,
+        3,
+        5,
+        7,
+        14,
+        30,
+        60,
+        90,
+        120,
+        150,
+        180,
+        365,
+        400,
+        545,
+        731,
+        1096,
+        1827,
+        2192,
+        2557,
+        2922,
+        3288,
+        3653,
     ] = Field(
         default=365,
         description="Days the function's and the VPC flow logs are kept. Default: 365.",
@@ -659,9 +679,7 @@ class AlarmSettings(Strict):
 class Subscription(Strict):
     """Where the region's alarm topic delivers."""
 
-    protocol: Literal["email", "https", "sqs", "lambda", "sms"] = Field(
-        description="SNS protocol."
-    )
+    protocol: Literal["email", "https", "sqs", "lambda", "sms"] = Field(description="SNS protocol.")
     endpoint: str = Field(min_length=3, description="Address, URL or ARN for the protocol.")
 
     @model_validator(mode="after")
@@ -674,9 +692,7 @@ class Subscription(Strict):
             "sms": r"^\+\d{6,15}$",
         }[self.protocol]
         if not re.match(expected, self.endpoint):
-            raise ValueError(
-                f"endpoint '{self.endpoint}' is not a valid {self.protocol} endpoint"
-            )
+            raise ValueError(f"endpoint '{self.endpoint}' is not a valid {self.protocol} endpoint")
         return self
 
 
@@ -886,7 +902,9 @@ class ServiceConfig(Strict):
                 f"cannot tell the vCPUs of {kind} to scale the CPU alarm; use a standard size "
                 "(large, xlarge, 2xlarge, ...)"
             )
-        if instance_types.has_gpu(kind) and not (value.gpus_per_instance or instance_types.gpus(kind)):
+        if instance_types.has_gpu(kind) and not (
+            value.gpus_per_instance or instance_types.gpus(kind)
+        ):
             raise ValueError(
                 f"{kind} has GPUs, but how many is not known here; set alarms.gpus_per_instance"
             )

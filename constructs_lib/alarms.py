@@ -76,7 +76,13 @@ class AlarmTopic(Construct):
                 }
             ),
         )
-        KmsAlias(self, "key_alias", provider=props.provider, name=f"alias/{props.name}", target_key_id=key.key_id)
+        KmsAlias(
+            self,
+            "key_alias",
+            provider=props.provider,
+            name=f"alias/{props.name}",
+            target_key_id=key.key_id,
+        )
         self.topic = SnsTopic(
             self, "topic", provider=props.provider, name=props.name, kms_master_key_id=key.arn
         )
@@ -92,6 +98,14 @@ class AlarmTopic(Construct):
             )
 
 
+@dataclass(frozen=True)
+class AlarmTarget:
+    """Thresholds' period and evaluation, and the topic an alarm notifies."""
+
+    settings: AlarmSettings
+    topic_arn: str
+
+
 def metric_alarm(
     scope: Construct,
     id_: str,
@@ -104,8 +118,7 @@ def metric_alarm(
     threshold: float,
     comparison: str,
     missing_data: str,
-    settings: AlarmSettings,
-    topic_arn: str,
+    target: AlarmTarget,
     statistic: str | None = "Sum",
     extended_statistic: str | None = None,
     provider: TerraformProvider | None = None,
@@ -121,13 +134,13 @@ def metric_alarm(
         dimensions=dict(dimensions),
         statistic=None if extended_statistic else statistic,
         extended_statistic=extended_statistic,
-        period=settings.period_s,
-        evaluation_periods=settings.evaluation_periods,
+        period=target.settings.period_s,
+        evaluation_periods=target.settings.evaluation_periods,
         threshold=threshold,
         comparison_operator=comparison,
         treat_missing_data=missing_data,
-        alarm_actions=[topic_arn],
-        ok_actions=[topic_arn],
+        alarm_actions=[target.topic_arn],
+        ok_actions=[target.topic_arn],
     )
 
 
@@ -153,7 +166,7 @@ class EndpointAlarms(Construct):
         super().__init__(scope, id_)
         settings = props.settings
         dims = aws_terms.endpoint_dimensions(props.endpoint_name, props.variant_name)
-        common = {"settings": settings, "topic_arn": props.topic_arn}
+        target = AlarmTarget(settings, props.topic_arn)
 
         errors = metric_alarm(
             self,
@@ -166,7 +179,7 @@ class EndpointAlarms(Construct):
             threshold=settings.invocation_5xx_errors,
             comparison="GreaterThanOrEqualToThreshold",
             missing_data=NOT_BREACHING,
-            **common,
+            target=target,
         )
         latency = metric_alarm(
             self,
@@ -180,7 +193,7 @@ class EndpointAlarms(Construct):
             comparison="GreaterThanThreshold",
             missing_data=NOT_BREACHING,
             extended_statistic="p99",
-            **common,
+            target=target,
         )
         self.rollback_alarm_names = (errors.alarm_name, latency.alarm_name)
 
@@ -223,7 +236,7 @@ class EndpointAlarms(Construct):
             comparison="GreaterThanThreshold",
             missing_data=NOT_BREACHING,
             statistic="Average",
-            **common,
+            target=target,
         )
         metric_alarm(
             self,
@@ -237,7 +250,7 @@ class EndpointAlarms(Construct):
             comparison="GreaterThanThreshold",
             missing_data=NOT_BREACHING,
             statistic="Average",
-            **common,
+            target=target,
         )
         if instance_types.has_gpu(props.instance_type):
             gpus = settings.gpus_per_instance or instance_types.gpus(props.instance_type) or 1
@@ -253,7 +266,7 @@ class EndpointAlarms(Construct):
                 comparison="GreaterThanThreshold",
                 missing_data=NOT_BREACHING,
                 statistic="Average",
-                **common,
+                target=target,
             )
 
     @staticmethod
@@ -288,7 +301,7 @@ class TrafficAlarms(Construct):
     def __init__(self, scope: Construct, id_: str, props: TrafficAlarmsProps) -> None:
         super().__init__(scope, id_)
         settings = props.settings
-        common = {"settings": settings, "topic_arn": props.topic_arn, "missing_data": NOT_BREACHING}
+        target = AlarmTarget(settings, props.topic_arn)
         alb = {"LoadBalancer": props.load_balancer_arn_suffix}
         function = {"FunctionName": props.function_name}
         metric_alarm(
@@ -301,7 +314,8 @@ class TrafficAlarms(Construct):
             dimensions=alb,
             threshold=settings.alb_target_5xx,
             comparison="GreaterThanOrEqualToThreshold",
-            **common,
+            missing_data=NOT_BREACHING,
+            target=target,
         )
         metric_alarm(
             self,
@@ -313,7 +327,8 @@ class TrafficAlarms(Construct):
             dimensions=alb,
             threshold=settings.alb_rejected_connections,
             comparison="GreaterThanOrEqualToThreshold",
-            **common,
+            missing_data=NOT_BREACHING,
+            target=target,
         )
         metric_alarm(
             self,
@@ -325,7 +340,8 @@ class TrafficAlarms(Construct):
             dimensions=function,
             threshold=settings.proxy_errors,
             comparison="GreaterThanOrEqualToThreshold",
-            **common,
+            missing_data=NOT_BREACHING,
+            target=target,
         )
         metric_alarm(
             self,
@@ -337,7 +353,8 @@ class TrafficAlarms(Construct):
             dimensions=function,
             threshold=settings.proxy_throttles,
             comparison="GreaterThanOrEqualToThreshold",
-            **common,
+            missing_data=NOT_BREACHING,
+            target=target,
         )
 
 
@@ -369,6 +386,5 @@ class HealthCheckAlarm(Construct):
             comparison="LessThanThreshold",
             missing_data=BREACHING,
             statistic="Minimum",
-            settings=props.settings,
-            topic_arn=props.topic_arn,
+            target=AlarmTarget(props.settings, props.topic_arn),
         )

@@ -34,7 +34,14 @@ def _widget(title: str, metrics: list[list[Any]], region: str, **properties: Any
         "type": "metric",
         "width": WIDTH,
         "height": HEIGHT,
-        "properties": {"title": title, "region": region, "metrics": metrics, "view": "timeSeries", "period": 60, **properties},
+        "properties": {
+            "title": title,
+            "region": region,
+            "metrics": metrics,
+            "view": "timeSeries",
+            "period": 60,
+            **properties,
+        },
     }
 
 
@@ -48,14 +55,23 @@ class RegionDashboard(Construct):
         alb = ["LoadBalancer", props.load_balancer_arn_suffix]
         region = props.region
         widgets = [
-            _widget("Invocations", [[sm, aws_terms.INVOCATIONS, *variant, {"stat": "Sum"}]], region),
+            _widget(
+                "Invocations", [[sm, aws_terms.INVOCATIONS, *variant, {"stat": "Sum"}]], region
+            ),
             _widget(
                 "Model latency (µs)",
                 [
                     [sm, aws_terms.MODEL_LATENCY, *variant, {"stat": p, "label": p}]
                     for p in ("p50", "p90", "p99")
                 ]
-                + [[sm, aws_terms.OVERHEAD_LATENCY, *variant, {"stat": "p99", "label": "overhead p99"}]],
+                + [
+                    [
+                        sm,
+                        aws_terms.OVERHEAD_LATENCY,
+                        *variant,
+                        {"stat": "p99", "label": "overhead p99"},
+                    ]
+                ],
                 region,
             ),
             _widget(
@@ -64,8 +80,20 @@ class RegionDashboard(Construct):
                     [sm, aws_terms.INVOCATION_4XX, *variant, {"stat": "Sum"}],
                     [sm, aws_terms.INVOCATION_5XX, *variant, {"stat": "Sum"}],
                     [aws_terms.ALB_NAMESPACE, aws_terms.ALB_TARGET_5XX, *alb, {"stat": "Sum"}],
-                    [aws_terms.LAMBDA_NAMESPACE, aws_terms.LAMBDA_ERRORS, "FunctionName", props.function_name, {"stat": "Sum"}],
-                    [aws_terms.LAMBDA_NAMESPACE, aws_terms.LAMBDA_THROTTLES, "FunctionName", props.function_name, {"stat": "Sum"}],
+                    [
+                        aws_terms.LAMBDA_NAMESPACE,
+                        aws_terms.LAMBDA_ERRORS,
+                        "FunctionName",
+                        props.function_name,
+                        {"stat": "Sum"},
+                    ],
+                    [
+                        aws_terms.LAMBDA_NAMESPACE,
+                        aws_terms.LAMBDA_THROTTLES,
+                        "FunctionName",
+                        props.function_name,
+                        {"stat": "Sum"},
+                    ],
                 ],
                 region,
             ),
@@ -104,7 +132,15 @@ class RegionDashboard(Construct):
             ),
             _widget(
                 "Route 53 health check (1 = healthy)",
-                [[aws_terms.ROUTE53_NAMESPACE, aws_terms.HEALTH_CHECK_STATUS, "HealthCheckId", props.health_check_id, {"stat": "Minimum"}]],
+                [
+                    [
+                        aws_terms.ROUTE53_NAMESPACE,
+                        aws_terms.HEALTH_CHECK_STATUS,
+                        "HealthCheckId",
+                        props.health_check_id,
+                        {"stat": "Minimum"},
+                    ]
+                ],
                 aws_terms.ROUTE53_METRICS_REGION,
                 yAxis={"left": {"min": 0, "max": 1}},
             ),

@@ -220,7 +220,11 @@ class InferenceEndpoint(Construct):
     ) -> SagemakerEndpointConfigurationDataCaptureConfig | None:
         if self.capture_bucket is None:
             return None
-        modes = [m for m, on in (("Input", capture.capture_input), ("Output", capture.capture_output)) if on]
+        modes = [
+            m
+            for m, on in (("Input", capture.capture_input), ("Output", capture.capture_output))
+            if on
+        ]
         return SagemakerEndpointConfigurationDataCaptureConfig(
             enable_capture=True,
             initial_sampling_percentage=capture.sampling_percent,

@@ -67,7 +67,9 @@ class Network(Construct):
         # Resource addresses must not depend on what the region reports at plan time, so the
         # subnet count is fixed at synth: three AZs (or the configured maximum), two where
         # accounts only get two.
-        az_count = min(settings.max_availability_zones, 2 if props.region in aws_terms.TWO_AZ_REGIONS else 3)
+        az_count = min(
+            settings.max_availability_zones, 2 if props.region in aws_terms.TWO_AZ_REGIONS else 3
+        )
         # An allowlist of the region's zone names: a zone AWS adds later (or one that becomes
         # impaired) never shifts the list, so subnets never move to another zone on a later plan.
         zones = DataAwsAvailabilityZones(
@@ -95,7 +97,9 @@ class Network(Construct):
         self.public_subnet_ids = []
         if props.public:
             gateway = InternetGateway(self, "internet_gateway", vpc_id=self.vpc.id)
-            public_routes = RouteTable(self, "public_routes", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-public"})
+            public_routes = RouteTable(
+                self, "public_routes", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-public"}
+            )
             Route(
                 self,
                 "public_default_route",
@@ -114,11 +118,16 @@ class Network(Construct):
                     tags={"Name": f"{props.name}-public-{index}", "tier": "public"},
                 )
                 RouteTableAssociation(
-                    self, f"public_{index}_routes", subnet_id=subnet.id, route_table_id=public_routes.id
+                    self,
+                    f"public_{index}_routes",
+                    subnet_id=subnet.id,
+                    route_table_id=public_routes.id,
                 )
                 self.public_subnet_ids.append(subnet.id)
 
-        private_routes = RouteTable(self, "private_routes", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-private"})
+        private_routes = RouteTable(
+            self, "private_routes", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-private"}
+        )
         self.private_subnet_ids = []
         for index in range(az_count):
             subnet = Subnet(
@@ -131,7 +140,10 @@ class Network(Construct):
                 tags={"Name": f"{props.name}-private-{index}", "tier": "private"},
             )
             RouteTableAssociation(
-                self, f"private_{index}_routes", subnet_id=subnet.id, route_table_id=private_routes.id
+                self,
+                f"private_{index}_routes",
+                subnet_id=subnet.id,
+                route_table_id=private_routes.id,
             )
             self.private_subnet_ids.append(subnet.id)
 

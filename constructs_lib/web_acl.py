@@ -72,9 +72,7 @@ class WebAcl(Construct):
                     action=Wafv2WebAclRuleAction(block=Wafv2WebAclRuleActionBlock()),
                     statement={
                         "not_statement": {
-                            "statement": [
-                                {"ip_set_reference_statement": {"arn": allowed.arn}}
-                            ]
+                            "statement": [{"ip_set_reference_statement": {"arn": allowed.arn}}]
                         }
                     },
                     visibility_config=_visibility(f"{props.name}-allow-list"),

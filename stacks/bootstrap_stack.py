@@ -17,7 +17,9 @@ class BootstrapStack(TerraformStack):
     def __init__(self, scope: Construct, config: ServiceConfig) -> None:
         state = config.state
         if not isinstance(state, S3StateSettings):
-            raise ValueError("the bootstrap stack creates an S3 state bucket: state.backend is not s3")
+            raise ValueError(
+                "the bootstrap stack creates an S3 state bucket: state.backend is not s3"
+            )
         self.stack_name = config.bootstrap_stack_name
         super().__init__(scope, self.stack_name)
         # The bucket cannot hold the state of the stack that creates it: this state stays on the

@@ -19,7 +19,12 @@ from constructs_lib.alarms import (
     TrafficAlarmsProps,
 )
 from constructs_lib.dashboard import RegionDashboard, RegionDashboardProps
-from constructs_lib.dns import CertificateProps, RegionalRecords, RegionalRecordsProps, ValidatedCertificate
+from constructs_lib.dns import (
+    CertificateProps,
+    RegionalRecords,
+    RegionalRecordsProps,
+    ValidatedCertificate,
+)
 from constructs_lib.endpoint_autoscaling import EndpointAutoscaling, EndpointAutoscalingProps
 from constructs_lib.inference_endpoint import InferenceEndpoint, InferenceEndpointProps
 from constructs_lib.inference_proxy import InferenceProxy, InferenceProxyProps
@@ -206,9 +211,15 @@ class RegionStack(TerraformStack):
             ),
         )
 
-        TerraformOutput(self, "service_url", value=f"https://{config.domain.record_name}/invocations")
-        TerraformOutput(self, "regional_url", value=f"https://{self.records.regional_name}/invocations")
-        TerraformOutput(self, "load_balancer_dns_name", value=self.load_balancer.load_balancer_dns_name)
+        TerraformOutput(
+            self, "service_url", value=f"https://{config.domain.record_name}/invocations"
+        )
+        TerraformOutput(
+            self, "regional_url", value=f"https://{self.records.regional_name}/invocations"
+        )
+        TerraformOutput(
+            self, "load_balancer_dns_name", value=self.load_balancer.load_balancer_dns_name
+        )
         TerraformOutput(self, "endpoint_name", value=self.inference.endpoint_name)
         TerraformOutput(self, "endpoint_arn", value=self.inference.endpoint_arn)
 

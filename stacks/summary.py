@@ -10,7 +10,9 @@ from cdktf import TerraformStack
 from config.models import ServiceConfig
 
 
-def summary(config: ServiceConfig, path: Path, stacks: Sequence[TerraformStack], outdir: str) -> str:
+def summary(
+    config: ServiceConfig, path: Path, stacks: Sequence[TerraformStack], outdir: str
+) -> str:
     endpoint = config.endpoint
     scaling = config.autoscaling
     names = [getattr(s, "stack_name", s.node.id) for s in stacks]

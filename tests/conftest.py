@@ -7,14 +7,14 @@ import os
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
-import constructs_lib  # noqa: E402, F401
-import pytest  # noqa: E402
+from pathlib import Path
 
-from pathlib import Path  # noqa: E402
+import pytest
 
-from config.loader import load_config  # noqa: E402
-from config.models import ServiceConfig  # noqa: E402
-from tests.support.app import synth_app  # noqa: E402
+import constructs_lib  # noqa: F401
+from config.loader import load_config
+from config.models import ServiceConfig
+from tests.support.app import synth_app
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +23,9 @@ def example_config() -> ServiceConfig:
 
 
 @pytest.fixture(scope="session")
-def synthesized_example(tmp_path_factory: pytest.TempPathFactory, example_config: ServiceConfig) -> Path:
+def synthesized_example(
+    tmp_path_factory: pytest.TempPathFactory, example_config: ServiceConfig
+) -> Path:
     """The example app synthesized once: `<outdir>/stacks/<stack>/cdk.tf.json`."""
     outdir = tmp_path_factory.mktemp("cdktf.out")
     synth_app(example_config, outdir)

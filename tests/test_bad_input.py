@@ -28,10 +28,22 @@ BROKEN: list[tuple[str, dict[str, Any], str]] = [
     ("typo-nested", {"autoscaling.scale_in_cooldown": 300}, "autoscaling.scale_in_cooldown"),
     ("unknown-region", {"regions": ["us-east-1", "eu-west-7"]}, "regions[1]"),
     ("duplicate-regions", {"regions": ["eu-west-1", "eu-west-1"]}, "regions"),
-    ("single-instance", {"endpoint.min_instance_count": 1, "endpoint.initial_instance_count": 1}, "endpoint.min_instance_count"),
-    ("min-above-max", {"endpoint.min_instance_count": 8, "endpoint.initial_instance_count": 8}, "endpoint.max_instance_count"),
+    (
+        "single-instance",
+        {"endpoint.min_instance_count": 1, "endpoint.initial_instance_count": 1},
+        "endpoint.min_instance_count",
+    ),
+    (
+        "min-above-max",
+        {"endpoint.min_instance_count": 8, "endpoint.initial_instance_count": 8},
+        "endpoint.max_instance_count",
+    ),
     ("negative-max", {"endpoint.max_instance_count": -1}, "endpoint.max_instance_count"),
-    ("bad-role-arn", {"model.execution_role_arn": "arn:aws:iam::12345:role/x"}, "model.execution_role_arn"),
+    (
+        "bad-role-arn",
+        {"model.execution_role_arn": "arn:aws:iam::12345:role/x"},
+        "model.execution_role_arn",
+    ),
     ("bad-s3-url", {"model.model_data_url": "s3:/bucket-only"}, "model.model_data_url"),
     ("bad-image", {"model.image_uri": "nginx:latest"}, "model.image_uri"),
     ("bad-instance-type", {"endpoint.instance_type": "t3.micro"}, "endpoint.instance_type"),
@@ -49,9 +61,14 @@ UNREADABLE: list[tuple[str, str, str, str]] = [
     ("empty-file", "empty.yaml", "", "the file is empty"),
     ("comments-only", "comments.yaml", "# todo\n", "the file is empty"),
     ("invalid-yaml", "broken.yaml", "service: serving\nregions: [us-east-1\n", "not valid YAML"),
-    ("tab-indented-yaml", "tabs.yaml", "service: serving\nmodel:\n\timage_uri: x\n", "not valid YAML"),
+    (
+        "tab-indented-yaml",
+        "tabs.yaml",
+        "service: serving\nmodel:\n\timage_uri: x\n",
+        "not valid YAML",
+    ),
     ("duplicate-key", "twice.yaml", "service: a\nservice: b\n", "appears twice"),
-    ("invalid-toml", "broken.toml", "service = \"serving\nregions = [\n", "not valid TOML"),
+    ("invalid-toml", "broken.toml", 'service = "serving\nregions = [\n', "not valid TOML"),
     ("scalar-document", "scalar.yaml", "just a string\n", "must be a mapping"),
     ("wrong-suffix", "config.json", "{}", "unsupported file type"),
 ]
@@ -59,10 +76,14 @@ UNREADABLE: list[tuple[str, str, str, str]] = [
 
 def run_main(tmp_path: Path, config: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CDKTF_OUTDIR": str(tmp_path / "cdktf.out"), "SERVING_CONFIG": str(config)}
-    return subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "main.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
-def assert_clean_failure(tmp_path: Path, config: Path, result: subprocess.CompletedProcess[str]) -> list[str]:
+def assert_clean_failure(
+    tmp_path: Path, config: Path, result: subprocess.CompletedProcess[str]
+) -> list[str]:
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
@@ -72,16 +93,26 @@ def assert_clean_failure(tmp_path: Path, config: Path, result: subprocess.Comple
     return [line.strip() for line in lines[1:-1]]
 
 
-@pytest.mark.parametrize("overrides, field", [(o, f) for _, o, f in BROKEN], ids=[i for i, _, _ in BROKEN])
-def test_broken_configuration_names_file_and_field(tmp_path: Path, overrides: dict[str, Any], field: str) -> None:
+@pytest.mark.parametrize(
+    "overrides, field", [(o, f) for _, o, f in BROKEN], ids=[i for i, _, _ in BROKEN]
+)
+def test_broken_configuration_names_file_and_field(
+    tmp_path: Path, overrides: dict[str, Any], field: str
+) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(merged(example_document(), overrides), sort_keys=False))
     problems = assert_clean_failure(tmp_path, config, run_main(tmp_path, config))
     assert any(p.startswith(f"{config}: {field}: ") for p in problems), problems
 
 
-@pytest.mark.parametrize("name, content, expected", [(n, c, e) for _, n, c, e in UNREADABLE], ids=[i for i, _, _, _ in UNREADABLE])
-def test_unreadable_file_is_one_clear_message(tmp_path: Path, name: str, content: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [(n, c, e) for _, n, c, e in UNREADABLE],
+    ids=[i for i, _, _, _ in UNREADABLE],
+)
+def test_unreadable_file_is_one_clear_message(
+    tmp_path: Path, name: str, content: str, expected: str
+) -> None:
     config = tmp_path / name
     config.write_text(content)
     (problem,) = assert_clean_failure(tmp_path, config, run_main(tmp_path, config))

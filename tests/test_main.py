@@ -14,12 +14,16 @@ from tests.support.configs import write_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_main(tmp_path: Path, config: Path | None = None, *, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_main(
+    tmp_path: Path, config: Path | None = None, *, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "CDKTF_OUTDIR": str(tmp_path / "out"), **(extra_env or {})}
     env.pop("SERVING_CONFIG", None)
     if config is not None:
         env["SERVING_CONFIG"] = str(config)
-    return subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "main.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_example_synthesizes_with_a_summary(tmp_path: Path) -> None:
@@ -28,7 +32,10 @@ def test_example_synthesizes_with_a_summary(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Synthesized serving-prod from ")
     assert "serving-prod-us-east-1, serving-prod-eu-west-1" in result.stdout
-    assert "2 × ml.m5.xlarge per region (autoscaling 2-6, target 600 invocations/instance/min)" in result.stdout
+    assert (
+        "2 × ml.m5.xlarge per region (autoscaling 2-6, target 600 invocations/instance/min)"
+        in result.stdout
+    )
     assert (tmp_path / "out" / "stacks" / "serving-prod-eu-west-1" / "cdk.tf.json").is_file()
     assert "Node 20 is end-of-life" not in result.stderr
 
@@ -36,12 +43,20 @@ def test_example_synthesizes_with_a_summary(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "overrides, field",
     [
-        ({"endpoint.min_instance_count": 1, "endpoint.initial_instance_count": 1}, "endpoint.min_instance_count"),
+        (
+            {"endpoint.min_instance_count": 1, "endpoint.initial_instance_count": 1},
+            "endpoint.min_instance_count",
+        ),
         ({"regions": ["us-east-1", "moon-1"]}, "regions[1]"),
-        ({"autoscaling.target_invocations_per_instance": "lots"}, "autoscaling.target_invocations_per_instance"),
+        (
+            {"autoscaling.target_invocations_per_instance": "lots"},
+            "autoscaling.target_invocations_per_instance",
+        ),
     ],
 )
-def test_bad_config_exits_non_zero_with_one_clear_message(tmp_path: Path, overrides: dict[str, object], field: str) -> None:
+def test_bad_config_exits_non_zero_with_one_clear_message(
+    tmp_path: Path, overrides: dict[str, object], field: str
+) -> None:
     config = write_config(tmp_path, overrides)
     result = run_main(tmp_path, config)
     assert result.returncode == 2

@@ -22,19 +22,37 @@ CONFIG = ROOT / ".checkov.yaml"
 
 
 def checkov_binary() -> str:
-    candidates = [os.environ.get("CHECKOV_BIN"), str(ROOT / ".venv-checkov" / "bin" / "checkov"), shutil.which("checkov")]
+    candidates = [
+        os.environ.get("CHECKOV_BIN"),
+        str(ROOT / ".venv-checkov" / "bin" / "checkov"),
+        shutil.which("checkov"),
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
             return candidate
-    skip_or_fail("checkov is not installed (python3 -m venv .venv-checkov && .venv-checkov/bin/pip install -r tools/requirements-checkov.txt)")
+    skip_or_fail(
+        "checkov is not installed (python3 -m venv .venv-checkov && .venv-checkov/bin/pip install -r tools/requirements-checkov.txt)"
+    )
     raise AssertionError("unreachable")
 
 
 @pytest.fixture(scope="module")
 def report(synthesized_example: Path) -> list[dict[str, object]]:
     result = subprocess.run(
-        [checkov_binary(), "-d", str(synthesized_example / "stacks"), "--config-file", str(CONFIG), "-o", "json", "--compact"],
-        capture_output=True, text=True, timeout=600, check=False,
+        [
+            checkov_binary(),
+            "-d",
+            str(synthesized_example / "stacks"),
+            "--config-file",
+            str(CONFIG),
+            "-o",
+            "json",
+            "--compact",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     document = json.loads(result.stdout)
     return document if isinstance(document, list) else [document]
@@ -55,8 +73,13 @@ def test_checks_really_ran(report: list[dict[str, object]]) -> None:
 def test_no_failed_checks(report: list[dict[str, object]]) -> None:
     results = report[0]["results"]
     assert isinstance(results, dict)
-    failed = [f"{c['check_id']} {c['resource']} ({c['file_path']})" for c in results.get("failed_checks", [])]
-    assert failed == [], "fix the code, or add a skip with its reason to .checkov.yaml:\n" + "\n".join(failed)
+    failed = [
+        f"{c['check_id']} {c['resource']} ({c['file_path']})"
+        for c in results.get("failed_checks", [])
+    ]
+    assert failed == [], (
+        "fix the code, or add a skip with its reason to .checkov.yaml:\n" + "\n".join(failed)
+    )
 
 
 def test_every_skip_has_a_reason() -> None:
@@ -64,4 +87,6 @@ def test_every_skip_has_a_reason() -> None:
     skips = [i for i, line in enumerate(lines) if re.match(r"^\s+- CKV", line)]
     assert skips, "no skips found: the parser of this test is wrong"
     for index in skips:
-        assert lines[index - 1].strip().startswith("# "), f"skip without a reason: {lines[index].strip()}"
+        assert lines[index - 1].strip().startswith("# "), (
+            f"skip without a reason: {lines[index].strip()}"
+        )

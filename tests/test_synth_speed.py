@@ -27,11 +27,19 @@ def test_full_synth_loads_fewer_than_a_hundred_provider_modules(tmp_path: Path) 
     env = {**os.environ, "CDKTF_OUTDIR": str(tmp_path)}
     env.pop("SERVING_CONFIG", None)
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     loaded = json.loads(result.stdout.splitlines()[-1])
     assert "cdktf_cdktf_provider_aws.sagemaker_endpoint" in loaded  # the probe really synthesized
     # One generated submodule per resource type (each with a `._private` helper); the eager
     # __init__ would load all ~2,200 of them.
     submodules = {m for m in loaded if m.count(".") == 1 and not m.endswith("._jsii")}
-    assert len(submodules) < 100, f"{len(submodules)} provider submodules loaded: the eager __init__ ran"
+    assert len(submodules) < 100, (
+        f"{len(submodules)} provider submodules loaded: the eager __init__ ran"
+    )

@@ -21,7 +21,9 @@ def test_example_synthesizes_at_least_two_region_stacks(synthesized_example: Pat
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_stack_validates(synthesized_example: Path, tmp_path_factory: pytest.TempPathFactory, stack: str) -> None:
+def test_stack_validates(
+    synthesized_example: Path, tmp_path_factory: pytest.TempPathFactory, stack: str
+) -> None:
     workdir = tmp_path_factory.mktemp(f"validate-{stack}")
     terraform = offline_terraform(tmp_path_factory.getbasetemp() / "terraform")
     shutil.copytree(synthesized_example / "stacks" / stack, workdir, dirs_exist_ok=True)
@@ -38,11 +40,17 @@ VARIANTS = {
         "data_capture": {"enabled": True},
         "rollout": {"strategy": "linear"},
         "waf": {"allow_cidrs": ["10.0.0.0/8"]},
-        "notifications": {"subscriptions": [{"protocol": "email", "endpoint": "oncall@example.com"}]},
+        "notifications": {
+            "subscriptions": [{"protocol": "email", "endpoint": "oncall@example.com"}]
+        },
     },
     "cloud-existing-network-gpu": {
         "state": {"backend": "cloud", "organization": "ml-platform"},
-        "endpoint": {"instance_type": "ml.g5.xlarge", "min_instance_count": 2, "max_instance_count": 3},
+        "endpoint": {
+            "instance_type": "ml.g5.xlarge",
+            "min_instance_count": 2,
+            "max_instance_count": 3,
+        },
         "network": {
             "existing": {
                 "eu-west-1": {
@@ -57,14 +65,18 @@ VARIANTS = {
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_configuration_variants_validate(tmp_path_factory: pytest.TempPathFactory, variant: str) -> None:
+def test_configuration_variants_validate(
+    tmp_path_factory: pytest.TempPathFactory, variant: str
+) -> None:
     from tests.support.app import synth_app
     from tests.support.configs import config_with
 
     outdir = tmp_path_factory.mktemp(f"variant-{variant}")
     stacks = synth_app(config_with(**VARIANTS[variant]), outdir)
     terraform = offline_terraform(tmp_path_factory.getbasetemp() / "terraform")
-    stack_dir = outdir / "stacks" / [s for s in stacks if s.endswith("eu-west-1")][0]
+    stack_dir = outdir / "stacks" / next(s for s in stacks if s.endswith("eu-west-1"))
     terraform.run(stack_dir, "init", "-backend=false", "-input=false", "-no-color")
-    report = json.loads(terraform.run(stack_dir, "validate", "-json", "-no-color", check=False).stdout)
+    report = json.loads(
+        terraform.run(stack_dir, "validate", "-json", "-no-color", check=False).stdout
+    )
     assert report["valid"] is True, report["diagnostics"]

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from config.loader import CONFIG_ENV_VAR, DEFAULT_CONFIG, ConfigError, load_config, resolve_config_path
+from config.loader import (
+    CONFIG_ENV_VAR,
+    DEFAULT_CONFIG,
+    ConfigError,
+    load_config,
+    resolve_config_path,
+)
 from tests.support.configs import example_document, write_config
 
 
@@ -28,7 +34,9 @@ def test_missing_file_says_how_to_choose_one(tmp_path: Path) -> None:
 def test_empty_file_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "empty.yaml"
     path.write_text("# nothing here\n")
-    assert error_for(path).problems == ["the file is empty; start from a copy of config/example.yaml"]
+    assert error_for(path).problems == [
+        "the file is empty; start from a copy of config/example.yaml"
+    ]
 
 
 def test_invalid_yaml_is_reported_with_position(tmp_path: Path) -> None:
@@ -58,7 +66,11 @@ def test_toml_configuration_is_accepted(tmp_path: Path) -> None:
     document = example_document()
     path = tmp_path / "config.toml"
     # TOML from the example: JSON-compatible values written as inline tables.
-    lines = [f"{key} = {json.dumps(value)}" for key, value in document.items() if not isinstance(value, dict)]
+    lines = [
+        f"{key} = {json.dumps(value)}"
+        for key, value in document.items()
+        if not isinstance(value, dict)
+    ]
     for key, value in document.items():
         if isinstance(value, dict):
             lines.append(f"\n[{key}]")
@@ -106,7 +118,9 @@ def test_directory_instead_of_file_is_reported(tmp_path: Path) -> None:
 
 
 def test_error_text_names_file_field_and_reference(tmp_path: Path) -> None:
-    path = write_config(tmp_path, {"endpoint.min_instance_count": 1, "endpoint.initial_instance_count": 1})
+    path = write_config(
+        tmp_path, {"endpoint.min_instance_count": 1, "endpoint.initial_instance_count": 1}
+    )
     text = str(error_for(path))
     lines = text.splitlines()
     assert lines[0] == f"error: {path}: 1 problem in the configuration"
@@ -114,12 +128,16 @@ def test_error_text_names_file_field_and_reference(tmp_path: Path) -> None:
     assert "README.md" in lines[-1]
 
 
-def test_environment_variable_chooses_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_environment_variable_chooses_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv(CONFIG_ENV_VAR, str(tmp_path / "x.yaml"))
     assert resolve_config_path("ignored-context.yaml") == tmp_path / "x.yaml"
 
 
-def test_context_chooses_the_file_when_no_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_context_chooses_the_file_when_no_environment_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv(CONFIG_ENV_VAR, raising=False)
     assert resolve_config_path("config/staging.yaml") == Path.cwd() / "config/staging.yaml"
 

@@ -40,7 +40,10 @@ def test_reference_lists_every_field_with_a_description() -> None:
 def test_check_command_validates_a_file_without_synthesizing() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "config", "check", "config/example.yaml"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "valid (serving-prod, regions us-east-1, eu-west-1)" in result.stdout

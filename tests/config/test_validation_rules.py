@@ -31,8 +31,12 @@ def test_example_configuration_is_valid() -> None:
 
 
 def test_single_instance_is_rejected_without_opt_in(tmp_path: Path) -> None:
-    message = only_problem(tmp_path, {"endpoint.min_instance_count": 1, "endpoint.initial_instance_count": 1})
-    assert message.startswith("endpoint.min_instance_count: 1 instance is a single Availability Zone")
+    message = only_problem(
+        tmp_path, {"endpoint.min_instance_count": 1, "endpoint.initial_instance_count": 1}
+    )
+    assert message.startswith(
+        "endpoint.min_instance_count: 1 instance is a single Availability Zone"
+    )
     assert "allow_single_instance: true" in message
 
 
@@ -49,7 +53,9 @@ def test_single_instance_is_accepted_with_opt_in(tmp_path: Path) -> None:
 
 
 def test_initial_below_min_is_rejected(tmp_path: Path) -> None:
-    message = only_problem(tmp_path, {"endpoint.min_instance_count": 3, "endpoint.initial_instance_count": 2})
+    message = only_problem(
+        tmp_path, {"endpoint.min_instance_count": 3, "endpoint.initial_instance_count": 2}
+    )
     assert message == (
         "endpoint.initial_instance_count: 2 is below min_instance_count (3); use a value between "
         "min_instance_count and max_instance_count"
@@ -59,7 +65,11 @@ def test_initial_below_min_is_rejected(tmp_path: Path) -> None:
 def test_max_below_min_is_rejected(tmp_path: Path) -> None:
     message = only_problem(
         tmp_path,
-        {"endpoint.min_instance_count": 4, "endpoint.initial_instance_count": 4, "endpoint.max_instance_count": 3},
+        {
+            "endpoint.min_instance_count": 4,
+            "endpoint.initial_instance_count": 4,
+            "endpoint.max_instance_count": 3,
+        },
     )
     assert message == (
         "endpoint.max_instance_count: 3 is below min_instance_count (4); max_instance_count must be at least 4"
@@ -67,29 +77,40 @@ def test_max_below_min_is_rejected(tmp_path: Path) -> None:
 
 
 def test_max_below_initial_is_rejected(tmp_path: Path) -> None:
-    message = only_problem(tmp_path, {"endpoint.initial_instance_count": 5, "endpoint.max_instance_count": 4})
+    message = only_problem(
+        tmp_path, {"endpoint.initial_instance_count": 5, "endpoint.max_instance_count": 4}
+    )
     assert message.startswith("endpoint.max_instance_count: 4 is below initial_instance_count (5)")
 
 
 def test_initial_defaults_to_min(tmp_path: Path) -> None:
-    path = write_config(tmp_path, {"endpoint.initial_instance_count": REMOVE, "endpoint.min_instance_count": 3})
+    path = write_config(
+        tmp_path, {"endpoint.initial_instance_count": REMOVE, "endpoint.min_instance_count": 3}
+    )
     assert load_config(path).endpoint.initial_instances == 3
 
 
 def test_autoscaling_target_from_load_test_uses_aws_formula(tmp_path: Path) -> None:
-    path = write_config(tmp_path, {"autoscaling.max_rps_per_instance": 12.5, "autoscaling.safety_factor": 0.4})
+    path = write_config(
+        tmp_path, {"autoscaling.max_rps_per_instance": 12.5, "autoscaling.safety_factor": 0.4}
+    )
     assert load_config(path).autoscaling.invocations_target == 12.5 * 0.4 * 60
 
 
 def test_safety_factor_defaults_to_half(tmp_path: Path) -> None:
-    path = write_config(tmp_path, {"autoscaling.max_rps_per_instance": 10, "autoscaling.safety_factor": REMOVE})
+    path = write_config(
+        tmp_path, {"autoscaling.max_rps_per_instance": 10, "autoscaling.safety_factor": REMOVE}
+    )
     assert load_config(path).autoscaling.invocations_target == 300
 
 
 def test_autoscaling_target_given_directly(tmp_path: Path) -> None:
     path = write_config(
         tmp_path,
-        {"autoscaling.max_rps_per_instance": REMOVE, "autoscaling.target_invocations_per_instance": 750},
+        {
+            "autoscaling.max_rps_per_instance": REMOVE,
+            "autoscaling.target_invocations_per_instance": 750,
+        },
     )
     assert load_config(path).autoscaling.invocations_target == 750
 
@@ -133,7 +154,10 @@ def test_empty_region_list_is_rejected(tmp_path: Path) -> None:
 
 def test_typo_in_key_is_rejected_with_suggestion(tmp_path: Path) -> None:
     found = problems(tmp_path, {"endpoint.instanse_type": "ml.m5.large"})
-    assert "endpoint.instanse_type: unknown field; did you mean 'instance_type'?" in found[0] + found[-1]
+    assert (
+        "endpoint.instanse_type: unknown field; did you mean 'instance_type'?"
+        in found[0] + found[-1]
+    )
 
 
 def test_missing_required_field_names_it(tmp_path: Path) -> None:
@@ -148,7 +172,9 @@ def test_wrong_type_is_rejected_not_coerced(tmp_path: Path) -> None:
 
 def test_image_must_be_ecr(tmp_path: Path) -> None:
     message = only_problem(tmp_path, {"model.image_uri": "docker.io/library/nginx:latest"})
-    assert message.startswith("model.image_uri: 'docker.io/library/nginx:latest' is not an ECR image URI")
+    assert message.startswith(
+        "model.image_uri: 'docker.io/library/nginx:latest' is not an ECR image URI"
+    )
 
 
 def test_image_pinned_to_another_region_is_rejected(tmp_path: Path) -> None:
@@ -161,12 +187,16 @@ def test_image_pinned_to_another_region_is_rejected(tmp_path: Path) -> None:
 
 def test_model_data_must_be_s3_url(tmp_path: Path) -> None:
     message = only_problem(tmp_path, {"model.model_data_url": "https://example.com/model.tar.gz"})
-    assert message.startswith("model.model_data_url: 'https://example.com/model.tar.gz' is not an S3 URL")
+    assert message.startswith(
+        "model.model_data_url: 'https://example.com/model.tar.gz' is not an S3 URL"
+    )
 
 
 def test_execution_role_must_be_role_arn(tmp_path: Path) -> None:
     message = only_problem(tmp_path, {"model.execution_role_arn": "arn:aws:iam::123:user/bob"})
-    assert message.startswith("model.execution_role_arn: 'arn:aws:iam::123:user/bob' is not an IAM role ARN")
+    assert message.startswith(
+        "model.execution_role_arn: 'arn:aws:iam::123:user/bob' is not an IAM role ARN"
+    )
 
 
 def test_instance_type_must_be_sagemaker_type(tmp_path: Path) -> None:
@@ -183,13 +213,19 @@ def test_record_must_be_inside_zone(tmp_path: Path) -> None:
 
 
 def test_long_service_name_is_rejected(tmp_path: Path) -> None:
-    message = only_problem(tmp_path, {"service": "a-very-long-service-name", "environment": "production"})
-    assert message.startswith("environment: service + environment 'a-very-long-service-name-production' is 35")
+    message = only_problem(
+        tmp_path, {"service": "a-very-long-service-name", "environment": "production"}
+    )
+    assert message.startswith(
+        "environment: service + environment 'a-very-long-service-name-production' is 35"
+    )
 
 
 def test_service_name_format(tmp_path: Path) -> None:
     message = only_problem(tmp_path, {"service": "Serving_API"})
-    assert message.startswith("service: 'Serving_API' has the wrong format; Service name: lowercase")
+    assert message.startswith(
+        "service: 'Serving_API' has the wrong format; Service name: lowercase"
+    )
 
 
 def test_state_backend_kind_is_checked(tmp_path: Path) -> None:
@@ -199,7 +235,10 @@ def test_state_backend_kind_is_checked(tmp_path: Path) -> None:
 
 def test_state_backend_must_be_named(tmp_path: Path) -> None:
     message = only_problem(tmp_path, {"state.backend": REMOVE})
-    assert message == "state: `backend` is missing; add `backend: s3` (S3 state) or `backend: cloud` (Terraform Cloud)"
+    assert (
+        message
+        == "state: `backend` is missing; add `backend: s3` (S3 state) or `backend: cloud` (Terraform Cloud)"
+    )
 
 
 def test_cloud_backend_typo_is_reported_at_the_users_path(tmp_path: Path) -> None:
@@ -217,9 +256,17 @@ def test_reserved_tag_prefix_is_rejected(tmp_path: Path) -> None:
 
 
 def test_scheduled_action_max_below_min_is_rejected(tmp_path: Path) -> None:
-    action = {"name": "night", "schedule": "cron(0 22 * * ? *)", "min_instance_count": 4, "max_instance_count": 2}
+    action = {
+        "name": "night",
+        "schedule": "cron(0 22 * * ? *)",
+        "min_instance_count": 4,
+        "max_instance_count": 2,
+    }
     message = only_problem(tmp_path, {"autoscaling.scheduled_actions": [action]})
-    assert message == "autoscaling.scheduled_actions[0].max_instance_count: 2 is below min_instance_count (4)"
+    assert (
+        message
+        == "autoscaling.scheduled_actions[0].max_instance_count: 2 is below min_instance_count (4)"
+    )
 
 
 def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
@@ -233,7 +280,9 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
 
 def test_proxy_timeout_must_be_below_alb_idle_timeout(tmp_path: Path) -> None:
     message = only_problem(tmp_path, {"proxy.timeout_s": 60})
-    assert message.startswith("proxy: timeout_s (60) must be below load_balancer.idle_timeout_s (60)")
+    assert message.startswith(
+        "proxy: timeout_s (60) must be below load_balancer.idle_timeout_s (60)"
+    )
 
 
 def test_ingress_cidrs_must_be_cidr_blocks(tmp_path: Path) -> None:
@@ -242,17 +291,35 @@ def test_ingress_cidrs_must_be_cidr_blocks(tmp_path: Path) -> None:
 
 
 def test_existing_network_needs_two_subnets(tmp_path: Path) -> None:
-    existing = {"us-east-1": {"vpc_id": "vpc-0123456789abcdef0", "public_subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1"], "private_subnet_ids": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"]}}
+    existing = {
+        "us-east-1": {
+            "vpc_id": "vpc-0123456789abcdef0",
+            "public_subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1"],
+            "private_subnet_ids": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
+        }
+    }
     message = only_problem(tmp_path, {"network.existing": existing})
-    assert message.startswith("network.existing.us-east-1.public_subnet_ids: list should have at least 2 items")
+    assert message.startswith(
+        "network.existing.us-east-1.public_subnet_ids: list should have at least 2 items"
+    )
 
 
 def test_existing_network_for_unknown_region_is_rejected(tmp_path: Path) -> None:
-    existing = {"eu-central-1": {"vpc_id": "vpc-0123456789abcdef0", "public_subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"], "private_subnet_ids": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"]}}
+    existing = {
+        "eu-central-1": {
+            "vpc_id": "vpc-0123456789abcdef0",
+            "public_subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+            "private_subnet_ids": ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
+        }
+    }
     message = only_problem(tmp_path, {"network.existing": existing})
-    assert message.startswith("network: existing networks for regions not in `regions`: ['eu-central-1']")
+    assert message.startswith(
+        "network: existing networks for regions not in `regions`: ['eu-central-1']"
+    )
 
 
 def test_tls_policy_must_be_tls13(tmp_path: Path) -> None:
     message = only_problem(tmp_path, {"load_balancer.ssl_policy": "ELBSecurityPolicy-2016-08"})
-    assert message.startswith("load_balancer.ssl_policy: 'ELBSecurityPolicy-2016-08' is not allowed")
+    assert message.startswith(
+        "load_balancer.ssl_policy: 'ELBSecurityPolicy-2016-08' is not allowed"
+    )

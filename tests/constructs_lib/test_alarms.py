@@ -26,20 +26,55 @@ def west(example_config: ServiceConfig) -> dict[str, Any]:
 
 
 def alarm(stack: dict[str, Any], suffix: str, region: str = "us-east-1") -> dict[str, Any]:
-    return find(stack, "aws_cloudwatch_metric_alarm", alarm_name=f"serving-prod-{region}-{suffix}")[1]
+    return find(stack, "aws_cloudwatch_metric_alarm", alarm_name=f"serving-prod-{region}-{suffix}")[
+        1
+    ]
 
 
 @pytest.mark.parametrize(
     "suffix, namespace, metric, statistic, threshold, comparison",
     [
-        ("endpoint-5xx", "AWS/SageMaker", "Invocation5XXErrors", "Sum", 5, "GreaterThanOrEqualToThreshold"),
-        ("endpoint-cpu", "/aws/sagemaker/Endpoints", "CPUUtilization", "Average", 360, "GreaterThanThreshold"),
-        ("endpoint-memory", "/aws/sagemaker/Endpoints", "MemoryUtilization", "Average", 90, "GreaterThanThreshold"),
+        (
+            "endpoint-5xx",
+            "AWS/SageMaker",
+            "Invocation5XXErrors",
+            "Sum",
+            5,
+            "GreaterThanOrEqualToThreshold",
+        ),
+        (
+            "endpoint-cpu",
+            "/aws/sagemaker/Endpoints",
+            "CPUUtilization",
+            "Average",
+            360,
+            "GreaterThanThreshold",
+        ),
+        (
+            "endpoint-memory",
+            "/aws/sagemaker/Endpoints",
+            "MemoryUtilization",
+            "Average",
+            90,
+            "GreaterThanThreshold",
+        ),
     ],
 )
-def test_endpoint_alarm(east: dict[str, Any], suffix: str, namespace: str, metric: str, statistic: str, threshold: float, comparison: str) -> None:
+def test_endpoint_alarm(
+    east: dict[str, Any],
+    suffix: str,
+    namespace: str,
+    metric: str,
+    statistic: str,
+    threshold: float,
+    comparison: str,
+) -> None:
     found = alarm(east, suffix)
-    assert (found["namespace"], found["metric_name"], found["statistic"]) == (namespace, metric, statistic)
+    assert (found["namespace"], found["metric_name"], found["statistic"]) == (
+        namespace,
+        metric,
+        statistic,
+    )
     assert found["dimensions"] == ENDPOINT_DIMS
     assert found["threshold"] == threshold
     assert found["comparison_operator"] == comparison
@@ -89,9 +124,15 @@ def test_gpu_alarm_scaled_by_gpu_count() -> None:
         ("proxy-throttles", "AWS/Lambda", "Throttles", 1),
     ],
 )
-def test_traffic_alarm(east: dict[str, Any], suffix: str, namespace: str, metric: str, threshold: int) -> None:
+def test_traffic_alarm(
+    east: dict[str, Any], suffix: str, namespace: str, metric: str, threshold: int
+) -> None:
     found = alarm(east, suffix)
-    assert (found["namespace"], found["metric_name"], found["threshold"]) == (namespace, metric, threshold)
+    assert (found["namespace"], found["metric_name"], found["threshold"]) == (
+        namespace,
+        metric,
+        threshold,
+    )
     alb_key = next(iter(resources(east, "aws_lb")))
     function_key = next(iter(resources(east, "aws_lambda_function")))
     expected = (
@@ -103,7 +144,11 @@ def test_traffic_alarm(east: dict[str, Any], suffix: str, namespace: str, metric
 
 
 def test_thresholds_come_from_config() -> None:
-    stack = synth_region(config_with(alarms__invocation_5xx_errors=1, alarms__proxy_throttles=3, alarms__evaluation_periods=5))
+    stack = synth_region(
+        config_with(
+            alarms__invocation_5xx_errors=1, alarms__proxy_throttles=3, alarms__evaluation_periods=5
+        )
+    )
     assert alarm(stack, "endpoint-5xx")["threshold"] == 1
     assert alarm(stack, "proxy-throttles")["threshold"] == 3
     assert alarm(stack, "endpoint-5xx")["evaluation_periods"] == 5
@@ -115,7 +160,9 @@ def test_every_alarm_notifies_the_encrypted_topic(east: dict[str, Any]) -> None:
     for found in resources(east, "aws_cloudwatch_metric_alarm").values():
         if found["alarm_name"].endswith("no-healthy-targets"):
             continue
-        assert found["alarm_actions"] == [ref("aws_sns_topic", topic_key, "arn")], found["alarm_name"]
+        assert found["alarm_actions"] == [ref("aws_sns_topic", topic_key, "arn")], found[
+            "alarm_name"
+        ]
         assert found["ok_actions"] == [ref("aws_sns_topic", topic_key, "arn")]
 
 
@@ -123,22 +170,36 @@ def test_topic_key_lets_cloudwatch_publish(east: dict[str, Any]) -> None:
     _, topic = find(east, "aws_sns_topic", name="serving-prod-us-east-1-alarms")
     key = resources(east, "aws_kms_key")[topic["kms_master_key_id"].split(".")[1]]
     assert key["enable_key_rotation"] is True
-    (statement,) = [s for s in json.loads(key["policy"])["Statement"] if s["Sid"] == "CloudWatchPublishes"]
+    (statement,) = [
+        s for s in json.loads(key["policy"])["Statement"] if s["Sid"] == "CloudWatchPublishes"
+    ]
     assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
 
 
 def test_subscriptions_from_config() -> None:
-    subscriptions = [{"protocol": "email", "endpoint": "oncall@example.com"}, {"protocol": "https", "endpoint": "https://hooks.example.com/x"}]
+    subscriptions = [
+        {"protocol": "email", "endpoint": "oncall@example.com"},
+        {"protocol": "https", "endpoint": "https://hooks.example.com/x"},
+    ]
     stack = synth_region(config_with(notifications__subscriptions=subscriptions))
-    found = sorted((s["protocol"], s["endpoint"]) for s in resources(stack, "aws_sns_topic_subscription").values())
+    found = sorted(
+        (s["protocol"], s["endpoint"])
+        for s in resources(stack, "aws_sns_topic_subscription").values()
+    )
     assert found == [("email", "oncall@example.com"), ("https", "https://hooks.example.com/x")]
 
 
 def test_health_check_alarm_lives_in_us_east_1_with_its_own_topic(west: dict[str, Any]) -> None:
     found = alarm(west, "route53-health", "eu-west-1")
     check_key = next(iter(resources(west, "aws_route53_health_check")))
-    assert (found["namespace"], found["metric_name"], found["statistic"]) == ("AWS/Route53", "HealthCheckStatus", "Minimum")
-    assert found["dimensions"] == {"HealthCheckId": ref("aws_route53_health_check", check_key, "id")}
+    assert (found["namespace"], found["metric_name"], found["statistic"]) == (
+        "AWS/Route53",
+        "HealthCheckStatus",
+        "Minimum",
+    )
+    assert found["dimensions"] == {
+        "HealthCheckId": ref("aws_route53_health_check", check_key, "id")
+    }
     assert (found["threshold"], found["comparison_operator"]) == (1, "LessThanThreshold")
     assert found["treat_missing_data"] == "breaching"
     assert found["provider"] == "aws.route53_metrics"

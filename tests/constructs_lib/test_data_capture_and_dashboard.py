@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from config.models import ServiceConfig
 from tests.support.configs import config_with
@@ -26,28 +25,57 @@ def test_capture_writes_sampled_input_to_an_encrypted_bucket() -> None:
     assert capture["initial_sampling_percentage"] == 25
     assert capture["capture_options"] == [{"capture_mode": "Input"}]
     assert capture["kms_key_id"] == config["kms_key_arn"]
-    assert capture["capture_content_type_header"] == {"json_content_types": ["application/json"], "csv_content_types": ["text/csv"]}
-    bucket_key, bucket = next((k, b) for k, b in resources(stack, "aws_s3_bucket").items() if "-capture-" in b["bucket"])
-    assert capture["destination_s3_uri"] == f"s3://{ref('aws_s3_bucket', bucket_key, 'bucket')}/captured"
+    assert capture["capture_content_type_header"] == {
+        "json_content_types": ["application/json"],
+        "csv_content_types": ["text/csv"],
+    }
+    bucket_key, bucket = next(
+        (k, b) for k, b in resources(stack, "aws_s3_bucket").items() if "-capture-" in b["bucket"]
+    )
+    assert (
+        capture["destination_s3_uri"]
+        == f"s3://{ref('aws_s3_bucket', bucket_key, 'bucket')}/captured"
+    )
     assert bucket["lifecycle"] == {"prevent_destroy": True}
-    encryption = [e for e in resources(stack, "aws_s3_bucket_server_side_encryption_configuration").values() if e["bucket"] == ref("aws_s3_bucket", bucket_key, "id")]
-    assert encryption[0]["rule"][0]["apply_server_side_encryption_by_default"]["sse_algorithm"] == "aws:kms"
-    versioning = [v for v in resources(stack, "aws_s3_bucket_versioning").values() if v["bucket"] == ref("aws_s3_bucket", bucket_key, "id")]
+    encryption = [
+        e
+        for e in resources(stack, "aws_s3_bucket_server_side_encryption_configuration").values()
+        if e["bucket"] == ref("aws_s3_bucket", bucket_key, "id")
+    ]
+    assert (
+        encryption[0]["rule"][0]["apply_server_side_encryption_by_default"]["sse_algorithm"]
+        == "aws:kms"
+    )
+    versioning = [
+        v
+        for v in resources(stack, "aws_s3_bucket_versioning").values()
+        if v["bucket"] == ref("aws_s3_bucket", bucket_key, "id")
+    ]
     assert versioning[0]["versioning_configuration"] == {"status": "Enabled"}
-    lifecycle = [v for v in resources(stack, "aws_s3_bucket_lifecycle_configuration").values() if v["bucket"] == ref("aws_s3_bucket", bucket_key, "id")]
+    lifecycle = [
+        v
+        for v in resources(stack, "aws_s3_bucket_lifecycle_configuration").values()
+        if v["bucket"] == ref("aws_s3_bucket", bucket_key, "id")
+    ]
     assert lifecycle[0]["rule"][0]["expiration"] == [{"days": 14}]
 
 
 def test_execution_role_may_write_captured_data() -> None:
     stack = synth_region(config_with(data_capture=CAPTURE))
     role_key, _ = find(stack, "aws_iam_role", name="serving-prod-us-east-1-sagemaker")
-    (policy,) = [p for p in resources(stack, "aws_iam_role_policy").values() if p["role"] == ref("aws_iam_role", role_key, "id")]
+    (policy,) = [
+        p
+        for p in resources(stack, "aws_iam_role_policy").values()
+        if p["role"] == ref("aws_iam_role", role_key, "id")
+    ]
     sids = {s["Sid"]: s for s in json.loads(policy["policy"])["Statement"]}
     assert sids["WriteCapturedData"]["Action"] == "s3:PutObject"
     assert sids["WriteCapturedData"]["Resource"].endswith("/captured/*")
 
 
-def test_dashboard_shows_traffic_latency_errors_capacity_and_health(example_config: ServiceConfig) -> None:
+def test_dashboard_shows_traffic_latency_errors_capacity_and_health(
+    example_config: ServiceConfig,
+) -> None:
     stack = synth_region(example_config, "eu-west-1")
     dashboard = only(stack, "aws_cloudwatch_dashboard")
     assert dashboard["dashboard_name"] == "serving-prod-eu-west-1"

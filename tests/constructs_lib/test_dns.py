@@ -12,13 +12,19 @@ from tests.support.synth import only, resources, synth_region
 
 
 @pytest.fixture(scope="module", params=["us-east-1", "eu-west-1"])
-def region_stack(request: pytest.FixtureRequest, example_config: ServiceConfig) -> tuple[str, dict[str, Any]]:
+def region_stack(
+    request: pytest.FixtureRequest, example_config: ServiceConfig
+) -> tuple[str, dict[str, Any]]:
     return request.param, synth_region(example_config, request.param)
 
 
-def test_one_latency_record_per_region_with_health_check(region_stack: tuple[str, dict[str, Any]]) -> None:
+def test_one_latency_record_per_region_with_health_check(
+    region_stack: tuple[str, dict[str, Any]],
+) -> None:
     region, stack = region_stack
-    latency = [r for r in resources(stack, "aws_route53_record").values() if "latency_routing_policy" in r]
+    latency = [
+        r for r in resources(stack, "aws_route53_record").values() if "latency_routing_policy" in r
+    ]
     assert len(latency) == 1
     (record,) = latency
     check_key = next(iter(resources(stack, "aws_route53_health_check")))
@@ -54,7 +60,9 @@ def test_regional_record_aliases_the_alb(region_stack: tuple[str, dict[str, Any]
     assert record["alias"]["evaluate_target_health"] is True
 
 
-def test_certificate_covers_service_and_regional_names(region_stack: tuple[str, dict[str, Any]]) -> None:
+def test_certificate_covers_service_and_regional_names(
+    region_stack: tuple[str, dict[str, Any]],
+) -> None:
     region, stack = region_stack
     certificate = only(stack, "aws_acm_certificate")
     assert certificate["domain_name"] == "api.example.com"
@@ -63,7 +71,9 @@ def test_certificate_covers_service_and_regional_names(region_stack: tuple[str, 
     assert certificate["lifecycle"] == {"create_before_destroy": True}
 
 
-def test_validation_records_overwrite_and_cover_each_name(region_stack: tuple[str, dict[str, Any]]) -> None:
+def test_validation_records_overwrite_and_cover_each_name(
+    region_stack: tuple[str, dict[str, Any]],
+) -> None:
     _, stack = region_stack
     cert_key = next(iter(resources(stack, "aws_acm_certificate")))
     (record,) = [r for r in resources(stack, "aws_route53_record").values() if "for_each" in r]

@@ -34,7 +34,10 @@ def test_scalable_target_is_the_variant_instance_count(stack: dict[str, Any]) ->
     endpoint_id = next(iter(resources(stack, "aws_sagemaker_endpoint")))
     assert target["service_namespace"] == "sagemaker"
     assert target["scalable_dimension"] == "sagemaker:variant:DesiredInstanceCount"
-    assert target["resource_id"] == f"endpoint/${{aws_sagemaker_endpoint.{endpoint_id}.name}}/variant/primary"
+    assert (
+        target["resource_id"]
+        == f"endpoint/${{aws_sagemaker_endpoint.{endpoint_id}.name}}/variant/primary"
+    )
     assert (target["min_capacity"], target["max_capacity"]) == (2, 6)
 
 
@@ -66,8 +69,12 @@ def test_policies_scale_the_same_target(stack: dict[str, Any]) -> None:
 
 
 def test_cooldowns_come_from_config() -> None:
-    stack = synth_region(config_with(autoscaling__scale_in_cooldown_s=900, autoscaling__scale_out_cooldown_s=30))
-    config = policy_for(stack, "SageMakerVariantInvocationsPerInstance")["target_tracking_scaling_policy_configuration"]
+    stack = synth_region(
+        config_with(autoscaling__scale_in_cooldown_s=900, autoscaling__scale_out_cooldown_s=30)
+    )
+    config = policy_for(stack, "SageMakerVariantInvocationsPerInstance")[
+        "target_tracking_scaling_policy_configuration"
+    ]
     assert (config["scale_in_cooldown"], config["scale_out_cooldown"]) == (900, 30)
 
 

@@ -18,7 +18,9 @@ def stack(example_config: ServiceConfig) -> dict[str, Any]:
 
 
 def variant(stack: dict[str, Any]) -> dict[str, Any]:
-    (production_variant,) = only(stack, "aws_sagemaker_endpoint_configuration")["production_variants"]
+    (production_variant,) = only(stack, "aws_sagemaker_endpoint_configuration")[
+        "production_variants"
+    ]
     return production_variant
 
 
@@ -40,7 +42,9 @@ def test_network_isolation_can_be_turned_off() -> None:
 def test_image_and_artifact_are_taken_from_the_stack_region(stack: dict[str, Any]) -> None:
     container = only(stack, "aws_sagemaker_model")["primary_container"]
     assert container["image"].startswith("763104351884.dkr.ecr.eu-west-1.amazonaws.com/")
-    assert container["model_data_url"] == "s3://example-models-eu-west-1/fraud-scoring/v7/model.tar.gz"
+    assert (
+        container["model_data_url"] == "s3://example-models-eu-west-1/fraud-scoring/v7/model.tar.gz"
+    )
     assert container["environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
 
 
@@ -74,7 +78,10 @@ def test_endpoint_uses_the_configuration_and_a_stable_name(stack: dict[str, Any]
     endpoint = only(stack, "aws_sagemaker_endpoint")
     config_id = next(iter(resources(stack, "aws_sagemaker_endpoint_configuration")))
     assert endpoint["name"] == "serving-prod"
-    assert endpoint["endpoint_config_name"] == f"${{aws_sagemaker_endpoint_configuration.{config_id}.name}}"
+    assert (
+        endpoint["endpoint_config_name"]
+        == f"${{aws_sagemaker_endpoint_configuration.{config_id}.name}}"
+    )
 
 
 def by_name(stack: dict[str, Any], resource_type: str, name: str) -> tuple[str, dict[str, Any]]:
@@ -89,7 +96,9 @@ def test_execution_role_is_least_privilege(stack: dict[str, Any]) -> None:
     trust = json.loads(role["assume_role_policy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
     (policy_resource,) = [
-        p for p in resources(stack, "aws_iam_role_policy").values() if p["role"] == f"${{aws_iam_role.{role_id}.id}}"
+        p
+        for p in resources(stack, "aws_iam_role_policy").values()
+        if p["role"] == f"${{aws_iam_role.{role_id}.id}}"
     ]
     policy = json.loads(policy_resource["policy"])
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
@@ -112,5 +121,7 @@ def test_execution_role_is_least_privilege(stack: dict[str, Any]) -> None:
 def test_existing_execution_role_is_used_instead_of_creating_one() -> None:
     arn = "arn:aws:iam::123456789012:role/existing"
     stack = synth_region(config_with(model__execution_role_arn=arn))
-    assert not [r for r in resources(stack, "aws_iam_role").values() if r["name"].endswith("-sagemaker")]
+    assert not [
+        r for r in resources(stack, "aws_iam_role").values() if r["name"].endswith("-sagemaker")
+    ]
     assert only(stack, "aws_sagemaker_model")["execution_role_arn"] == arn

@@ -20,7 +20,11 @@ def stack(example_config: ServiceConfig) -> dict[str, Any]:
 
 def proxy_policy(stack: dict[str, Any]) -> dict[str, Any]:
     role_key, _ = find(stack, "aws_iam_role", name="serving-prod-proxy-eu-west-1")
-    (policy,) = [p for p in resources(stack, "aws_iam_role_policy").values() if p["role"] == ref("aws_iam_role", role_key, "id")]
+    (policy,) = [
+        p
+        for p in resources(stack, "aws_iam_role_policy").values()
+        if p["role"] == ref("aws_iam_role", role_key, "id")
+    ]
     return json.loads(policy["policy"])
 
 
@@ -29,7 +33,9 @@ def test_function_runs_the_packaged_handler(stack: dict[str, Any]) -> None:
     assert function["function_name"] == "serving-prod-proxy"
     assert function["runtime"] == "python3.12"
     assert function["handler"] == "handler.handler"
-    assert function["filename"].startswith("assets/") and function["filename"].endswith("/archive.zip")
+    assert function["filename"].startswith("assets/") and function["filename"].endswith(
+        "/archive.zip"
+    )
     assert function["source_code_hash"] in function["filename"]
 
 
@@ -39,14 +45,21 @@ def test_function_calls_its_own_region_endpoint(stack: dict[str, Any]) -> None:
     assert variables["ENDPOINT_NAME"] == ref("aws_sagemaker_endpoint", endpoint_key, "name")
 
 
-def test_function_timeout_is_below_alb_idle_timeout_with_two_attempts_inside(stack: dict[str, Any]) -> None:
+def test_function_timeout_is_below_alb_idle_timeout_with_two_attempts_inside(
+    stack: dict[str, Any],
+) -> None:
     function = only(stack, "aws_lambda_function")
     assert function["timeout"] == 55 < only(stack, "aws_lb")["idle_timeout"]
-    assert function["environment"]["variables"]["READ_TIMEOUT_S"] == "25"  # 2 × 25 s + margin ≤ 55 s
+    assert (
+        function["environment"]["variables"]["READ_TIMEOUT_S"] == "25"
+    )  # 2 × 25 s + margin ≤ 55 s
 
 
 def test_memory_and_reserved_concurrency_come_from_config() -> None:
-    function = only(synth_region(config_with(proxy__memory_mb=1024, proxy__reserved_concurrency=7)), "aws_lambda_function")
+    function = only(
+        synth_region(config_with(proxy__memory_mb=1024, proxy__reserved_concurrency=7)),
+        "aws_lambda_function",
+    )
     assert (function["memory_size"], function["reserved_concurrent_executions"]) == (1024, 7)
 
 
@@ -63,21 +76,31 @@ def test_role_may_only_invoke_and_describe_this_endpoint(stack: dict[str, Any]) 
         "Action": ["sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint"],
         "Resource": ref("aws_sagemaker_endpoint", endpoint_key, "arn"),
     }
-    sagemaker_actions = [a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]) if a.startswith("sagemaker:")]
+    sagemaker_actions = [
+        a
+        for s in statements.values()
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        if a.startswith("sagemaker:")
+    ]
     assert sorted(sagemaker_actions) == ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"]
 
 
 def test_role_writes_only_its_own_log_group(stack: dict[str, Any]) -> None:
     group_key, _ = find(stack, "aws_cloudwatch_log_group", name="/aws/lambda/serving-prod-proxy")
     statements = {s["Sid"]: s for s in proxy_policy(stack)["Statement"]}
-    assert statements["WriteOwnLogs"]["Resource"] == ref("aws_cloudwatch_log_group", group_key, "arn") + ":*"
+    assert (
+        statements["WriteOwnLogs"]["Resource"]
+        == ref("aws_cloudwatch_log_group", group_key, "arn") + ":*"
+    )
     assert set(statements) == {"InvokeAndDescribeThisEndpoint", "WriteOwnLogs", "XRayTraces"}
 
 
 def test_log_group_has_retention_and_kms_key(stack: dict[str, Any]) -> None:
     _, group = find(stack, "aws_cloudwatch_log_group", name="/aws/lambda/serving-prod-proxy")
     assert group["retention_in_days"] == 365
-    assert group["kms_key_id"].startswith("${aws_kms_key.") and group["kms_key_id"].endswith(".arn}")
+    assert group["kms_key_id"].startswith("${aws_kms_key.") and group["kms_key_id"].endswith(
+        ".arn}"
+    )
 
 
 def test_log_key_lets_cloudwatch_logs_use_it_in_this_region_only(stack: dict[str, Any]) -> None:
@@ -85,9 +108,13 @@ def test_log_key_lets_cloudwatch_logs_use_it_in_this_region_only(stack: dict[str
     key_key = group["kms_key_id"].split(".")[1]
     key = resources(stack, "aws_kms_key")[key_key]
     assert key["enable_key_rotation"] is True
-    (logs,) = [s for s in json.loads(key["policy"])["Statement"] if s["Sid"] == "CloudWatchLogsEncrypts"]
+    (logs,) = [
+        s for s in json.loads(key["policy"])["Statement"] if s["Sid"] == "CloudWatchLogsEncrypts"
+    ]
     assert logs["Principal"] == {"Service": "logs.eu-west-1.amazonaws.com"}
-    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"].startswith("arn:aws:logs:eu-west-1:")
+    assert logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"].startswith(
+        "arn:aws:logs:eu-west-1:"
+    )
 
 
 def test_function_waits_for_its_log_group_and_permissions(stack: dict[str, Any]) -> None:

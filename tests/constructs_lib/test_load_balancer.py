@@ -27,24 +27,32 @@ def test_https_listener_uses_tls13_policy_and_validated_certificate(stack: dict[
     validation = next(iter(resources(stack, "aws_acm_certificate_validation")))
     assert https["protocol"] == "HTTPS"
     assert https["ssl_policy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
-    assert https["certificate_arn"] == ref("aws_acm_certificate_validation", validation, "certificate_arn")
+    assert https["certificate_arn"] == ref(
+        "aws_acm_certificate_validation", validation, "certificate_arn"
+    )
 
 
 def test_https_listener_forwards_to_the_lambda_target_group(stack: dict[str, Any]) -> None:
     group_key, _ = find(stack, "aws_lb_target_group", target_type="lambda")
     (action,) = listener(stack, 443)["default_action"]
-    assert action == {"type": "forward", "target_group_arn": ref("aws_lb_target_group", group_key, "arn")}
+    assert action == {
+        "type": "forward",
+        "target_group_arn": ref("aws_lb_target_group", group_key, "arn"),
+    }
 
 
 def test_http_listener_only_redirects_to_https(stack: dict[str, Any]) -> None:
     http = listener(stack, 80)
     assert http["protocol"] == "HTTP"
     (action,) = http["default_action"]
-    assert action == {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"}}
+    assert action == {
+        "type": "redirect",
+        "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"},
+    }
 
 
 def test_exactly_two_listeners(stack: dict[str, Any]) -> None:
-    assert sorted(l["port"] for l in resources(stack, "aws_lb_listener").values()) == [80, 443]
+    assert sorted(listener["port"] for listener in resources(stack, "aws_lb_listener").values()) == [80, 443]
 
 
 def test_load_balancer_drops_invalid_headers_and_is_protected(stack: dict[str, Any]) -> None:
@@ -67,16 +75,25 @@ def test_deletion_protection_can_be_turned_off_for_dev() -> None:
 def test_access_logs_go_to_a_protected_bucket_elb_may_write(stack: dict[str, Any]) -> None:
     alb = only(stack, "aws_lb")
     bucket_key, bucket = next(iter(resources(stack, "aws_s3_bucket").items()))
-    assert alb["access_logs"] == {"bucket": ref("aws_s3_bucket", bucket_key, "bucket"), "enabled": True}
+    assert alb["access_logs"] == {
+        "bucket": ref("aws_s3_bucket", bucket_key, "bucket"),
+        "enabled": True,
+    }
     assert bucket["lifecycle"] == {"prevent_destroy": True}
     assert "force_destroy" not in bucket
     policy = json.loads(only(stack, "aws_s3_bucket_policy")["policy"])
     (delivery,) = [s for s in policy["Statement"] if s.get("Sid") == "ElbLogDelivery"]
-    assert delivery["Principal"] == {"AWS": "arn:aws:iam::127311923021:root"}  # us-east-1's ELB account
+    assert delivery["Principal"] == {
+        "AWS": "arn:aws:iam::127311923021:root"
+    }  # us-east-1's ELB account
     assert delivery["Action"] == "s3:PutObject"
-    assert delivery["Resource"].endswith("/AWSLogs/${data.aws_caller_identity.account.account_id}/*")
+    assert delivery["Resource"].endswith(
+        "/AWSLogs/${data.aws_caller_identity.account.account_id}/*"
+    )
     (rule,) = only(stack, "aws_s3_bucket_server_side_encryption_configuration")["rule"]
-    assert rule["apply_server_side_encryption_by_default"]["sse_algorithm"] == "AES256"  # ELB requires SSE-S3
+    assert (
+        rule["apply_server_side_encryption_by_default"]["sse_algorithm"] == "AES256"
+    )  # ELB requires SSE-S3
 
 
 def test_access_logs_expire_after_retention(stack: dict[str, Any]) -> None:
@@ -93,8 +110,16 @@ def test_newer_regions_deliver_logs_as_service_principal() -> None:
 
 def test_security_group_opens_only_configured_cidrs_on_443_and_80() -> None:
     stack = synth_region(config_with(load_balancer__ingress_cidrs=["10.0.0.0/8", "192.0.2.0/24"]))
-    rules = sorted((r["cidr_ipv4"], r["from_port"], r["to_port"]) for r in resources(stack, "aws_vpc_security_group_ingress_rule").values())
-    assert rules == [("10.0.0.0/8", 80, 80), ("10.0.0.0/8", 443, 443), ("192.0.2.0/24", 80, 80), ("192.0.2.0/24", 443, 443)]
+    rules = sorted(
+        (r["cidr_ipv4"], r["from_port"], r["to_port"])
+        for r in resources(stack, "aws_vpc_security_group_ingress_rule").values()
+    )
+    assert rules == [
+        ("10.0.0.0/8", 80, 80),
+        ("10.0.0.0/8", 443, 443),
+        ("192.0.2.0/24", 80, 80),
+        ("192.0.2.0/24", 443, 443),
+    ]
     group = only(stack, "aws_security_group")
     assert "egress" not in group and "ingress" not in group
     assert resources(stack, "aws_vpc_security_group_egress_rule") == {}
@@ -116,18 +141,28 @@ def test_only_the_target_group_may_invoke_the_function(stack: dict[str, Any]) ->
     attachment = only(stack, "aws_lb_target_group_attachment")
     function_key = next(iter(resources(stack, "aws_lambda_function")))
     assert attachment["target_id"] == ref("aws_lambda_function", function_key, "arn")
-    assert attachment["depends_on"] == [f"aws_lambda_permission.{next(iter(resources(stack, 'aws_lambda_permission')))}"]
+    assert attachment["depends_on"] == [
+        f"aws_lambda_permission.{next(iter(resources(stack, 'aws_lambda_permission')))}"
+    ]
 
 
 def test_internal_load_balancer_uses_private_subnets_and_an_alarm_health_check() -> None:
     stack = synth_region(config_with(load_balancer__internal=True))
     alb = only(stack, "aws_lb")
     assert alb["internal"] is True
-    private = sorted(k for k, s in resources(stack, "aws_subnet").items() if s["tags"]["tier"] == "private")
+    private = sorted(
+        k for k, s in resources(stack, "aws_subnet").items() if s["tags"]["tier"] == "private"
+    )
     assert sorted(alb["subnets"]) == sorted(ref("aws_subnet", k, "id") for k in private)
     assert resources(stack, "aws_internet_gateway") == {}
-    alarm_key, alarm = find(stack, "aws_cloudwatch_metric_alarm", alarm_name="serving-prod-no-healthy-targets")
-    assert (alarm["namespace"], alarm["metric_name"], alarm["threshold"]) == ("AWS/ApplicationELB", "HealthyHostCount", 1)
+    _, alarm = find(
+        stack, "aws_cloudwatch_metric_alarm", alarm_name="serving-prod-no-healthy-targets"
+    )
+    assert (alarm["namespace"], alarm["metric_name"], alarm["threshold"]) == (
+        "AWS/ApplicationELB",
+        "HealthyHostCount",
+        1,
+    )
     assert alarm["treat_missing_data"] == "breaching"
     check = only(stack, "aws_route53_health_check")
     assert check["type"] == "CLOUDWATCH_METRIC"

@@ -42,7 +42,9 @@ def test_no_nat_gateway(stack: dict[str, Any]) -> None:
 
 def test_alb_spans_the_public_subnets(stack: dict[str, Any]) -> None:
     public = [k for k, s in resources(stack, "aws_subnet").items() if s["tags"]["tier"] == "public"]
-    assert sorted(only(stack, "aws_lb")["subnets"]) == sorted(ref("aws_subnet", k, "id") for k in public)
+    assert sorted(only(stack, "aws_lb")["subnets"]) == sorted(
+        ref("aws_subnet", k, "id") for k in public
+    )
 
 
 def test_default_security_group_is_emptied(stack: dict[str, Any]) -> None:
@@ -68,5 +70,8 @@ def test_existing_network_is_used_instead_of_creating_one() -> None:
     stack = synth_region(config_with(network__existing=existing), "us-east-1")
     assert resources(stack, "aws_vpc") == {}
     assert resources(stack, "aws_subnet") == {}
-    assert only(stack, "aws_lb")["subnets"] == ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
+    assert only(stack, "aws_lb")["subnets"] == [
+        "subnet-0aaaaaaaaaaaaaaa1",
+        "subnet-0aaaaaaaaaaaaaaa2",
+    ]
     assert only(stack, "aws_security_group")["vpc_id"] == "vpc-0123456789abcdef0"

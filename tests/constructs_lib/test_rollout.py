@@ -23,7 +23,11 @@ def policy(stack: dict[str, Any]) -> dict[str, Any]:
 
 def test_canary_by_default(stack: dict[str, Any]) -> None:
     routing = policy(stack)["traffic_routing_configuration"]
-    assert routing == {"type": "CANARY", "wait_interval_in_seconds": 300, "canary_size": {"type": "CAPACITY_PERCENT", "value": 10}}
+    assert routing == {
+        "type": "CANARY",
+        "wait_interval_in_seconds": 300,
+        "canary_size": {"type": "CAPACITY_PERCENT", "value": 10},
+    }
 
 
 def test_timeouts_of_the_rollout(stack: dict[str, Any]) -> None:
@@ -32,9 +36,17 @@ def test_timeouts_of_the_rollout(stack: dict[str, Any]) -> None:
 
 
 def test_rollback_alarms_are_the_endpoint_5xx_and_latency_alarms(stack: dict[str, Any]) -> None:
-    errors_key, _ = find(stack, "aws_cloudwatch_metric_alarm", alarm_name="serving-prod-us-east-1-endpoint-5xx")
-    latency_key, _ = find(stack, "aws_cloudwatch_metric_alarm", alarm_name="serving-prod-us-east-1-endpoint-latency-p99")
-    alarms = only(stack, "aws_sagemaker_endpoint")["deployment_config"]["auto_rollback_configuration"]["alarms"]
+    errors_key, _ = find(
+        stack, "aws_cloudwatch_metric_alarm", alarm_name="serving-prod-us-east-1-endpoint-5xx"
+    )
+    latency_key, _ = find(
+        stack,
+        "aws_cloudwatch_metric_alarm",
+        alarm_name="serving-prod-us-east-1-endpoint-latency-p99",
+    )
+    alarms = only(stack, "aws_sagemaker_endpoint")["deployment_config"][
+        "auto_rollback_configuration"
+    ]["alarms"]
     assert alarms == [
         {"alarm_name": ref("aws_cloudwatch_metric_alarm", errors_key, "alarm_name")},
         {"alarm_name": ref("aws_cloudwatch_metric_alarm", latency_key, "alarm_name")},
@@ -42,7 +54,11 @@ def test_rollback_alarms_are_the_endpoint_5xx_and_latency_alarms(stack: dict[str
 
 
 def test_linear_steps_from_config() -> None:
-    stack = synth_region(config_with(rollout__strategy="linear", rollout__linear_step_percent=25, rollout__wait_s=120))
+    stack = synth_region(
+        config_with(
+            rollout__strategy="linear", rollout__linear_step_percent=25, rollout__wait_s=120
+        )
+    )
     assert policy(stack)["traffic_routing_configuration"] == {
         "type": "LINEAR",
         "wait_interval_in_seconds": 120,
@@ -51,10 +67,14 @@ def test_linear_steps_from_config() -> None:
 
 
 def test_all_at_once_has_no_step_size() -> None:
-    routing = policy(synth_region(config_with(rollout__strategy="all_at_once")))["traffic_routing_configuration"]
+    routing = policy(synth_region(config_with(rollout__strategy="all_at_once")))[
+        "traffic_routing_configuration"
+    ]
     assert routing == {"type": "ALL_AT_ONCE", "wait_interval_in_seconds": 300}
 
 
 def test_auto_rollback_can_be_turned_off() -> None:
-    config = only(synth_region(config_with(rollout__auto_rollback=False)), "aws_sagemaker_endpoint")["deployment_config"]
+    config = only(
+        synth_region(config_with(rollout__auto_rollback=False)), "aws_sagemaker_endpoint"
+    )["deployment_config"]
     assert "auto_rollback_configuration" not in config

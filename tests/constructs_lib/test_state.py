@@ -37,7 +37,9 @@ def test_key_prefix_defaults_to_service_and_environment() -> None:
 
 
 def test_dynamodb_lock_table_is_optional() -> None:
-    backend = synth_region(config_with(state__dynamodb_table="tf-locks"))["terraform"]["backend"]["s3"]
+    backend = synth_region(config_with(state__dynamodb_table="tf-locks"))["terraform"]["backend"][
+        "s3"
+    ]
     assert backend["dynamodb_table"] == "tf-locks"
     assert backend["use_lockfile"] is True
 
@@ -82,7 +84,15 @@ def test_state_bucket_is_versioned_encrypted_and_private(bootstrap: dict[str, An
         "kms_master_key_id": f"${{aws_kms_key.{key_id}.arn}}",
     }
     block = only(bootstrap, "aws_s3_bucket_public_access_block")
-    assert all(block[k] is True for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    assert all(
+        block[k] is True
+        for k in (
+            "block_public_acls",
+            "block_public_policy",
+            "ignore_public_acls",
+            "restrict_public_buckets",
+        )
+    )
     assert only(bootstrap, "aws_kms_key")["enable_key_rotation"] is True
 
 
@@ -96,12 +106,19 @@ def test_state_bucket_denies_plain_http(bootstrap: dict[str, Any]) -> None:
 
 def test_bootstrap_creates_lock_table_only_when_configured(bootstrap: dict[str, Any]) -> None:
     assert resources(bootstrap, "aws_dynamodb_table") == {}
-    table = only(synth_bootstrap(config_with(state__dynamodb_table="tf-locks")), "aws_dynamodb_table")
+    table = only(
+        synth_bootstrap(config_with(state__dynamodb_table="tf-locks")), "aws_dynamodb_table"
+    )
     assert table["hash_key"] == "LockID"
     assert table["lifecycle"] == {"prevent_destroy": True}
 
 
-CLOUD = {"backend": "cloud", "organization": "ml-platform", "workspace_prefix": "sagemaker-", "project": "serving"}
+CLOUD = {
+    "backend": "cloud",
+    "organization": "ml-platform",
+    "workspace_prefix": "sagemaker-",
+    "project": "serving",
+}
 
 
 def test_cloud_backend_uses_one_workspace_per_region_stack() -> None:

@@ -40,15 +40,23 @@ def test_managed_rule_groups_are_enforced(stack: dict[str, Any]) -> None:
 
 
 def test_large_inference_bodies_are_not_blocked_by_the_common_rules(stack: dict[str, Any]) -> None:
-    statement = rules(stack)["AWSManagedRulesCommonRuleSet"]["statement"]["managed_rule_group_statement"]
-    assert statement["rule_action_override"] == [{"name": "SizeRestrictions_BODY", "action_to_use": {"count": {}}}]
+    statement = rules(stack)["AWSManagedRulesCommonRuleSet"]["statement"][
+        "managed_rule_group_statement"
+    ]
+    assert statement["rule_action_override"] == [
+        {"name": "SizeRestrictions_BODY", "action_to_use": {"count": {}}}
+    ]
 
 
 def test_rate_limit_blocks_per_ip_with_configured_limit() -> None:
     stack = synth_region(config_with(waf__rate_limit_per_5_min=500))
     rule = rules(stack)["rate-limit-per-ip"]
     assert rule["action"] == {"block": {}}
-    assert rule["statement"]["rate_based_statement"] == {"limit": 500, "aggregate_key_type": "IP", "evaluation_window_sec": 300}
+    assert rule["statement"]["rate_based_statement"] == {
+        "limit": 500,
+        "aggregate_key_type": "IP",
+        "evaluation_window_sec": 300,
+    }
 
 
 def test_no_allow_list_by_default(stack: dict[str, Any]) -> None:
@@ -63,11 +71,21 @@ def test_allow_list_blocks_everyone_else() -> None:
     rule = rules(stack)["block-outside-allow-list"]
     assert rule["priority"] == 0
     assert rule["action"] == {"block": {}}
-    assert rule["statement"] == {"not_statement": {"statement": [{"ip_set_reference_statement": {"arn": ref("aws_wafv2_ip_set", ip_set_key, "arn")}}]}}
+    assert rule["statement"] == {
+        "not_statement": {
+            "statement": [
+                {"ip_set_reference_statement": {"arn": ref("aws_wafv2_ip_set", ip_set_key, "arn")}}
+            ]
+        }
+    }
 
 
 def test_waf_logs_to_an_encrypted_group_with_retention(stack: dict[str, Any]) -> None:
-    group_key, group = next((k, g) for k, g in resources(stack, "aws_cloudwatch_log_group").items() if g["name"].startswith("aws-waf-logs-"))
+    group_key, group = next(
+        (k, g)
+        for k, g in resources(stack, "aws_cloudwatch_log_group").items()
+        if g["name"].startswith("aws-waf-logs-")
+    )
     assert group["name"] == "aws-waf-logs-serving-prod"
     assert group["retention_in_days"] == 365
     assert "kms_key_id" in group

@@ -539,7 +539,9 @@ def test_ping_is_200_while_the_endpoint_serves(
     assert log["error"] is None
 
 
-@pytest.mark.parametrize("status", ["Creating", "RollingBack", "Failed", "OutOfService", "Deleting"])
+@pytest.mark.parametrize(
+    "status", ["Creating", "RollingBack", "Failed", "OutOfService", "Deleting"]
+)
 def test_ping_is_503_with_the_status_when_not_in_service(
     status: str,
     proxy: ModuleType,

@@ -63,8 +63,13 @@ def test_region_stacks_differ_only_by_region(example_config: ServiceConfig) -> N
         assert east_text == json.dumps(west["resource"][resource_type]), resource_type
 
 
-def test_only_other_regions_add_a_us_east_1_provider_for_route53_metrics(example_config: ServiceConfig) -> None:
+def test_only_other_regions_add_a_us_east_1_provider_for_route53_metrics(
+    example_config: ServiceConfig,
+) -> None:
     east = synth_region(example_config, "us-east-1")
     west = synth_region(example_config, "eu-west-1")
     assert [p.get("alias") for p in east["provider"]["aws"]] == [None]
-    assert [(p.get("alias"), p["region"]) for p in west["provider"]["aws"]] == [(None, "eu-west-1"), ("route53_metrics", "us-east-1")]
+    assert [(p.get("alias"), p["region"]) for p in west["provider"]["aws"]] == [
+        (None, "eu-west-1"),
+        ("route53_metrics", "us-east-1"),
+    ]

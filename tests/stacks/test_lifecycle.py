@@ -27,16 +27,25 @@ def stack(synthesized_example: Path, name: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
 def test_region_stack_protects_its_log_bucket(synthesized_example: Path, region: str) -> None:
-    assert lifecycles(stack(synthesized_example, f"serving-prod-{region}"), "prevent_destroy") == ["aws_s3_bucket"]
+    assert lifecycles(stack(synthesized_example, f"serving-prod-{region}"), "prevent_destroy") == [
+        "aws_s3_bucket"
+    ]
 
 
 def test_bootstrap_protects_state_bucket_and_its_key(synthesized_example: Path) -> None:
-    assert lifecycles(stack(synthesized_example, "bootstrap-serving-prod"), "prevent_destroy") == ["aws_kms_key", "aws_s3_bucket"]
+    assert lifecycles(stack(synthesized_example, "bootstrap-serving-prod"), "prevent_destroy") == [
+        "aws_kms_key",
+        "aws_s3_bucket",
+    ]
 
 
 @pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
-def test_replaced_by_name_resources_are_created_before_destroyed(synthesized_example: Path, region: str) -> None:
-    assert lifecycles(stack(synthesized_example, f"serving-prod-{region}"), "create_before_destroy") == [
+def test_replaced_by_name_resources_are_created_before_destroyed(
+    synthesized_example: Path, region: str
+) -> None:
+    assert lifecycles(
+        stack(synthesized_example, f"serving-prod-{region}"), "create_before_destroy"
+    ) == [
         "aws_acm_certificate",
         "aws_sagemaker_endpoint_configuration",
         "aws_sagemaker_model",

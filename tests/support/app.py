@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import constructs_lib  # noqa: F401  (must precede provider imports; see its docstring)
-
 from config.models import ServiceConfig
 
 

@@ -7,7 +7,9 @@ from typing import Any
 from tests.support.synth import resources
 
 
-def find(stack: dict[str, Any], resource_type: str, **properties: Any) -> tuple[str, dict[str, Any]]:
+def find(
+    stack: dict[str, Any], resource_type: str, **properties: Any
+) -> tuple[str, dict[str, Any]]:
     """The one resource of `resource_type` whose properties include `properties`."""
     found = [
         (key, resource)

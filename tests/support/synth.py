@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import constructs_lib  # noqa: F401  (must precede provider imports; see its docstring)
 from cdktf import Testing
 
+import constructs_lib  # noqa: F401  (must precede provider imports; see its docstring)
 from config.models import ServiceConfig
 from stacks import BootstrapStack, RegionStack
 

@@ -53,7 +53,9 @@ class Terraform:
     binary: str
     env: dict[str, str]
 
-    def run(self, workdir: Path, *args: str, timeout: int = 900, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, workdir: Path, *args: str, timeout: int = 900, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [self.binary, *args],
             cwd=workdir,
