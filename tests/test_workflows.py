@@ -1,0 +1,740 @@
+"""The GitHub workflows: valid for GitHub, clean for zizmor, and shaped as the README promises.
+
+Offline throughout. check-jsonschema and zizmor run from their own environment:
+`$WORKFLOW_TOOLS_BIN/<tool>`, else `.venv-tools/bin/<tool>` (created by .ci/run from
+tools/requirements-workflow-checks.txt), else PATH. The scripts inside the workflows (the stack
+matrix, the plan comment, the health gate) are taken out of the YAML and run here against fakes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.support.terraform import skip_or_fail
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+PULL_REQUEST = WORKFLOWS / "pull-request.yml"
+DEPLOY = WORKFLOWS / "deploy.yml"
+TOOL_REQUIREMENTS = ROOT / "tools" / "requirements-workflow-checks.txt"
+WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml")) + sorted(WORKFLOWS.glob("*.yaml"))
+
+FULL_SHA = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
+VERSION_COMMENT = re.compile(r"#\s*v\d+\.\d+\.\d+\s*$")
+COMMENT_LIMIT = 65536  # GitHub's maximum comment length
+
+AWS_CREDENTIALS = "aws-actions/configure-aws-credentials"
+CHECKOUT = "actions/checkout"
+GITHUB_SCRIPT = "actions/github-script"
+SETUP_TERRAFORM = "hashicorp/setup-terraform"
+
+MANIFEST = {
+    "stacks": {
+        name: {"name": name, "workingDirectory": f"stacks/{name}"}
+        for name in ("bootstrap-serving-prod", "serving-prod-eu-west-1", "serving-prod-us-east-1")
+    },
+    "version": "0.21.0",
+}
+REGION_STACKS = ["serving-prod-eu-west-1", "serving-prod-us-east-1"]
+
+
+# --- reading the workflows ------------------------------------------------------------------------
+
+
+def load(path: Path) -> dict[Any, Any]:
+    document = yaml.safe_load(path.read_text())
+    assert isinstance(document, dict), f"{path.name} is not a mapping"
+    return document
+
+
+def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
+    # YAML 1.1 (PyYAML) reads the bare key `on` as the boolean True.
+    found = workflow.get("on", workflow.get(True))
+    assert isinstance(found, dict), f"triggers should be a mapping, found {found!r}"
+    return found
+
+
+def jobs(path: Path) -> dict[str, dict[str, Any]]:
+    return load(path)["jobs"]
+
+
+def all_steps() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(file name, job id, step) for every step of every workflow."""
+    for path in WORKFLOW_FILES:
+        for job_id, job in jobs(path).items():
+            for step in job.get("steps", []):
+                yield path.name, job_id, step
+
+
+def action(step: dict[str, Any]) -> str:
+    """`owner/repo` of a step's `uses`, or "" for a `run` step."""
+    return str(step.get("uses", "")).split("@", 1)[0]
+
+
+def step_with_id(job: dict[str, Any], step_id: str) -> dict[str, Any]:
+    found = [step for step in job["steps"] if step.get("id") == step_id]
+    assert len(found) == 1, f"expected one step with id {step_id!r}, found {len(found)}"
+    return found[0]
+
+
+def steps_using(job: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    return [step for step in job.get("steps", []) if action(step) == name]
+
+
+def write_permissions(job: dict[str, Any]) -> set[str]:
+    permissions = job.get("permissions", {})
+    assert isinstance(permissions, dict), (
+        f"job permissions should be a mapping, found {permissions!r}"
+    )
+    return {scope for scope, level in permissions.items() if level == "write"}
+
+
+# --- the tools ------------------------------------------------------------------------------------
+
+
+def workflow_tool(name: str) -> str:
+    configured = os.environ.get("WORKFLOW_TOOLS_BIN")
+    candidates = [Path(configured) / name] if configured else []
+    candidates.append(ROOT / ".venv-tools" / "bin" / name)
+    for candidate in candidates:
+        if candidate.is_file():
+            return str(candidate)
+    found = shutil.which(name)
+    if found:
+        return found
+    skip_or_fail(
+        f"{name} is not installed (python3 -m venv .venv-tools && .venv-tools/bin/pip install "
+        "--only-binary :all: -r tools/requirements-workflow-checks.txt)"
+    )
+    raise AssertionError("unreachable")
+
+
+def run_tool(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+
+
+def validate_schema(path: Path) -> subprocess.CompletedProcess[str]:
+    return run_tool(
+        workflow_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)
+    )
+
+
+def zizmor(root: Path) -> tuple[list[dict[str, Any]], subprocess.CompletedProcess[str]]:
+    """`zizmor --offline --format json .github/workflows/` in `root`."""
+    result = run_tool(
+        workflow_tool("zizmor"), "--offline", "--format", "json", ".github/workflows/", cwd=root
+    )
+    try:
+        findings = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(
+            f"zizmor printed no JSON (exit {result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
+    return findings, result
+
+
+def describe(finding: dict[str, Any]) -> str:
+    where = []
+    for location in finding.get("locations", []):
+        path = location["symbolic"]["key"].get("Local", {}).get("verbatim_path", "?")
+        row = location["concrete"]["location"]["start_point"]["row"] + 1
+        where.append(f"{path}:{row} {location['symbolic'].get('annotation', '')}")
+    return f"{finding['ident']} ({finding['desc']}): " + "; ".join(where)
+
+
+def test_the_two_workflows_exist() -> None:
+    assert PULL_REQUEST in WORKFLOW_FILES
+    assert DEPLOY in WORKFLOW_FILES
+
+
+def test_workflow_tools_are_the_pinned_versions() -> None:
+    pins = dict(
+        line.split("==")
+        for line in TOOL_REQUIREMENTS.read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert set(pins) == {"check-jsonschema", "zizmor"}
+    for name, version in pins.items():
+        shown = run_tool(workflow_tool(name), "--version").stdout
+        assert version in shown, f"{name}: pinned {version}, installed {shown.strip()}"
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
+def test_workflow_is_valid_for_github(path: Path) -> None:
+    result = validate_schema(path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_schema_check_rejects_a_broken_workflow(tmp_path: Path) -> None:
+    # Guards the gate itself: a job without `runs-on` must not validate.
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  build:\n    steps:\n      - run: true\n")
+    assert validate_schema(broken).returncode != 0
+
+
+def test_zizmor_finds_nothing() -> None:
+    findings, result = zizmor(ROOT)
+    assert findings == [], "zizmor findings (zero allowed):\n" + "\n".join(map(describe, findings))
+    assert result.returncode == 0, result.stderr
+    for path in WORKFLOW_FILES:  # it audited every file, not an empty folder
+        assert f"completed .github/workflows/{path.name}" in result.stderr, result.stderr
+
+
+def test_zizmor_flags_an_injectable_unpinned_workflow(tmp_path: Path) -> None:
+    # Guards the gate itself: the findings this repository avoids are really detected.
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "bad.yml").write_text(
+        "on: pull_request\njobs:\n  bad:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        "      - uses: actions/checkout@v5\n"
+        '      - run: echo "${{ github.event.pull_request.title }}"\n'
+    )
+    findings, _ = zizmor(tmp_path)
+    assert {"unpinned-uses", "template-injection", "artipacked"} <= {f["ident"] for f in findings}
+
+
+# --- pinning and privileges -----------------------------------------------------------------------
+
+
+def test_every_action_is_pinned_to_a_full_commit_sha() -> None:
+    unpinned = [
+        f"{name} {job_id}: {step['uses']}"
+        for name, job_id, step in all_steps()
+        if "uses" in step and not step["uses"].startswith("./") and not FULL_SHA.match(step["uses"])
+    ]
+    assert unpinned == []
+
+
+def test_every_pinned_action_names_its_release() -> None:
+    for path in WORKFLOW_FILES:
+        for line in path.read_text().splitlines():
+            if re.match(r"^\s*(- )?uses: (?!\./)", line):
+                assert VERSION_COMMENT.search(line), (
+                    f"{path.name}: no `# vX.Y.Z` after: {line.strip()}"
+                )
+
+
+def test_each_action_is_pinned_to_one_commit_everywhere() -> None:
+    commits: dict[str, set[str]] = {}
+    for _, _, step in all_steps():
+        if "uses" in step:
+            name, _, ref = step["uses"].partition("@")
+            commits.setdefault(name, set()).add(ref)
+    assert {name: refs for name, refs in commits.items() if len(refs) > 1} == {}
+
+
+def test_archived_cdktf_action_is_not_used() -> None:
+    for path in WORKFLOW_FILES:
+        assert "terraform-cdk-action" not in path.read_text(), path.name
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
+def test_workflow_grants_nothing_by_default(path: Path) -> None:
+    permissions = load(path).get("permissions")
+    read_only = isinstance(permissions, dict) and set(permissions.values()) <= {"read", "none"}
+    assert permissions in ({}, "read-all") or read_only, f"top-level permissions: {permissions!r}"
+
+
+def test_every_job_declares_its_own_permissions() -> None:
+    for path in WORKFLOW_FILES:
+        for job_id, job in jobs(path).items():
+            assert isinstance(job.get("permissions"), dict), f"{path.name} {job_id}"
+
+
+def test_id_token_write_only_where_aws_credentials_are_configured() -> None:
+    for path in WORKFLOW_FILES:
+        for job_id, job in jobs(path).items():
+            assumes_role = bool(steps_using(job, AWS_CREDENTIALS))
+            assert ("id-token" in write_permissions(job)) == assumes_role, f"{path.name} {job_id}"
+
+
+def test_only_the_diff_job_may_write_to_pull_requests() -> None:
+    writers = {
+        (path.name, job_id, scope)
+        for path in WORKFLOW_FILES
+        for job_id, job in jobs(path).items()
+        for scope in write_permissions(job) - {"id-token"}
+    }
+    assert writers == {("pull-request.yml", "diff", "pull-requests")}
+
+
+def test_aws_credentials_come_from_an_oidc_role_in_a_variable() -> None:
+    found = 0
+    for name, job_id, step in all_steps():
+        if action(step) != AWS_CREDENTIALS:
+            continue
+        found += 1
+        inputs = step["with"]
+        assert re.fullmatch(r"\$\{\{ vars\.AWS_\w+_ROLE_ARN \}\}", inputs["role-to-assume"]), job_id
+        assert not {"aws-access-key-id", "aws-secret-access-key", "aws-session-token"} & set(inputs)
+        assert "secrets." not in json.dumps(inputs), f"{name} {job_id}"
+    assert found == 3  # the diff matrix, the first region, the other regions
+
+
+def test_no_expression_is_expanded_inside_a_script() -> None:
+    # `${{ }}` is pasted into the script before it runs: data becomes code (template injection).
+    # Values reach scripts through `env:` instead.
+    for name, job_id, step in all_steps():
+        scripts = [step.get("run", "")]
+        if action(step) == GITHUB_SCRIPT:
+            scripts.append(step["with"]["script"])
+        for script in scripts:
+            assert "${{" not in script, f"{name} {job_id}: {step.get('name', step.get('uses'))}"
+
+
+def test_checkout_never_leaves_the_token_on_disk() -> None:
+    checkouts = [
+        (name, job_id, step) for name, job_id, step in all_steps() if action(step) == CHECKOUT
+    ]
+    assert checkouts
+    for name, job_id, step in checkouts:
+        assert step.get("with", {}).get("persist-credentials") is False, f"{name} {job_id}"
+
+
+def test_terraform_is_1_10_or_newer_without_the_wrapper() -> None:
+    # S3-native state locking needs Terraform 1.10; the wrapper garbles `terraform output -raw`.
+    setups = [step for _, _, step in all_steps() if action(step) == SETUP_TERRAFORM]
+    assert setups
+    for step in setups:
+        major, minor = (int(part) for part in str(step["with"]["terraform_version"]).split(".")[:2])
+        assert (major, minor) >= (1, 10), step["with"]
+        assert step["with"]["terraform_wrapper"] is False
+
+
+# --- pull requests --------------------------------------------------------------------------------
+
+
+def test_pull_request_runs_tests_synth_and_checkov() -> None:
+    scripts = "\n".join(step.get("run", "") for step in jobs(PULL_REQUEST)["test"]["steps"])
+    for command in (
+        "pipenv sync --dev",
+        "pipenv run test",
+        "pipenv run synth",
+        "checkov -d cdktf.out/stacks",
+        "-r tools/requirements-checkov.txt",
+        "-r tools/requirements-workflow-checks.txt",  # CI=true fails tests whose tools are missing
+    ):
+        assert command in scripts
+    assert "--config-file .checkov.yaml" in scripts
+    assert 'summary["parsing_errors"]' in scripts  # "0 failed" while checking nothing is a failure
+
+
+def test_pull_request_runs_cancel_the_superseded_ones() -> None:
+    concurrency = load(PULL_REQUEST)["concurrency"]
+    assert "github.event.pull_request.number" in concurrency["group"]
+    assert concurrency["cancel-in-progress"] is True
+
+
+def test_diff_matrix_is_the_stack_list_from_the_manifest() -> None:
+    stacks, diff = jobs(PULL_REQUEST)["stacks"], jobs(PULL_REQUEST)["diff"]
+    assert diff["needs"] == "stacks"
+    assert diff["strategy"]["matrix"] == {"stack": "${{ fromJSON(needs.stacks.outputs.stacks) }}"}
+    assert diff["strategy"]["fail-fast"] is False  # one stack's failed plan hides no other plan
+    assert stacks["outputs"]["stacks"] == "${{ steps.manifest.outputs.stacks }}"
+
+
+def test_diff_runs_the_pinned_cdktf_cli_on_its_own_stack() -> None:
+    diff = jobs(PULL_REQUEST)["diff"]
+    assert diff["env"]["STACK"] == "${{ matrix.stack }}"
+    scripts = [step.get("run", "") for step in diff["steps"]]
+    install = next(i for i, script in enumerate(scripts) if "npm ci" in script)
+    plan = scripts.index(step_with_id(diff, "diff")["run"])
+    credentials = diff["steps"].index(steps_using(diff, AWS_CREDENTIALS)[0])
+    assert install < credentials < plan  # nothing the installs run sees the credentials
+    assert 'npx cdktf diff "$STACK"' in scripts[plan]
+    assert step_with_id(diff, "diff")["env"]["TF_CLI_ARGS_plan"] == "-lock=false"
+
+
+def test_diff_uses_the_read_only_plan_role() -> None:
+    (credentials,) = steps_using(jobs(PULL_REQUEST)["diff"], AWS_CREDENTIALS)
+    assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
+
+
+def test_forks_get_no_plan_and_no_comment() -> None:
+    same_repository = "github.event.pull_request.head.repo.full_name == github.repository"
+    for job_id in ("stacks", "diff"):
+        assert same_repository in jobs(PULL_REQUEST)[job_id]["if"], job_id
+    assert "if" not in jobs(PULL_REQUEST)["test"]  # forks are still tested
+
+
+def run_manifest_step(
+    tmp_path: Path, step: dict[str, Any], env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """Runs a workflow step's script in a folder holding cdktf.out/manifest.json."""
+    (tmp_path / "cdktf.out").mkdir()
+    (tmp_path / "cdktf.out" / "manifest.json").write_text(json.dumps(MANIFEST))
+    output = tmp_path / "github_output"
+    output.touch()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_OUTPUT": str(output),
+            **(env or {}),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
+    return result, outputs
+
+
+def test_stack_matrix_is_every_region_stack_but_never_bootstrap(tmp_path: Path) -> None:
+    step = step_with_id(jobs(PULL_REQUEST)["stacks"], "manifest")
+    result, outputs = run_manifest_step(tmp_path, step)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(outputs["stacks"]) == REGION_STACKS
+
+
+# --- the plan comment (actions/github-script, run under node with a fake GitHub API) --------------
+
+GITHUB_SCRIPT_DRIVER = """
+const fs = require('fs');
+const [script, existing] = process.argv.slice(2).map((file) => fs.readFileSync(file, 'utf8'));
+const calls = [];
+const github = {
+  paginate: async (method, args) => (method === 'listComments' ? JSON.parse(existing) : []),
+  rest: { issues: {
+    listComments: 'listComments',
+    createComment: async (args) => calls.push({ call: 'create', ...args }),
+    updateComment: async (args) => calls.push({ call: 'update', ...args }),
+  } },
+};
+const context = {
+  serverUrl: 'https://github.com', runId: 42, repo: { owner: 'acme', repo: 'serving' },
+  payload: { pull_request: { number: 7, head: { sha: '0123456789abcdef' } } },
+};
+const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+new AsyncFunction('require', 'github', 'context', 'core', script)(require, github, context, {})
+  .then(() => process.stdout.write(JSON.stringify(calls)))
+  .catch((error) => { console.error(error); process.exit(1); });
+"""
+
+
+def post_plan_comment(
+    tmp_path: Path, plan: str, *, exit_code: int = 0, existing: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Runs the workflow's comment script; returns the GitHub API calls it made."""
+    node = shutil.which("node")
+    if node is None:
+        skip_or_fail("node is not on PATH (the plan-comment script is JavaScript)")
+    assert node is not None
+    (step,) = steps_using(jobs(PULL_REQUEST)["diff"], GITHUB_SCRIPT)
+    (tmp_path / "script.js").write_text(step["with"]["script"])
+    (tmp_path / "driver.js").write_text(GITHUB_SCRIPT_DRIVER)
+    (tmp_path / "existing.json").write_text(json.dumps(existing or []))
+    (tmp_path / "plan.txt").write_text(plan)
+    assert set(step["env"]) == {"PLAN_FILE", "DIFF_EXIT_CODE"}  # STACK comes from the job
+    result = subprocess.run(
+        [node, "driver.js", "script.js", "existing.json"],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "STACK": "serving-prod-us-east-1",
+            "PLAN_FILE": str(tmp_path / "plan.txt"),
+            "DIFF_EXIT_CODE": str(exit_code),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+PLAN = (
+    "serving-prod-us-east-1  Terraform will perform the following actions:\n"
+    "\x1b[1m  # aws_sagemaker_endpoint.inference_endpoint\x1b[0m will be updated in-place\n"
+    "serving-prod-us-east-1  Plan: 1 to add, 2 to change, 0 to destroy.\n"
+)
+MARKER = "<!-- cdktf-diff:serving-prod-us-east-1 -->"
+
+
+def test_first_plan_of_a_stack_creates_its_comment(tmp_path: Path) -> None:
+    (call,) = post_plan_comment(tmp_path, PLAN)
+    assert call["call"] == "create"
+    assert call["issue_number"] == 7
+    assert call["body"].startswith(MARKER + "\n")
+    assert (
+        "`cdktf diff serving-prod-us-east-1`: Plan: 1 to add, 2 to change, 0 to destroy."
+        in call["body"]
+    )
+    assert (
+        "Commit 0123456 · [workflow run](https://github.com/acme/serving/actions/runs/42)"
+        in call["body"]
+    )
+
+
+def test_plan_comment_has_no_terminal_colour_codes(tmp_path: Path) -> None:
+    (call,) = post_plan_comment(tmp_path, PLAN)
+    assert "\x1b" not in call["body"]
+    assert "# aws_sagemaker_endpoint.inference_endpoint will be updated in-place" in call["body"]
+
+
+def test_next_plan_updates_only_the_comment_of_its_own_stack(tmp_path: Path) -> None:
+    existing = [
+        {"id": 1, "user": {"type": "User"}, "body": MARKER + "\nquoted by a reviewer"},
+        {
+            "id": 2,
+            "user": {"type": "Bot"},
+            "body": "<!-- cdktf-diff:serving-prod-eu-west-1 -->\nold",
+        },
+        {"id": 3, "user": {"type": "Bot"}, "body": MARKER + "\nold plan"},
+    ]
+    (call,) = post_plan_comment(tmp_path, PLAN, existing=existing)
+    assert call["call"] == "update"
+    assert call["comment_id"] == 3
+    assert "Plan: 1 to add" in call["body"]
+
+
+def test_plan_without_changes_says_so(tmp_path: Path) -> None:
+    plan = "serving-prod-us-east-1  No changes. Your infrastructure matches the configuration.\n"
+    (call,) = post_plan_comment(tmp_path, plan)
+    assert "`cdktf diff serving-prod-us-east-1`: No changes." in call["body"]
+
+
+def test_failed_diff_is_reported_in_the_comment(tmp_path: Path) -> None:
+    (call,) = post_plan_comment(tmp_path, "Error: No valid credential sources found\n", exit_code=1)
+    assert "`cdktf diff` failed (exit 1)" in call["body"]
+    assert "Error: No valid credential sources found" in call["body"]
+
+
+def test_long_plan_is_truncated_to_the_comment_limit(tmp_path: Path) -> None:
+    plan = "".join(f"  # aws_route53_record.r{i} will be created\n" for i in range(5000)) + PLAN
+    (call,) = post_plan_comment(tmp_path, plan)
+    body = call["body"]
+    assert len(body) <= COMMENT_LIMIT
+    assert len(body) > COMMENT_LIMIT - 200  # uses the room it has
+    assert body.startswith(MARKER)
+    assert "Plan: 1 to add, 2 to change, 0 to destroy." in body.splitlines()[1]  # summary survives
+    assert "**Truncated** to GitHub's comment limit" in body
+    assert "\n```\n\n</details>" in body  # the code block is closed before the note
+
+
+def test_backticks_in_a_plan_cannot_close_its_code_block(tmp_path: Path) -> None:
+    (call,) = post_plan_comment(tmp_path, 'description = "```"\n' + PLAN)
+    assert "\n````text\n" in call["body"]
+
+
+# --- deploys --------------------------------------------------------------------------------------
+
+
+def test_deploy_runs_on_main_and_by_hand_only() -> None:
+    on = triggers(load(DEPLOY))
+    assert set(on) == {"push", "workflow_dispatch"}
+    assert on["push"]["branches"] == ["main"]
+    # workflow_dispatch may name any branch; every deploy job depends on this job.
+    assert jobs(DEPLOY)["stacks"]["if"] == "github.ref == 'refs/heads/main'"
+
+
+def test_a_running_deploy_is_never_cancelled() -> None:
+    concurrency = load(DEPLOY)["concurrency"]
+    assert concurrency["cancel-in-progress"] is False
+    assert "${{" not in concurrency["group"]  # one group for every ref: one deploy at a time
+
+
+def test_other_regions_wait_for_the_first_region() -> None:
+    other = jobs(DEPLOY)["other-regions"]
+    assert "first-region" in other["needs"]
+    assert other["strategy"]["matrix"] == {"stack": "${{ fromJSON(needs.stacks.outputs.rest) }}"}
+    assert other["strategy"]["max-parallel"] == 1
+
+
+def test_every_deploy_job_is_behind_the_production_environment() -> None:
+    for job_id in ("first-region", "other-regions"):
+        assert jobs(DEPLOY)[job_id]["environment"]["name"] == "production", job_id
+
+
+def test_deploy_uses_the_deploy_role() -> None:
+    for job_id in ("first-region", "other-regions"):
+        (credentials,) = steps_using(jobs(DEPLOY)[job_id], AWS_CREDENTIALS)
+        assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+
+
+def test_first_and_other_regions_deploy_the_same_way() -> None:
+    # Only where STACK comes from differs; the steps cannot drift apart.
+    first, other = jobs(DEPLOY)["first-region"], jobs(DEPLOY)["other-regions"]
+    assert first["steps"] == other["steps"]
+    assert first["env"] == {"STACK": "${{ needs.stacks.outputs.first }}"}
+    assert other["env"] == {"STACK": "${{ matrix.stack }}"}
+
+
+def test_deploy_applies_with_the_pinned_cdktf_cli_then_checks_health() -> None:
+    steps = jobs(DEPLOY)["first-region"]["steps"]
+    deploy, health = (
+        step_with_id({"steps": steps}, "deploy"),
+        step_with_id({"steps": steps}, "health"),
+    )
+    assert deploy["run"] == 'npx cdktf deploy "$STACK" --auto-approve'
+    assert steps.index(deploy) + 1 == steps.index(health)
+    assert any("npm ci" in step.get("run", "") for step in steps[: steps.index(deploy)])
+
+
+def test_deploy_gates_on_checkov() -> None:
+    scripts = "\n".join(step.get("run", "") for step in jobs(DEPLOY)["stacks"]["steps"])
+    assert "checkov -d cdktf.out/stacks --config-file .checkov.yaml" in scripts
+    assert 'summary["parsing_errors"]' in scripts
+
+
+def deploy_plan(
+    tmp_path: Path, first_region_stack: str = ""
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    step = step_with_id(jobs(DEPLOY)["stacks"], "manifest")
+    assert step["env"] == {"FIRST_REGION_STACK": "${{ vars.FIRST_REGION_STACK }}"}
+    return run_manifest_step(tmp_path, step, {"FIRST_REGION_STACK": first_region_stack})
+
+
+def test_first_region_defaults_to_the_first_region_stack_by_name(tmp_path: Path) -> None:
+    result, outputs = deploy_plan(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert outputs["first"] == "serving-prod-eu-west-1"
+    assert json.loads(outputs["rest"]) == ["serving-prod-us-east-1"]
+
+
+def test_first_region_follows_the_repository_variable(tmp_path: Path) -> None:
+    result, outputs = deploy_plan(tmp_path, "serving-prod-us-east-1")
+    assert result.returncode == 0, result.stderr
+    assert outputs["first"] == "serving-prod-us-east-1"
+    assert json.loads(outputs["rest"]) == ["serving-prod-eu-west-1"]
+
+
+@pytest.mark.parametrize("name", ["bootstrap-serving-prod", "serving-prod-ap-south-9"])
+def test_first_region_must_be_a_region_stack(tmp_path: Path, name: str) -> None:
+    result, outputs = deploy_plan(tmp_path, name)
+    assert result.returncode != 0
+    assert f"FIRST_REGION_STACK={name!r} is not a region stack" in result.stderr
+    assert "first" not in outputs
+
+
+# --- the health gate (run against a local server) -------------------------------------------------
+
+
+class PingServer:
+    """Answers GET /ping on 127.0.0.1 with the given status codes in turn (the last repeats)."""
+
+    def __init__(self, statuses: list[int]) -> None:
+        self.statuses = list(statuses)
+        self.paths: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.paths.append(self.path)
+                status = server.statuses.pop(0) if len(server.statuses) > 1 else server.statuses[0]
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+
+    def __enter__(self) -> PingServer:
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def run_health_gate(
+    tmp_path: Path, port: int
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    if shutil.which("curl") is None:
+        skip_or_fail("curl is not on PATH (the health gate calls it)")
+    step = step_with_id(jobs(DEPLOY)["first-region"], "health")
+    assert step["env"] == {
+        "HEALTH_ATTEMPTS": "40",
+        "HEALTH_INTERVAL_S": "15",
+        "HEALTH_CONSECUTIVE": "3",
+    }
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake_terraform = bin_dir / "terraform"
+    # Answers only the exact call the gate should make, as the real CLI would after a deploy.
+    fake_terraform.write_text(
+        "#!/bin/sh\n"
+        '[ "$*" = "-chdir=cdktf.out/stacks/serving-prod-us-east-1 output -raw regional_url" ] || exit 3\n'
+        f"printf 'http://127.0.0.1:{port}/invocations'\n"
+    )
+    fake_terraform.chmod(0o755)
+    output, summary = tmp_path / "github_output", tmp_path / "step_summary"
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "STACK": "serving-prod-us-east-1",
+            "HEALTH_ATTEMPTS": "6",
+            "HEALTH_INTERVAL_S": "0",
+            "HEALTH_CONSECUTIVE": "3",
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(summary),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    outputs = (
+        dict(line.split("=", 1) for line in output.read_text().splitlines())
+        if output.exists()
+        else {}
+    )
+    return result, outputs
+
+
+def test_health_gate_passes_a_region_whose_ping_answers_200(tmp_path: Path) -> None:
+    with PingServer([200]) as server:
+        result, outputs = run_health_gate(tmp_path, server.port)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert server.paths == ["/ping"] * 3
+    assert outputs["url"] == f"http://127.0.0.1:{server.port}/invocations"
+
+
+def test_health_gate_fails_a_region_that_answers_503(tmp_path: Path) -> None:
+    with PingServer([503]) as server:
+        result, _ = run_health_gate(tmp_path, server.port)
+    assert result.returncode != 0
+    assert len(server.paths) == 6  # every attempt, then it gives up
+    assert "serving-prod-us-east-1 is not healthy" in result.stdout
+
+
+def test_health_gate_needs_three_passes_in_a_row(tmp_path: Path) -> None:
+    with PingServer([200, 200, 503, 200, 200, 200]) as server:
+        result, _ = run_health_gate(tmp_path, server.port)
+    assert result.returncode == 0, result.stdout
+    assert len(server.paths) == 6
+
+
+def test_health_gate_fails_when_nothing_answers(tmp_path: Path) -> None:
+    with PingServer([200]) as server:
+        port = server.port
+    result, _ = run_health_gate(tmp_path, port)  # the server is gone: connection refused
+    assert result.returncode != 0
+    assert "-> 000" in result.stdout
