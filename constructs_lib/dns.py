@@ -51,18 +51,33 @@ class ValidatedCertificate(Construct):
             # The listener holds the certificate: a replacement must exist before the old goes.
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
-        # One record per name on the certificate, keyed by the name (known at plan time).
-        options = TerraformIterator.from_complex_list(
-            self.certificate.domain_validation_options, "domain_name"
+        # One record per name on the certificate, keyed by the name. The keys must be known at
+        # plan time: `domain_validation_options` is a set whose records are unknown until the
+        # certificate exists, and `tolist()` of it (what `from_complex_list` writes) is unknown
+        # as a whole, which fails the first plan (hashicorp/terraform-cdk#3627). So the names
+        # come from the configuration and each record looks its option up by name.
+        names = TerraformIterator.from_list(
+            [props.record_name, regional_name(props.region, props.record_name)]
         )
+        certificate = (
+            f"{self.certificate.terraform_resource_type}.{self.certificate.friendly_unique_id}"
+        )
+        by_name = (
+            f"{{ for option in {certificate}.domain_validation_options : "
+            "option.domain_name => option }"
+        )
+
+        def option(attribute: str) -> str:
+            return f"${{{by_name}[each.value].{attribute}}}"
+
         records = Route53Record(
             self,
             "validation_records",
-            for_each=options,
+            for_each=names,
             zone_id=self.zone.zone_id,
-            name=options.get_string("resource_record_name"),
-            type=options.get_string("resource_record_type"),
-            records=[options.get_string("resource_record_value")],
+            name=option("resource_record_name"),
+            type=option("resource_record_type"),
+            records=[option("resource_record_value")],
             ttl=VALIDATION_RECORD_TTL_S,
             allow_overwrite=True,
         )

@@ -74,15 +74,20 @@ def test_certificate_covers_service_and_regional_names(
 def test_validation_records_overwrite_and_cover_each_name(
     region_stack: tuple[str, dict[str, Any]],
 ) -> None:
-    _, stack = region_stack
+    region, stack = region_stack
     cert_key = next(iter(resources(stack, "aws_acm_certificate")))
     (record,) = [r for r in resources(stack, "aws_route53_record").values() if "for_each" in r]
     assert record["allow_overwrite"] is True
-    assert record["for_each"] == (
-        f"${{{{ for key, val in tolist(aws_acm_certificate."
-        f"{cert_key}.domain_validation_options): val.domain_name => val }}}}"
+    # Keyed by names known at plan time (a key derived from the certificate would fail the
+    # first plan, before the certificate exists).
+    assert record["for_each"] == f'${{toset(["api.example.com", "{region}.api.example.com"])}}'
+    by_name = (
+        f"{{ for option in aws_acm_certificate.{cert_key}.domain_validation_options : "
+        "option.domain_name => option }"
     )
-    assert record["records"] == ["${each.value.resource_record_value}"]
+    assert record["name"] == f"${{{by_name}[each.value].resource_record_name}}"
+    assert record["type"] == f"${{{by_name}[each.value].resource_record_type}}"
+    assert record["records"] == [f"${{{by_name}[each.value].resource_record_value}}"]
     validation = only(stack, "aws_acm_certificate_validation")
     assert validation["certificate_arn"] == ref("aws_acm_certificate", cert_key, "arn")
     assert "validation_record_fqdns" in validation

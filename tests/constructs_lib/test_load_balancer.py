@@ -52,7 +52,9 @@ def test_http_listener_only_redirects_to_https(stack: dict[str, Any]) -> None:
 
 
 def test_exactly_two_listeners(stack: dict[str, Any]) -> None:
-    assert sorted(listener["port"] for listener in resources(stack, "aws_lb_listener").values()) == [80, 443]
+    assert sorted(
+        listener["port"] for listener in resources(stack, "aws_lb_listener").values()
+    ) == [80, 443]
 
 
 def test_load_balancer_drops_invalid_headers_and_is_protected(stack: dict[str, Any]) -> None:

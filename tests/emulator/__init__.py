@@ -1,0 +1,1 @@
+"""End-to-end tests: apply the synthesized stacks against a local moto server (marker `emulator`)."""

@@ -1,0 +1,50 @@
+"""Fixtures of the emulator tests: the moto server, and the phase timings shown after the run."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+
+from tests.emulator.deployment import PhaseTimer
+from tests.emulator.moto_server import MotoServer, running_moto_server
+from tests.support.terraform import skip_or_fail
+
+TIMER = pytest.StashKey[PhaseTimer]()
+
+
+@pytest.fixture(scope="session")
+def phase_timer(
+    request: pytest.FixtureRequest, record_testsuite_property: Callable[[str, Any], None]
+) -> Iterator[PhaseTimer]:
+    """Times each phase; the terminal summary and the JUnit report (`--junitxml`) show them."""
+    timer = PhaseTimer()
+    request.config.stash[TIMER] = timer
+    yield timer
+    for name, seconds, _ in timer.records:
+        record_testsuite_property(f"emulator_{name.replace(' ', '_')}_s", round(seconds, 1))
+
+
+@pytest.fixture(scope="session")
+def moto_server(
+    tmp_path_factory: pytest.TempPathFactory, phase_timer: PhaseTimer
+) -> Iterator[MotoServer]:
+    """A patched moto server on a free port of 127.0.0.1, for the whole session."""
+    for module in ("moto", "flask", "werkzeug"):
+        if importlib.util.find_spec(module) is None:
+            skip_or_fail(f"{module} is not installed (the emulator tests need moto[server])")
+    with ExitStack() as stack:
+        with phase_timer.phase("start moto"):
+            server = stack.enter_context(running_moto_server(tmp_path_factory.mktemp("moto")))
+        yield server
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    timer = config.stash.get(TIMER, None)
+    if timer is not None and timer.records:
+        terminalreporter.write_sep("-", "emulator phase timings")
+        for line in timer.report():
+            terminalreporter.write_line(line)

@@ -1,0 +1,388 @@
+"""A moto server on 127.0.0.1 (a free port) for the emulator tests, patched where moto falls short.
+
+The server runs in a process of its own (this file is its entry point): the shims below patch
+moto's classes before the server starts, so they never leak into the test process, and moto does
+not compete for the test process's GIL while several `terraform` runs call it at once.
+
+Every shim is the smallest change that lets Terraform's AWS provider do against moto what it does
+against AWS. Each is labelled `# EMULATOR GAP:` and listed in `GAPS`; none touches what users
+deploy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HOST = "127.0.0.1"
+START_TIMEOUT_S = 60
+# moto accepts any credentials (resources land in its default account, 123456789012).
+ACCESS_KEY = "testing"
+SECRET_KEY = "testing"
+
+# Read by moto when it is imported, so set in the server's environment.
+SERVER_ENVIRONMENT = {
+    # EMULATOR GAP: ACM certificates stay PENDING_VALIDATION for 60 s by default.
+    "MOTO_ACM_VALIDATION_WAIT": "0",
+}
+
+GAPS: list[str] = [
+    "Application Auto Scaling: ListTagsForResource, TagResource and UntagResource are not "
+    "implemented (HTTP 500 right after RegisterScalableTarget), and RegisterScalableTarget drops "
+    "its Tags; shim: an in-memory tag store per scalable-target ARN.",
+    "SageMaker: DescribeModel returns an empty VpcConfig and DescribeEndpointConfig an empty "
+    "DataCaptureConfig where AWS omits them, so the re-plan wants to replace both; shim: omit "
+    "empty objects in those two answers.",
+    "SageMaker: CreateModel ignores EnableNetworkIsolation (DescribeModel always says false), so "
+    "the re-plan wants to replace the model; shim: keep the flag the request gave.",
+    "SageMaker: CreateEndpoint ignores DeploymentConfig (blue/green policy, auto-rollback alarms), "
+    "so the re-plan wants to replace the endpoint; shim: keep it and return it in DescribeEndpoint "
+    "(LastDeploymentConfig). moto has no UpdateEndpoint either (a rollout to a new endpoint "
+    "configuration cannot be applied; not exercised here).",
+    "ACM: certificates stay PENDING_VALIDATION for MOTO_ACM_VALIDATION_WAIT seconds (default 60); "
+    "shim: MOTO_ACM_VALIDATION_WAIT=0.",
+    "ACM: RequestCertificate ignores KeyAlgorithm (DescribeCertificate always says RSA_2048), so "
+    "the re-plan wants to replace an EC certificate; shim: report the algorithm requested.",
+    "Lambda: functions have no LoggingConfig (AWS always returns one), so the re-plan wants to "
+    "update logging_config; shim: keep and return it, with AWS's defaults.",
+    "ELBv2: DeleteLoadBalancer deletes a load balancer whose deletion protection is on (AWS "
+    "refuses with OperationNotPermitted); shim: refuse too, so the teardown test proves that "
+    "turning protection off comes first.",
+]
+"""One line per difference from AWS that the harness works around."""
+
+
+def apply_shims() -> None:
+    """Patch moto's response classes; call before the server handles its first request."""
+    _shim_application_autoscaling_tags()
+    _shim_sagemaker_omit_empty_blocks()
+    _shim_sagemaker_network_isolation()
+    _shim_sagemaker_deployment_config()
+    _shim_acm_key_algorithm()
+    _shim_lambda_logging_config()
+    _shim_elbv2_deletion_protection()
+
+
+def _shim_application_autoscaling_tags() -> None:
+    # EMULATOR GAP: Application Auto Scaling has no tagging API in moto 5.2. The provider reads
+    # tags after every RegisterScalableTarget; without them apply fails with HTTP 500.
+    import json
+    import threading
+
+    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse as Response
+
+    tags_by_arn: dict[str, dict[str, str]] = {}
+    lock = threading.Lock()
+    register = Response.register_scalable_target
+    deregister = Response.deregister_scalable_target
+
+    def request(self: Any) -> dict[str, Any]:
+        return json.loads(self.body or "{}")
+
+    def register_scalable_target(self: Any) -> str:
+        body = register(self)
+        given = request(self).get("Tags") or {}
+        with lock:
+            tags_by_arn.setdefault(json.loads(body)["ScalableTargetARN"], {}).update(given)
+        return body
+
+    def deregister_scalable_target(self: Any) -> str:
+        params = request(self)
+        targets = self.applicationautoscaling_backend.targets
+        target = targets.get(params.get("ScalableDimension"), {}).get(params.get("ResourceId"))
+        body = deregister(self)
+        if target is not None:
+            with lock:
+                tags_by_arn.pop(target.arn, None)
+        return body
+
+    def list_tags_for_resource(self: Any) -> str:
+        with lock:
+            tags = dict(tags_by_arn.get(request(self)["ResourceARN"], {}))
+        return json.dumps({"Tags": tags})
+
+    def tag_resource(self: Any) -> str:
+        params = request(self)
+        with lock:
+            tags_by_arn.setdefault(params["ResourceARN"], {}).update(params.get("Tags") or {})
+        return "{}"
+
+    def untag_resource(self: Any) -> str:
+        params = request(self)
+        with lock:
+            tags = tags_by_arn.get(params["ResourceARN"], {})
+            for key in params.get("TagKeys") or []:
+                tags.pop(key, None)
+        return "{}"
+
+    Response.register_scalable_target = register_scalable_target  # type: ignore[method-assign]
+    Response.deregister_scalable_target = deregister_scalable_target  # type: ignore[method-assign]
+    Response.list_tags_for_resource = list_tags_for_resource  # type: ignore[attr-defined]
+    Response.tag_resource = tag_resource  # type: ignore[attr-defined]
+    Response.untag_resource = untag_resource  # type: ignore[attr-defined]
+
+
+def _shim_sagemaker_omit_empty_blocks() -> None:
+    # EMULATOR GAP: moto answers `"VpcConfig": {}` / `"DataCaptureConfig": {}` where AWS leaves the
+    # key out; the provider reads an empty block, which differs from the configuration's none.
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.responses import SageMakerResponse as Response
+
+    def omitting_empty(original: Any, keys: tuple[str, ...]) -> Any:
+        def describe(self: Any) -> Any:
+            result = original(self)
+            if isinstance(result, ActionResult) and isinstance(result.result, dict):
+                answer = {k: v for k, v in result.result.items() if not (k in keys and v == {})}
+                return ActionResult(answer)
+            return result
+
+        return describe
+
+    Response.describe_model = omitting_empty(Response.describe_model, ("VpcConfig",))  # type: ignore[method-assign]
+    Response.describe_endpoint_config = omitting_empty(  # type: ignore[method-assign]
+        Response.describe_endpoint_config, ("DataCaptureConfig",)
+    )
+
+
+def _shim_sagemaker_network_isolation() -> None:
+    # EMULATOR GAP: moto's CreateModel drops EnableNetworkIsolation, so DescribeModel reports
+    # false and the provider plans to replace a network-isolated model after every apply.
+    from moto.sagemaker.responses import SageMakerResponse as Response
+
+    create = Response.create_model
+
+    def create_model(self: Any) -> Any:
+        result = create(self)
+        model = self.sagemaker_backend.describe_model(self._get_param("ModelName"))
+        model.enable_network_isolation = bool(self._get_param("EnableNetworkIsolation", False))
+        return result
+
+    Response.create_model = create_model  # type: ignore[method-assign]
+
+
+def _shim_sagemaker_deployment_config() -> None:
+    # EMULATOR GAP: moto's CreateEndpoint drops DeploymentConfig; `deployment_config` forces a new
+    # endpoint, so the re-plan would replace it. (moto has no UpdateEndpoint at all: a rollout to
+    # a new endpoint configuration cannot be applied in the emulator.)
+    from moto.sagemaker.responses import SageMakerResponse as Response
+
+    create = Response.create_endpoint
+
+    def create_endpoint(self: Any) -> Any:
+        result = create(self)
+        endpoint = self.sagemaker_backend.endpoints[self._get_param("EndpointName")]
+        # DescribeEndpoint answers from the object's attributes (None left out): AWS reports the
+        # configuration as LastDeploymentConfig.
+        endpoint.last_deployment_config = self._get_param("DeploymentConfig")
+        return result
+
+    Response.create_endpoint = create_endpoint  # type: ignore[method-assign]
+
+
+def _shim_acm_key_algorithm() -> None:
+    # EMULATOR GAP: moto issues every certificate with an RSA 2048 key whatever KeyAlgorithm the
+    # request gave; `key_algorithm` forces replacement, so the re-plan would replace it.
+    import threading
+
+    from moto.acm.responses import AWSCertificateManagerResponse as Response
+    from moto.core.responses import ActionResult
+
+    requested: dict[str, str] = {}
+    lock = threading.Lock()
+    request = Response.request_certificate
+    describe = Response.describe_certificate
+
+    def request_certificate(self: Any) -> Any:
+        result = request(self)
+        algorithm = self._get_param("KeyAlgorithm")
+        if algorithm and isinstance(result, ActionResult) and isinstance(result.result, dict):
+            with lock:
+                requested[result.result["CertificateArn"]] = algorithm
+        return result
+
+    def describe_certificate(self: Any) -> Any:
+        result = describe(self)
+        if isinstance(result, ActionResult) and isinstance(result.result, dict):
+            certificate = result.result["Certificate"]
+            with lock:
+                algorithm = requested.get(certificate["CertificateArn"])
+            if algorithm:
+                certificate["KeyAlgorithm"] = algorithm
+        return result
+
+    Response.request_certificate = request_certificate  # type: ignore[method-assign]
+    Response.describe_certificate = describe_certificate  # type: ignore[method-assign]
+
+
+def _shim_lambda_logging_config() -> None:
+    # EMULATOR GAP: moto's functions have no LoggingConfig; AWS returns one for every function
+    # (default: Text format, group /aws/lambda/<name>), and the provider reads it back.
+    from moto.awslambda.models import LambdaFunction
+
+    init = LambdaFunction.__init__
+    get_configuration = LambdaFunction.get_configuration
+    update_configuration = LambdaFunction.update_configuration
+
+    def with_defaults(function: Any, given: dict[str, Any] | None) -> dict[str, Any]:
+        defaults = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{function.function_name}"}
+        return {**defaults, **(given or {})}
+
+    def new_init(self: Any, account_id: str, spec: dict[str, Any], *args: Any, **kw: Any) -> None:
+        init(self, account_id, spec, *args, **kw)
+        self.logging_config = with_defaults(self, spec.get("LoggingConfig"))
+
+    def new_get_configuration(self: Any, *args: Any, **kw: Any) -> dict[str, Any]:
+        config = get_configuration(self, *args, **kw)
+        config["LoggingConfig"] = getattr(self, "logging_config", None) or with_defaults(self, None)
+        return config
+
+    def new_update_configuration(self: Any, updates: dict[str, Any]) -> dict[str, Any]:
+        if "LoggingConfig" in updates:
+            self.logging_config = with_defaults(self, updates["LoggingConfig"])
+        return update_configuration(self, updates)
+
+    LambdaFunction.__init__ = new_init  # type: ignore[method-assign]
+    LambdaFunction.get_configuration = new_get_configuration  # type: ignore[method-assign]
+    LambdaFunction.update_configuration = new_update_configuration  # type: ignore[method-assign,assignment]
+
+
+def _shim_elbv2_deletion_protection() -> None:
+    # EMULATOR GAP: moto deletes a load balancer whose `deletion_protection.enabled` is true; AWS
+    # refuses. Refusing too keeps the teardown test honest: it must turn protection off first.
+    from moto.elbv2.exceptions import ELBClientError
+    from moto.elbv2.responses import ELBV2Response as Response
+
+    delete = Response.delete_load_balancer
+
+    def delete_load_balancer(self: Any) -> Any:
+        arn = self._get_param("LoadBalancerArn")
+        load_balancer = self.elbv2_backend.load_balancers.get(arn)
+        if (
+            load_balancer is not None
+            and load_balancer.attrs.get("deletion_protection.enabled") == "true"
+        ):
+            raise ELBClientError(
+                "OperationNotPermitted",
+                f"Load balancer '{arn}' cannot be deleted because deletion protection is enabled",
+            )
+        return delete(self)
+
+    Response.delete_load_balancer = delete_load_balancer  # type: ignore[method-assign]
+
+
+@dataclass
+class MotoServer:
+    """A running server process: its URL, boto3 clients for it, its request log for failures."""
+
+    endpoint_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def client(self, service: str, region: str) -> Any:
+        """A boto3 client of `service` in `region` that talks to this server only."""
+        key = (service, region)
+        if key not in self._clients:
+            import boto3
+            from botocore.config import Config
+
+            self._clients[key] = boto3.session.Session().client(
+                service,
+                region_name=region,
+                endpoint_url=self.endpoint_url,
+                aws_access_key_id=ACCESS_KEY,
+                aws_secret_access_key=SECRET_KEY,
+                config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
+            )
+        return self._clients[key]
+
+    def log_tail(self, lines: int = 60) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def server_errors(self) -> list[str]:
+        """Request-log lines answered with HTTP 500/501: an API that moto lacks or breaks on."""
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return [
+            line
+            for line in text.splitlines()
+            if '" 500 ' in line or '" 501 ' in line or "NotImplementedError" in line
+        ]
+
+
+@contextmanager
+def running_moto_server(workdir: Path) -> Iterator[MotoServer]:
+    """Start the patched server on a free port of 127.0.0.1; stop it on exit."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    port_file = workdir / "moto.port"
+    log_path = workdir / "moto.log"
+    port_file.unlink(missing_ok=True)
+    env = {**os.environ, **SERVER_ENVIRONMENT}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--port-file", str(port_file)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    server = MotoServer(endpoint_url="", process=process, log_path=log_path)
+    try:
+        server.endpoint_url = f"http://{HOST}:{_wait_for_port(server, port_file)}"
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_for_port(server: MotoServer, port_file: Path) -> int:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"moto server exited with {server.process.returncode}:\n{server.log_tail()}"
+            )
+        if port_file.exists():
+            return int(port_file.read_text())
+        time.sleep(0.1)
+    raise RuntimeError(f"moto server did not start in {START_TIMEOUT_S} s:\n{server.log_tail()}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the server process: shims first, then the server, then serve until told."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port-file", type=Path, required=True)
+    args = parser.parse_args(argv)
+    os.environ.update(SERVER_ENVIRONMENT)
+    apply_shims()
+
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
+    server.start()
+    _, port = server.get_host_and_port()
+    # Written atomically: the test process reads the port as soon as the file exists.
+    partial = args.port_file.with_suffix(".partial")
+    partial.write_text(str(port))
+    partial.replace(args.port_file)
+    # Serve until stopped, or until the test process is gone (even killed with SIGKILL, when it
+    # cannot stop us): an orphaned server would hold its port and memory forever.
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""The patched moto server itself: it starts, and each shim answers as AWS does.
+
+Fast (a few seconds, no Terraform): a moto upgrade that breaks a shim fails here, by name,
+rather than as a puzzling diff at the end of an emulator run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.emulator import moto_server
+from tests.emulator.moto_server import MotoServer, running_moto_server
+from tests.support.terraform import skip_or_fail
+
+REGION = "eu-west-1"
+ROLE = "arn:aws:iam::123456789012:role/test"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    if importlib.util.find_spec("moto") is None:
+        skip_or_fail("moto is not installed (pipenv sync --dev)")
+    with running_moto_server(tmp_path_factory.mktemp("moto-shims")) as started:
+        yield started
+
+
+def test_every_labelled_shim_is_listed_in_gaps() -> None:
+    source = Path(moto_server.__file__).read_text()
+    labels = re.findall(r"^\s*# EMULATOR GAP:", source, flags=re.MULTILINE)
+    assert len(labels) == len(moto_server.GAPS), "label each shim and list it in GAPS, one each"
+
+
+def test_server_listens_on_loopback(server: MotoServer) -> None:
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.endpoint_url)
+
+
+def test_scalable_targets_keep_their_tags(server: MotoServer) -> None:
+    autoscaling = server.client("application-autoscaling", REGION)
+    arn = autoscaling.register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId="endpoint/tags/variant/primary",
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        MinCapacity=1,
+        MaxCapacity=2,
+        Tags={"service": "serving"},
+    )["ScalableTargetARN"]
+    autoscaling.tag_resource(ResourceARN=arn, Tags={"team": "ml"})
+    autoscaling.untag_resource(ResourceARN=arn, TagKeys=["service"])
+    assert autoscaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"team": "ml"}
+
+
+def test_sagemaker_describes_what_was_created(server: MotoServer) -> None:
+    sagemaker = server.client("sagemaker", REGION)
+    sagemaker.create_model(
+        ModelName="shim-model",
+        ExecutionRoleArn=ROLE,
+        PrimaryContainer={"Image": "image"},
+        EnableNetworkIsolation=True,
+    )
+    model = sagemaker.describe_model(ModelName="shim-model")
+    assert model["EnableNetworkIsolation"] is True
+    assert "VpcConfig" not in model
+    sagemaker.create_endpoint_config(
+        EndpointConfigName="shim-config",
+        ProductionVariants=[
+            {
+                "VariantName": "primary",
+                "ModelName": "shim-model",
+                "InstanceType": "ml.m5.xlarge",
+                "InitialInstanceCount": 2,
+            }
+        ],
+    )
+    assert "DataCaptureConfig" not in sagemaker.describe_endpoint_config(
+        EndpointConfigName="shim-config"
+    )
+    rollout = {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 60}
+        }
+    }
+    sagemaker.create_endpoint(
+        EndpointName="shim-endpoint", EndpointConfigName="shim-config", DeploymentConfig=rollout
+    )
+    endpoint = sagemaker.describe_endpoint(EndpointName="shim-endpoint")
+    assert endpoint["EndpointStatus"] == "InService"
+    assert endpoint["LastDeploymentConfig"] == rollout
+
+
+def test_certificates_keep_their_key_algorithm(server: MotoServer) -> None:
+    acm = server.client("acm", REGION)
+    arn = acm.request_certificate(
+        DomainName="api.example.com", ValidationMethod="DNS", KeyAlgorithm="EC_prime256v1"
+    )["CertificateArn"]
+    certificate = acm.describe_certificate(CertificateArn=arn)["Certificate"]
+    assert certificate["KeyAlgorithm"] == "EC_prime256v1"
+    assert certificate["Status"] == "ISSUED"  # MOTO_ACM_VALIDATION_WAIT=0
+
+
+def test_functions_report_their_logging_config(server: MotoServer) -> None:
+    import io
+    import zipfile
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    trust = '{"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}]}'
+    role = server.client("iam", REGION).create_role(
+        RoleName="shim-function", AssumeRolePolicyDocument=trust
+    )["Role"]["Arn"]
+    lambda_ = server.client("lambda", REGION)
+    lambda_.create_function(
+        FunctionName="shim-function",
+        Runtime="python3.12",
+        Role=role,
+        Handler="handler.handler",
+        Code={"ZipFile": archive.getvalue()},
+        LoggingConfig={"LogGroup": "/custom/group"},
+    )
+    config = lambda_.get_function(FunctionName="shim-function")["Configuration"]
+    assert config["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/custom/group"}
+
+
+def test_protected_load_balancers_are_not_deleted(server: MotoServer) -> None:
+    ec2 = server.client("ec2", REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{z}")[
+            "Subnet"
+        ]["SubnetId"]
+        for i, z in enumerate("ab")
+    ]
+    elbv2 = server.client("elbv2", REGION)
+    arn = elbv2.create_load_balancer(Name="shim-alb", Subnets=subnets)["LoadBalancers"][0][
+        "LoadBalancerArn"
+    ]
+    protect = [{"Key": "deletion_protection.enabled", "Value": "true"}]
+    elbv2.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=protect)
+    with pytest.raises(ClientError, match="OperationNotPermitted"):
+        elbv2.delete_load_balancer(LoadBalancerArn=arn)
+    protect[0]["Value"] = "false"
+    elbv2.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=protect)
+    elbv2.delete_load_balancer(LoadBalancerArn=arn)
