@@ -91,6 +91,8 @@ class Deployment:
     workdirs: dict[str, Path]
     timer: PhaseTimer
     applied_state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    planned: dict[str, StackRun] = field(default_factory=dict)
+    """The first plan of every stack (before anything exists)."""
     applied_at: float | None = None
     """When the apply phase ended (monotonic clock)."""
     failures: dict[str, str] = field(default_factory=dict)

@@ -40,6 +40,7 @@ configuration ~55 s, an ALB ~60 s, a KMS key ~12 s, a Route 53 change ~15 s.
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from pathlib import Path
@@ -48,6 +49,7 @@ import pytest
 
 from config.loader import load_config
 from config.models import ServiceConfig
+from stacks.addresses import stack_addresses
 from tests.emulator import checks
 from tests.emulator.deployment import Deployment, PhaseTimer, StackRun, emulator_only
 from tests.emulator.moto_server import MotoServer
@@ -62,6 +64,7 @@ REGIONS = list(EXAMPLE.regions)
 BOOTSTRAP = EXAMPLE.bootstrap_stack_name
 REGION_STACKS = [EXAMPLE.stack_name(region) for region in REGIONS]
 ALL_STACKS = [BOOTSTRAP, *REGION_STACKS]
+PLAN = ("plan", "-input=false", "-lock=false")
 APPLY = ("apply", "-auto-approve", "-input=false")
 DESTROY = ("destroy", "-auto-approve", "-input=false")
 # Nothing changes behind Terraform's back in the emulator, and the re-plan has just refreshed
@@ -122,8 +125,13 @@ def deployment(
     create_prerequisites(moto_server, example_config)
     # The region stacks keep their state locally here (see override.py), so they need not wait
     # for the bootstrap stack's bucket: all stacks apply at once.
-    if deployed.init(ALL_STACKS) and deployed.record(
-        "apply", deployed.run("apply", ALL_STACKS, *APPLY)
+    # First the plan alone (issue: an offline plan of every stack), then the apply.
+    if deployed.init(ALL_STACKS):
+        deployed.planned = deployed.run("plan", ALL_STACKS, *PLAN)
+    if (
+        deployed.planned
+        and deployed.record("plan", deployed.planned)
+        and deployed.record("apply", deployed.run("apply", ALL_STACKS, *APPLY))
     ):
         for stack in ALL_STACKS:
             deployed.snapshot_state(stack)
@@ -196,6 +204,20 @@ def teardown(deployment: Deployment, torn_down: dict[str, StackRun]) -> dict[str
     """The teardown runs, for a test that needs every region torn down."""
     deployment.require("init", "apply", "teardown apply")
     return torn_down
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS)
+def test_offline_plan_creates_every_resource(
+    deployment: Deployment, synthesized_example: Path, stack: str
+) -> None:
+    deployment.require("init", "plan")
+    match = re.search(
+        r"Plan: (\d+) to add, 0 to change, 0 to destroy", deployment.planned[stack].output
+    )
+    assert match, deployment.planned[stack].describe()
+    declared = stack_addresses(synthesized_example / "stacks" / stack / "cdk.tf.json")
+    # Every declared resource is planned; for_each adds instances (one validation record per name).
+    assert int(match.group(1)) >= len(declared)
 
 
 def test_example_has_at_least_two_regions() -> None:
