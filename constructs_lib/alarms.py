@@ -7,7 +7,6 @@ proof of health).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -17,8 +16,6 @@ from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
     CloudwatchMetricAlarmMetricQuery,
     CloudwatchMetricAlarmMetricQueryMetric,
 )
-from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
@@ -26,6 +23,7 @@ from constructs import Construct
 from config import instance_types
 from config.models import AlarmSettings, Subscription
 from constructs_lib import aws_terms
+from constructs_lib.policies import rotating_key
 
 NOT_BREACHING = "notBreaching"
 BREACHING = "breaching"
@@ -45,43 +43,24 @@ class AlarmTopic(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: AlarmTopicProps) -> None:
         super().__init__(scope, id_)
-        key = KmsKey(
+        key = rotating_key(
             self,
             "key",
             provider=props.provider,
             description=f"Encrypts alarm notifications of {props.name}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=json.dumps(
+            alias=props.name,
+            account_id=props.account_id,
+            service_statements=[
                 {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "AccountAdministers",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": aws_terms.account_root_arn(props.account_id)},
-                            "Action": "kms:*",
-                            "Resource": "*",
-                        },
-                        {
-                            # Alarms publish to the encrypted topic as the CloudWatch service.
-                            "Sid": "CloudWatchPublishes",
-                            "Effect": "Allow",
-                            "Principal": {"Service": aws_terms.CLOUDWATCH_SERVICE_PRINCIPAL},
-                            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                            "Resource": "*",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": props.account_id}},
-                        },
-                    ],
+                    # Alarms publish to the encrypted topic as the CloudWatch service.
+                    "Sid": "CloudWatchPublishes",
+                    "Effect": "Allow",
+                    "Principal": {"Service": aws_terms.CLOUDWATCH_SERVICE_PRINCIPAL},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": props.account_id}},
                 }
-            ),
-        )
-        KmsAlias(
-            self,
-            "key_alias",
-            provider=props.provider,
-            name=f"alias/{props.name}",
-            target_key_id=key.key_id,
+            ],
         )
         self.topic = SnsTopic(
             self, "topic", provider=props.provider, name=props.name, kms_master_key_id=key.arn
@@ -304,58 +283,31 @@ class TrafficAlarms(Construct):
         target = AlarmTarget(settings, props.topic_arn)
         alb = {"LoadBalancer": props.load_balancer_arn_suffix}
         function = {"FunctionName": props.function_name}
-        metric_alarm(
-            self,
-            "alb_target_5xx",
-            name=f"{props.prefix}-alb-target-5xx",
-            description="The proxy answers the load balancer with 5XX",
-            namespace=aws_terms.ALB_NAMESPACE,
-            metric=aws_terms.ALB_TARGET_5XX,
-            dimensions=alb,
-            threshold=settings.alb_target_5xx,
-            comparison="GreaterThanOrEqualToThreshold",
-            missing_data=NOT_BREACHING,
-            target=target,
-        )
-        metric_alarm(
-            self,
-            "alb_rejected_connections",
-            name=f"{props.prefix}-alb-rejected-connections",
-            description="The load balancer rejects connections (at its connection limit)",
-            namespace=aws_terms.ALB_NAMESPACE,
-            metric=aws_terms.ALB_REJECTED_CONNECTIONS,
-            dimensions=alb,
-            threshold=settings.alb_rejected_connections,
-            comparison="GreaterThanOrEqualToThreshold",
-            missing_data=NOT_BREACHING,
-            target=target,
-        )
-        metric_alarm(
-            self,
-            "proxy_errors",
-            name=f"{props.prefix}-proxy-errors",
-            description="The proxy function fails (unhandled errors or timeouts)",
-            namespace=aws_terms.LAMBDA_NAMESPACE,
-            metric=aws_terms.LAMBDA_ERRORS,
-            dimensions=function,
-            threshold=settings.proxy_errors,
-            comparison="GreaterThanOrEqualToThreshold",
-            missing_data=NOT_BREACHING,
-            target=target,
-        )
-        metric_alarm(
-            self,
-            "proxy_throttles",
-            name=f"{props.prefix}-proxy-throttles",
-            description="The proxy function is throttled (reserved concurrency reached)",
-            namespace=aws_terms.LAMBDA_NAMESPACE,
-            metric=aws_terms.LAMBDA_THROTTLES,
-            dimensions=function,
-            threshold=settings.proxy_throttles,
-            comparison="GreaterThanOrEqualToThreshold",
-            missing_data=NOT_BREACHING,
-            target=target,
-        )
+        # (id, what it means, namespace, metric, dimensions, threshold): all count per period.
+        alarms = [
+            ("alb_target_5xx", "The proxy answers the load balancer with 5XX",
+             aws_terms.ALB_NAMESPACE, aws_terms.ALB_TARGET_5XX, alb, settings.alb_target_5xx),
+            ("alb_rejected_connections", "The load balancer rejects connections (at its connection limit)",
+             aws_terms.ALB_NAMESPACE, aws_terms.ALB_REJECTED_CONNECTIONS, alb, settings.alb_rejected_connections),
+            ("proxy_errors", "The proxy function fails (unhandled errors or timeouts)",
+             aws_terms.LAMBDA_NAMESPACE, aws_terms.LAMBDA_ERRORS, function, settings.proxy_errors),
+            ("proxy_throttles", "The proxy function is throttled (reserved concurrency reached)",
+             aws_terms.LAMBDA_NAMESPACE, aws_terms.LAMBDA_THROTTLES, function, settings.proxy_throttles),
+        ]  # fmt: skip
+        for id_, description, namespace, metric, dimensions, threshold in alarms:
+            metric_alarm(
+                self,
+                id_,
+                name=f"{props.prefix}-{id_.replace('_', '-')}",
+                description=description,
+                namespace=namespace,
+                metric=metric,
+                dimensions=dimensions,
+                threshold=threshold,
+                comparison="GreaterThanOrEqualToThreshold",
+                missing_data=NOT_BREACHING,
+                target=target,
+            )
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.sagemaker_endpoint import (
     SagemakerEndpoint,
     SagemakerEndpointDeploymentConfig,
@@ -43,6 +41,7 @@ from config.models import (
     RolloutSettings,
 )
 from constructs_lib import aws_terms
+from constructs_lib.policies import policy_document, rotating_key, service_trust_policy
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
 
 TRAFFIC_ROUTING_TYPES = {"canary": "CANARY", "linear": "LINEAR", "all_at_once": "ALL_AT_ONCE"}
@@ -80,33 +79,12 @@ class InferenceEndpoint(Construct):
             model.model_data_url.replace("{region}", props.region) if model.model_data_url else None
         )
 
-        self.kms_key = KmsKey(
+        self.kms_key = rotating_key(
             self,
             "storage_key",
             description=f"Encrypts the ML storage volumes of SageMaker endpoint {name}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            # Key administration stays with the account's IAM policies.
-                            "Sid": "AccountAdministers",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": aws_terms.account_root_arn(props.account_id)},
-                            "Action": "kms:*",
-                            "Resource": "*",
-                        }
-                    ],
-                }
-            ),
-        )
-        KmsAlias(
-            self,
-            "storage_key_alias",
-            name=f"alias/sagemaker/{name}",
-            target_key_id=self.kms_key.key_id,
+            alias=f"sagemaker/{name}",
+            account_id=props.account_id,
         )
 
         self.capture_bucket = self._capture_bucket(props) if props.data_capture.enabled else None
@@ -341,25 +319,13 @@ class InferenceEndpoint(Construct):
             # IAM is global: the region keeps the stacks' roles apart.
             name=f"{name}-{props.region}-sagemaker",
             description=f"SageMaker execution role of endpoint {name} in {props.region}",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": aws_terms.SAGEMAKER_SERVICE_PRINCIPAL},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust_policy(aws_terms.SAGEMAKER_SERVICE_PRINCIPAL, account),
         )
         IamRolePolicy(
             self,
             "execution_role_policy",
             name="least-privilege",
             role=role.id,
-            policy=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+            policy=policy_document(statements),
         )
         return role.arn

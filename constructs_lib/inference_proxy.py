@@ -8,7 +8,6 @@ picks. This function signs with its own role, for its own region's endpoint.
 from __future__ import annotations
 
 import atexit
-import json
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from constructs import Construct
 
 from config.models import ProxySettings
 from constructs_lib import aws_terms
+from constructs_lib.policies import policy_document, service_trust_policy
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "functions" / "inference_proxy"
 SOURCE_FILES = ("handler.py",)
@@ -83,18 +83,8 @@ class InferenceProxy(Construct):
             "role",
             # IAM is global: the region keeps the stacks' roles apart.
             name=f"{props.function_name}-{props.region}",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": aws_terms.LAMBDA_SERVICE_PRINCIPAL},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": props.account_id}},
-                        }
-                    ],
-                }
+            assume_role_policy=service_trust_policy(
+                aws_terms.LAMBDA_SERVICE_PRINCIPAL, props.account_id
             ),
         )
         self.role_policy = IamRolePolicy(
@@ -102,30 +92,27 @@ class InferenceProxy(Construct):
             "role_policy",
             name="invoke-one-endpoint",
             role=self.role.id,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "InvokeAndDescribeThisEndpoint",
-                            "Effect": "Allow",
-                            "Action": ["sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint"],
-                            "Resource": props.endpoint_arn,
-                        },
-                        {
-                            "Sid": "WriteOwnLogs",
-                            "Effect": "Allow",
-                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                            "Resource": f"{self.log_group.arn}:*",
-                        },
-                        {
-                            "Sid": "XRayTraces",
-                            "Effect": "Allow",
-                            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                            "Resource": "*",  # X-Ray has no resource-level permissions
-                        },
-                    ],
-                }
+            policy=policy_document(
+                [
+                    {
+                        "Sid": "InvokeAndDescribeThisEndpoint",
+                        "Effect": "Allow",
+                        "Action": ["sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint"],
+                        "Resource": props.endpoint_arn,
+                    },
+                    {
+                        "Sid": "WriteOwnLogs",
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": f"{self.log_group.arn}:*",
+                    },
+                    {
+                        "Sid": "XRayTraces",
+                        "Effect": "Allow",
+                        "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                        "Resource": "*",  # X-Ray has no resource-level permissions
+                    },
+                ]
             ),
         )
         self.function = LambdaFunction(

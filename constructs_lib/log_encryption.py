@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from constructs_lib import aws_terms
+from constructs_lib.policies import rotating_key
 
 
 @dataclass(frozen=True)
@@ -25,42 +23,28 @@ class LogEncryptionKey(Construct):
     def __init__(self, scope: Construct, id_: str, props: LogEncryptionKeyProps) -> None:
         super().__init__(scope, id_)
         log_groups = aws_terms.arn("logs", props.region, props.account_id, "log-group:*")
-        self.key = KmsKey(
+        self.key = rotating_key(
             self,
             "key",
+            alias_id="alias",
             description=f"Encrypts CloudWatch Logs of {props.alias}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=json.dumps(
+            alias=props.alias,
+            account_id=props.account_id,
+            service_statements=[
                 {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "AccountAdministers",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": aws_terms.account_root_arn(props.account_id)},
-                            "Action": "kms:*",
-                            "Resource": "*",
-                        },
-                        {
-                            "Sid": "CloudWatchLogsEncrypts",
-                            "Effect": "Allow",
-                            "Principal": {"Service": f"logs.{props.region}.amazonaws.com"},
-                            "Action": [
-                                "kms:Encrypt*",
-                                "kms:Decrypt*",
-                                "kms:ReEncrypt*",
-                                "kms:GenerateDataKey*",
-                                "kms:Describe*",
-                            ],
-                            "Resource": "*",
-                            "Condition": {
-                                "ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}
-                            },
-                        },
+                    "Sid": "CloudWatchLogsEncrypts",
+                    "Effect": "Allow",
+                    "Principal": {"Service": f"logs.{props.region}.amazonaws.com"},
+                    "Action": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
                     ],
+                    "Resource": "*",
+                    "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
                 }
-            ),
+            ],
         )
-        KmsAlias(self, "alias", name=f"alias/{props.alias}", target_key_id=self.key.key_id)
         self.key_arn = self.key.arn

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 from dataclasses import dataclass
 
 from cdktf import Fn, Token
@@ -26,6 +25,7 @@ from constructs import Construct
 
 from config.models import ExistingNetwork, NetworkSettings
 from constructs_lib import aws_terms
+from constructs_lib.policies import policy_document, service_trust_policy
 
 # Subnet i of the public tier is the i-th /20 of the VPC; the private tier starts at the 9th.
 PRIVATE_TIER_OFFSET = 8
@@ -161,18 +161,8 @@ class Network(Construct):
             self,
             "flow_log_role",
             name=f"{props.name}-{props.region}-flow-logs",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": aws_terms.VPC_FLOW_LOGS_PRINCIPAL},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": props.account_id}},
-                        }
-                    ],
-                }
+            assume_role_policy=service_trust_policy(
+                aws_terms.VPC_FLOW_LOGS_PRINCIPAL, props.account_id
             ),
         )
         IamRolePolicy(
@@ -180,21 +170,18 @@ class Network(Construct):
             "flow_log_role_policy",
             name="write-flow-logs",
             role=role.id,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": [
-                                "logs:CreateLogStream",
-                                "logs:PutLogEvents",
-                                "logs:DescribeLogStreams",
-                            ],
-                            "Resource": f"{log_group.arn}:*",
-                        }
-                    ],
-                }
+            policy=policy_document(
+                [
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "logs:CreateLogStream",
+                            "logs:PutLogEvents",
+                            "logs:DescribeLogStreams",
+                        ],
+                        "Resource": f"{log_group.arn}:*",
+                    }
+                ]
             ),
         )
         FlowLog(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from cdktf import TerraformResourceLifecycle
@@ -12,11 +11,9 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
     DynamodbTablePointInTimeRecovery,
     DynamodbTableServerSideEncryption,
 )
-from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
-from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
-from constructs_lib import aws_terms
+from constructs_lib.policies import rotating_key
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
 
 
@@ -33,30 +30,13 @@ class StateBucket(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: StateBucketProps) -> None:
         super().__init__(scope, id_)
-        self.kms_key = KmsKey(
+        self.kms_key = rotating_key(
             self,
             "key",
             description=f"Encrypts Terraform state in {props.bucket_name}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "AccountAdministers",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": aws_terms.account_root_arn(props.account_id)},
-                            "Action": "kms:*",
-                            "Resource": "*",
-                        }
-                    ],
-                }
-            ),
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=True),
-        )
-        KmsAlias(
-            self, "key_alias", name=f"alias/{props.bucket_name}", target_key_id=self.kms_key.key_id
+            alias=props.bucket_name,
+            account_id=props.account_id,
+            prevent_destroy=True,
         )
         self.bucket = SecureBucket(
             self,
