@@ -93,7 +93,7 @@ class Network(Construct):
         # The default security group allows all traffic between its members: leave it empty.
         DefaultSecurityGroup(self, "default_security_group", vpc_id=self.vpc.id)
 
-        blocks = list(ipaddress.ip_network(settings.vpc_cidr).subnets(new_prefix=20))
+        blocks = [str(b) for b in ipaddress.ip_network(settings.vpc_cidr).subnets(new_prefix=20)]
         self.public_subnet_ids = []
         if props.public:
             gateway = InternetGateway(self, "internet_gateway", vpc_id=self.vpc.id)
@@ -107,47 +107,46 @@ class Network(Construct):
                 destination_cidr_block="0.0.0.0/0",
                 gateway_id=gateway.id,
             )
-            for index in range(az_count):
-                subnet = Subnet(
-                    self,
-                    f"public_{index}",
-                    vpc_id=self.vpc.id,
-                    cidr_block=str(blocks[index]),
-                    availability_zone=Token.as_string(Fn.element(zones.names, index)),
-                    map_public_ip_on_launch=False,
-                    tags={"Name": f"{props.name}-public-{index}", "tier": "public"},
-                )
-                RouteTableAssociation(
-                    self,
-                    f"public_{index}_routes",
-                    subnet_id=subnet.id,
-                    route_table_id=public_routes.id,
-                )
-                self.public_subnet_ids.append(subnet.id)
+            self.public_subnet_ids = self._tier(
+                "public", 0, az_count, public_routes.id, blocks, zones, props.name
+            )
 
         private_routes = RouteTable(
             self, "private_routes", vpc_id=self.vpc.id, tags={"Name": f"{props.name}-private"}
         )
-        self.private_subnet_ids = []
+        self.private_subnet_ids = self._tier(
+            "private", PRIVATE_TIER_OFFSET, az_count, private_routes.id, blocks, zones, props.name
+        )
+
+        self._flow_logs(props)
+
+    def _tier(
+        self,
+        tier: str,
+        first_block: int,
+        az_count: int,
+        route_table_id: str,
+        blocks: list[str],
+        zones: DataAwsAvailabilityZones,
+        name: str,
+    ) -> list[str]:
+        """One subnet of `tier` per zone, each a /20 of the VPC, all on `route_table_id`."""
+        subnet_ids = []
         for index in range(az_count):
             subnet = Subnet(
                 self,
-                f"private_{index}",
+                f"{tier}_{index}",
                 vpc_id=self.vpc.id,
-                cidr_block=str(blocks[PRIVATE_TIER_OFFSET + index]),
+                cidr_block=blocks[first_block + index],
                 availability_zone=Token.as_string(Fn.element(zones.names, index)),
                 map_public_ip_on_launch=False,
-                tags={"Name": f"{props.name}-private-{index}", "tier": "private"},
+                tags={"Name": f"{name}-{tier}-{index}", "tier": tier},
             )
             RouteTableAssociation(
-                self,
-                f"private_{index}_routes",
-                subnet_id=subnet.id,
-                route_table_id=private_routes.id,
+                self, f"{tier}_{index}_routes", subnet_id=subnet.id, route_table_id=route_table_id
             )
-            self.private_subnet_ids.append(subnet.id)
-
-        self._flow_logs(props)
+            subnet_ids.append(subnet.id)
+        return subnet_ids
 
     def _flow_logs(self, props: NetworkProps) -> None:
         log_group = CloudwatchLogGroup(
