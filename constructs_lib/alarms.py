@@ -202,46 +202,50 @@ class EndpointAlarms(Construct):
             ],
         )
 
+        # Instance metrics, as % of the instance: SageMaker sums CPU over vCPUs and GPU over GPUs,
+        # so those thresholds are scaled by the counts.
         vcpus = instance_types.vcpus(props.instance_type) or 1
-        metric_alarm(
-            self,
-            "cpu",
-            name=f"{props.prefix}-endpoint-cpu",
-            description=f"Average CPU above {settings.cpu_utilization_percent}% of {vcpus} vCPUs",
-            namespace=aws_terms.SAGEMAKER_INSTANCE_NAMESPACE,
-            metric=aws_terms.CPU_UTILIZATION,
-            dimensions=dims,
-            threshold=settings.cpu_utilization_percent * vcpus,
-            comparison="GreaterThanThreshold",
-            missing_data=NOT_BREACHING,
-            statistic="Average",
-            target=target,
-        )
-        metric_alarm(
-            self,
-            "memory",
-            name=f"{props.prefix}-endpoint-memory",
-            description=f"Average memory above {settings.memory_utilization_percent}%",
-            namespace=aws_terms.SAGEMAKER_INSTANCE_NAMESPACE,
-            metric=aws_terms.MEMORY_UTILIZATION,
-            dimensions=dims,
-            threshold=settings.memory_utilization_percent,
-            comparison="GreaterThanThreshold",
-            missing_data=NOT_BREACHING,
-            statistic="Average",
-            target=target,
-        )
+        utilization = [
+            (
+                "cpu",
+                "CPU",
+                aws_terms.CPU_UTILIZATION,
+                settings.cpu_utilization_percent,
+                vcpus,
+                "vCPUs",
+            ),
+            (
+                "memory",
+                "memory",
+                aws_terms.MEMORY_UTILIZATION,
+                settings.memory_utilization_percent,
+                1,
+                "",
+            ),
+        ]
         if instance_types.has_gpu(props.instance_type):
             gpus = settings.gpus_per_instance or instance_types.gpus(props.instance_type) or 1
+            utilization.append(
+                (
+                    "gpu",
+                    "GPU",
+                    aws_terms.GPU_UTILIZATION,
+                    settings.gpu_utilization_percent,
+                    gpus,
+                    "GPUs",
+                )
+            )
+        for id_, label, metric, percent, units, unit_name in utilization:
+            of_units = f" of {units} {unit_name}" if unit_name else ""
             metric_alarm(
                 self,
-                "gpu",
-                name=f"{props.prefix}-endpoint-gpu",
-                description=f"Average GPU above {settings.gpu_utilization_percent}% of {gpus} GPUs",
+                id_,
+                name=f"{props.prefix}-endpoint-{id_}",
+                description=f"Average {label} above {percent}%{of_units}",
                 namespace=aws_terms.SAGEMAKER_INSTANCE_NAMESPACE,
-                metric=aws_terms.GPU_UTILIZATION,
+                metric=metric,
                 dimensions=dims,
-                threshold=settings.gpu_utilization_percent * gpus,
+                threshold=percent * units,
                 comparison="GreaterThanThreshold",
                 missing_data=NOT_BREACHING,
                 statistic="Average",
