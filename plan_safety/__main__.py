@@ -1,0 +1,5 @@
+import sys
+
+from plan_safety.cli import main
+
+sys.exit(main())

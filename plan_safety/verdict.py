@@ -1,0 +1,213 @@
+"""One verdict per stack from `terraform show -json` of its saved plan.
+
+A plan that replaces or deletes a protected resource (something users reach, or something that
+holds data or keys) is refused unless an `allow` pattern names it. A model rollout (the endpoint
+updated in place to a new endpoint configuration) and autoscaling re-registrations are expected
+and only reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["no changes", "in place", "model rollout", "refused"]
+
+# Replacing or deleting one of these breaks traffic, DNS, TLS or loses data or keys.
+PROTECTED_TYPES: frozenset[str] = frozenset(
+    {
+        "aws_sagemaker_endpoint",
+        "aws_lb",
+        "aws_lb_listener",
+        "aws_lb_target_group",
+        "aws_route53_record",
+        "aws_route53_health_check",
+        "aws_acm_certificate",
+        "aws_kms_key",
+        "aws_s3_bucket",
+        "aws_wafv2_web_acl",
+        "aws_lambda_function",
+        "aws_vpc",
+        "aws_subnet",
+    }
+)
+# Replaced around an instance-type or capacity-range change: a re-registration, not an outage.
+AUTOSCALING_TYPES: frozenset[str] = frozenset(
+    {
+        "aws_appautoscaling_target",
+        "aws_appautoscaling_policy",
+        "aws_appautoscaling_scheduled_action",
+    }
+)
+ENDPOINT = "aws_sagemaker_endpoint"
+ENDPOINT_CONFIGURATION = "aws_sagemaker_endpoint_configuration"
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_INVALID = 2
+
+
+class InvalidPlan(ValueError):
+    """The document is not the `terraform show -json` output of a saved plan."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    stack: str
+    kind: Kind
+    line: str
+    """The whole verdict for this stack: one line, then one indented line per refused/allowed."""
+    refused: list[str] = field(default_factory=list)
+    """`<address> (<why>)` of every protected change no allow pattern names."""
+    allowed: list[str] = field(default_factory=list)
+    """`<address> (<why>) allowed by <pattern>` of every protected change a pattern names."""
+    matched_patterns: frozenset[str] = frozenset()
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_REFUSED if self.refused else EXIT_OK
+
+
+def pattern_matches(pattern: str, address: str) -> bool:
+    """Exact address, or a glob where only `*` and `?` are special (`[` is part of addresses)."""
+    if pattern == address:
+        return True
+    regex = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
+    return re.fullmatch(regex, address) is not None
+
+
+def _actions(change: Mapping[str, Any], address: str) -> tuple[str, ...]:
+    actions = change.get("actions")
+    if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
+        raise InvalidPlan(f"resource_changes entry {address!r} has no change.actions list")
+    return tuple(actions)
+
+
+def _variant_names(values: Any) -> list[Any]:
+    if not isinstance(values, Mapping):
+        return []
+    variants = values.get("production_variants")
+    if not isinstance(variants, list):
+        return []
+    return [v.get("variant_name") for v in variants if isinstance(v, Mapping)]
+
+
+def _variant_renamed(change: Mapping[str, Any]) -> str | None:
+    """`before → after` when a production variant's name changes (unknown names are not judged)."""
+    before, after = _variant_names(change.get("before")), _variant_names(change.get("after"))
+    if not before or not after or None in after or before == after:
+        return None
+    return f"{', '.join(map(str, before))} → {', '.join(map(str, after))}"
+
+
+def _endpoint_config_changes(change: Mapping[str, Any]) -> bool:
+    before, after = change.get("before") or {}, change.get("after") or {}
+    unknown = change.get("after_unknown") or {}
+    if isinstance(unknown, Mapping) and unknown.get("endpoint_config_name") is True:
+        return True
+    return bool(before.get("endpoint_config_name") != after.get("endpoint_config_name"))
+
+
+def _resource_changes(plan: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(plan, Mapping) or "format_version" not in plan:
+        raise InvalidPlan("not `terraform show -json` output (no format_version)")
+    if "planned_values" not in plan and "resource_changes" not in plan:
+        raise InvalidPlan("not a plan: `terraform show -json` of a state, not of a saved plan")
+    if plan.get("errored"):
+        raise InvalidPlan("the plan errored: Terraform could not finish it")
+    changes = plan.get("resource_changes", [])
+    if not isinstance(changes, list) or not all(isinstance(c, Mapping) for c in changes):
+        raise InvalidPlan("resource_changes is not a list of objects")
+    return changes
+
+
+def verdict(plan: Mapping[str, Any], stack: str, allow: Sequence[str] = ()) -> Verdict:
+    """Judges one stack's plan. Raises InvalidPlan when `plan` is not a saved plan's JSON."""
+    to_change = to_add = to_delete = 0
+    protected: list[tuple[str, str]] = []  # (address, why)
+    autoscaling: list[str] = []
+    released: list[str] = []
+    rollout: list[str] = []
+    for resource in _resource_changes(plan):
+        address = str(resource.get("address", "?"))
+        change = resource.get("change")
+        if not isinstance(change, Mapping):
+            raise InvalidPlan(f"resource_changes entry {address!r} has no change object")
+        actions = _actions(change, address)
+        resource_type = resource.get("type", "")
+        if resource.get("mode") == "data" or set(actions) <= {"no-op", "read"}:
+            continue
+        replaced = "create" in actions and "delete" in actions
+        if "forget" in actions:
+            # A `removed` block with `destroy = false`: Terraform lets go, AWS keeps the object.
+            released.append(address)
+            to_add += "create" in actions
+            continue
+        to_add += "create" in actions
+        to_delete += "delete" in actions
+        to_change += "update" in actions
+        if resource_type in PROTECTED_TYPES and (replaced or actions == ("delete",)):
+            why = "replace" if replaced else "delete"
+            if actions == ("create", "delete"):
+                why = "replace, create before destroy"
+            protected.append((address, why))
+        elif resource_type in AUTOSCALING_TYPES and replaced:
+            autoscaling.append(address)
+        elif (
+            resource_type == ENDPOINT_CONFIGURATION
+            and replaced
+            and (renamed := _variant_renamed(change))
+        ):
+            why = f"production variant renamed {renamed}: blue/green needs the same variant name"
+            protected.append((address, why))
+        if (
+            resource_type == ENDPOINT
+            and actions == ("update",)
+            and _endpoint_config_changes(change)
+        ):
+            rollout.append(address)
+
+    refused: list[str] = []
+    allowed: list[str] = []
+    matched: set[str] = set()
+    for address, why in protected:
+        patterns = [p for p in allow if pattern_matches(p, address)]
+        matched.update(patterns)
+        if patterns:
+            allowed.append(f"{address} ({why}) allowed by {', '.join(patterns)}")
+        else:
+            refused.append(f"{address} ({why})")
+
+    counts = f"{to_change} to change, {to_add} to add, {to_delete} to delete"
+    notes = []
+    if autoscaling:
+        notes.append("re-registers autoscaling: " + ", ".join(autoscaling))
+    notes.extend(f"releases {address} from state (kept in AWS)" for address in released)
+    kind: Kind
+    if refused:
+        kind = "refused"
+        head = f"{stack}: REFUSED — replaces/deletes protected resources:"
+    else:
+        if rollout:
+            kind, what = (
+                "model rollout",
+                f"model rollout ({', '.join(rollout)} to a new endpoint configuration; {counts})",
+            )
+        elif to_change or to_add or to_delete or released:
+            kind, what = "in place", f"in place ({counts})"
+        else:
+            kind, what = "no changes", "no changes"
+        head = f"{stack}: " + "; ".join([what, *notes])
+    details = [f"  {entry}" for entry in refused] + [f"  allowed: {entry}" for entry in allowed]
+    if refused:  # the head line has no room for them
+        details += [f"  also: {note}" for note in notes]
+    return Verdict(
+        stack=stack,
+        kind=kind,
+        line="\n".join([head, *details]),
+        refused=refused,
+        allowed=allowed,
+        matched_patterns=frozenset(matched),
+    )
