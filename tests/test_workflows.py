@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.plan_safety.plans import ENDPOINT, model_rollout, plan, resource
 from tests.support.terraform import skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -431,10 +432,27 @@ new AsyncFunction('require', 'github', 'context', 'core', script)(require, githu
 """
 
 
+SAFE_VERDICT = (
+    "**Plan-safety verdict**: :white_check_mark: in place\n\n"
+    "```text\nserving-prod-us-east-1: in place (2 to change, 1 to add, 0 to delete)\n```"
+)
+
+
 def post_plan_comment(
-    tmp_path: Path, plan: str, *, exit_code: int = 0, existing: list[dict[str, Any]] | None = None
+    tmp_path: Path,
+    plan: str,
+    *,
+    exit_code: int = 0,
+    existing: list[dict[str, Any]] | None = None,
+    verdict: str | None = SAFE_VERDICT,
+    verdict_exit_code: str = "0",
+    label: bool = False,
 ) -> list[dict[str, Any]]:
-    """Runs the workflow's comment script; returns the GitHub API calls it made."""
+    """Runs the workflow's comment script; returns the GitHub API calls it made.
+
+    `verdict` is the Markdown the verdict step wrote (None: no file) and `verdict_exit_code` its
+    exit code ("": the step was skipped); `label` is whether allow-protected-changes is set.
+    """
     node = shutil.which("node")
     if node is None:
         skip_or_fail("node is not on PATH (the plan-comment script is JavaScript)")
@@ -444,7 +462,16 @@ def post_plan_comment(
     (tmp_path / "driver.js").write_text(GITHUB_SCRIPT_DRIVER)
     (tmp_path / "existing.json").write_text(json.dumps(existing or []))
     (tmp_path / "plan.txt").write_text(plan)
-    assert set(step["env"]) == {"PLAN_FILE", "DIFF_EXIT_CODE"}  # STACK comes from the job
+    if verdict is not None:
+        (tmp_path / "verdict.md").write_text(verdict + "\n")
+    # STACK comes from the job.
+    assert set(step["env"]) == {
+        "PLAN_FILE",
+        "DIFF_EXIT_CODE",
+        "VERDICT_FILE",
+        "VERDICT_EXIT_CODE",
+        "ALLOW_PROTECTED_LABEL",
+    }
     result = subprocess.run(
         [node, "driver.js", "script.js", "existing.json"],
         cwd=tmp_path,
@@ -453,6 +480,9 @@ def post_plan_comment(
             "STACK": "serving-prod-us-east-1",
             "PLAN_FILE": str(tmp_path / "plan.txt"),
             "DIFF_EXIT_CODE": str(exit_code),
+            "VERDICT_FILE": str(tmp_path / "verdict.md"),
+            "VERDICT_EXIT_CODE": verdict_exit_code,
+            "ALLOW_PROTECTED_LABEL": "true" if label else "false",
         },
         capture_output=True,
         text=True,
@@ -527,7 +557,9 @@ def test_long_plan_is_truncated_to_the_comment_limit(tmp_path: Path) -> None:
     assert len(body) <= COMMENT_LIMIT
     assert len(body) > COMMENT_LIMIT - 200  # uses the room it has
     assert body.startswith(MARKER)
-    assert "Plan: 1 to add, 2 to change, 0 to destroy." in body.splitlines()[1]  # summary survives
+    heading = next(line for line in body.splitlines() if line.startswith("#### "))
+    assert "Plan: 1 to add, 2 to change, 0 to destroy." in heading  # summary survives
+    assert "**Plan-safety verdict**" in body.splitlines()[1]  # and so does the verdict
     assert "**Truncated** to GitHub's comment limit" in body
     assert "\n```\n\n</details>" in body  # the code block is closed before the note
 
@@ -535,6 +567,155 @@ def test_long_plan_is_truncated_to_the_comment_limit(tmp_path: Path) -> None:
 def test_backticks_in_a_plan_cannot_close_its_code_block(tmp_path: Path) -> None:
     (call,) = post_plan_comment(tmp_path, 'description = "```"\n' + PLAN)
     assert "\n````text\n" in call["body"]
+
+
+# --- the plan-safety verdict in pull requests (README "Plan-safety verdict") --------------------
+
+ALLOW_LABEL = "${{ contains(github.event.pull_request.labels.*.name, 'allow-protected-changes') }}"
+REFUSED_PLAN = plan(resource(ENDPOINT, ["delete", "create"], {"name": "a"}, {"name": "b"}))
+
+
+def run_script(
+    tmp_path: Path, script: str, env: dict[str, str], fakes: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """Runs a step's script from the checkout as GitHub would (bash -eo pipefail), with `python`
+    this interpreter and `fakes` (name: shell script) first on PATH; returns it and its outputs."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    if not (bin_dir / "python").exists():
+        (bin_dir / "python").symlink_to(sys.executable)
+    for name, body in (fakes or {}).items():
+        (bin_dir / name).write_text("#!/bin/sh\n" + body)
+        (bin_dir / name).chmod(0o755)
+    output = tmp_path / "github_output"
+    output.touch()
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary"),
+            "RUNNER_TEMP": str(tmp_path),
+            "STACK": "serving-prod-us-east-1",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
+    return result, outputs
+
+
+def test_a_label_change_reruns_the_pull_request_checks() -> None:
+    types = triggers(load(PULL_REQUEST))["pull_request"]["types"]
+    assert {"opened", "synchronize", "reopened", "labeled", "unlabeled"} <= set(types)
+
+
+def test_diff_job_saves_the_plan_and_judges_it_before_commenting() -> None:
+    diff = jobs(PULL_REQUEST)["diff"]
+    steps = diff["steps"]
+    saved, verdict = step_with_id(diff, "plan"), step_with_id(diff, "verdict")
+    (comment,) = steps_using(diff, GITHUB_SCRIPT)
+    order = [steps.index(step) for step in (step_with_id(diff, "diff"), saved, verdict, comment)]
+    assert order == sorted(order)
+    assert saved["if"] == "steps.diff.outputs.exit_code == '0'"
+    for command in (
+        'terraform -chdir="$workdir" init -input=false',
+        # The read-only plan role may not write the lock file.
+        'terraform -chdir="$workdir" plan -input=false -lock=false -no-color -out=plan.tfplan',
+        'terraform -chdir="$workdir" show -json plan.tfplan > "$RUNNER_TEMP/$STACK.plan.json"',
+    ):
+        assert command in saved["run"]
+    assert 'workdir="cdktf.out/stacks/$STACK"' in saved["run"]
+    assert 'python -m plan_safety --markdown "$RUNNER_TEMP/$STACK.plan.json"' in verdict["run"]
+    assert (
+        "--allow" not in verdict["run"]
+    )  # the comment shows every refusal; the label decides later
+    assert comment["if"] == "${{ !cancelled() }}"  # a failed saved plan is reported too
+    assert comment["env"]["ALLOW_PROTECTED_LABEL"] == ALLOW_LABEL
+
+
+@pytest.mark.parametrize(
+    ("document", "exit_code", "shown"),
+    [(model_rollout(), "0", "model rollout"), (REFUSED_PLAN, "1", "REFUSED")],
+    ids=["rollout", "refused"],
+)
+def test_pull_request_verdict_step_records_the_verdict_without_failing(
+    tmp_path: Path, document: dict[str, Any], exit_code: str, shown: str
+) -> None:
+    (tmp_path / "serving-prod-us-east-1.plan.json").write_text(json.dumps(document))
+    result, outputs = run_script(
+        tmp_path, step_with_id(jobs(PULL_REQUEST)["diff"], "verdict")["run"], {}
+    )
+    assert result.returncode == 0, result.stderr  # the last step fails the job, after the comment
+    assert outputs["exit_code"] == exit_code
+    verdict = (tmp_path / "verdict.md").read_text()
+    assert verdict.startswith("**Plan-safety verdict**")
+    assert shown in verdict
+    assert shown in (tmp_path / "step_summary").read_text()
+
+
+@pytest.mark.parametrize(
+    ("verdict_exit_code", "label", "fails"),
+    [
+        ("0", "false", False),
+        ("1", "false", True),
+        ("1", "true", False),
+        ("", "true", True),
+        ("2", "true", True),
+    ],
+    ids=["safe", "refused", "refused-labelled", "no-verdict", "invalid-plan"],
+)
+def test_refused_verdict_fails_the_job_unless_labelled(
+    tmp_path: Path, verdict_exit_code: str, label: str, fails: bool
+) -> None:
+    step = jobs(PULL_REQUEST)["diff"]["steps"][-1]
+    assert step["env"] == {
+        "VERDICT_EXIT_CODE": "${{ steps.verdict.outputs.exit_code }}",
+        "ALLOW_PROTECTED_LABEL": ALLOW_LABEL,
+    }
+    assert step["if"] == "${{ !cancelled() && steps.diff.outputs.exit_code == '0' }}"
+    result, _ = run_script(
+        tmp_path,
+        step["run"],
+        {"VERDICT_EXIT_CODE": verdict_exit_code, "ALLOW_PROTECTED_LABEL": label},
+    )
+    assert (result.returncode != 0) == fails, result.stdout
+    if label == "true" and not fails:
+        assert "::warning::" in result.stdout
+
+
+def test_verdict_heads_the_plan_comment(tmp_path: Path) -> None:
+    (call,) = post_plan_comment(tmp_path, PLAN)
+    lines = call["body"].splitlines()
+    assert lines[0] == MARKER  # the sticky comment is still found by its first line
+    assert lines[1] == "**Plan-safety verdict**: :white_check_mark: in place"
+    assert call["body"].index("Plan-safety verdict") < call["body"].index("#### `cdktf diff")
+
+
+def test_refused_verdict_in_the_comment_says_how_to_proceed(tmp_path: Path) -> None:
+    refused = "**Plan-safety verdict**: :x: refused\n\n```text\nREFUSED\n```"
+    (call,) = post_plan_comment(tmp_path, PLAN, verdict=refused, verdict_exit_code="1")
+    assert (
+        "This job fails. If the change is intended, add the `allow-protected-changes` label."
+        in call["body"]
+    )
+    (labelled,) = post_plan_comment(
+        tmp_path, PLAN, verdict=refused, verdict_exit_code="1", label=True
+    )
+    assert ":warning: Allowed by the `allow-protected-changes` label" in labelled["body"]
+    assert "REFUSED" in labelled["body"]  # the job still shows the verdict
+
+
+def test_comment_says_when_there_is_no_verdict(tmp_path: Path) -> None:
+    (call,) = post_plan_comment(tmp_path, PLAN, verdict=None, verdict_exit_code="")
+    assert "none, the saved plan of this stack could not be made" in call["body"].splitlines()[1]
+    (invalid,) = post_plan_comment(tmp_path, PLAN, verdict=None, verdict_exit_code="2")
+    assert "could not judge the plan (exit 2" in invalid["body"]
 
 
 # --- deploys --------------------------------------------------------------------------------------
@@ -580,15 +761,17 @@ def test_first_and_other_regions_deploy_the_same_way() -> None:
     assert other["env"] == {"STACK": "${{ matrix.stack }}"}
 
 
-def test_deploy_applies_with_the_pinned_cdktf_cli_then_checks_health() -> None:
+def test_deploy_applies_the_judged_plan_then_checks_health() -> None:
     steps = jobs(DEPLOY)["first-region"]["steps"]
-    deploy, health = (
-        step_with_id({"steps": steps}, "deploy"),
-        step_with_id({"steps": steps}, "health"),
+    plan, verdict, deploy, health = (
+        step_with_id({"steps": steps}, step_id)
+        for step_id in ("plan", "verdict", "deploy", "health")
     )
-    assert deploy["run"] == 'npx cdktf deploy "$STACK" --auto-approve'
+    assert "npx cdktf synth" in plan["run"]  # the pinned CLI synthesizes
+    assert steps.index(plan) + 1 == steps.index(verdict)
+    assert steps.index(verdict) + 1 == steps.index(deploy)  # nothing re-plans in between
     assert steps.index(deploy) + 1 == steps.index(health)
-    assert any("npm ci" in step.get("run", "") for step in steps[: steps.index(deploy)])
+    assert any("npm ci" in step.get("run", "") for step in steps[: steps.index(plan)])
 
 
 def test_deploy_gates_on_checkov() -> None:
@@ -625,6 +808,87 @@ def test_first_region_must_be_a_region_stack(tmp_path: Path, name: str) -> None:
     assert result.returncode != 0
     assert f"FIRST_REGION_STACK={name!r} is not a region stack" in result.stderr
     assert "first" not in outputs
+
+
+# --- the plan-safety verdict in deploys -----------------------------------------------------------
+
+FAKE_TERRAFORM = """echo "terraform $*" >> "$FAKE_LOG"
+case "$*" in
+  *" show -json plan.tfplan") cat "$FAKE_PLAN_JSON" ;;
+esac
+"""
+FAKE_NPX = 'echo "npx $*" >> "$FAKE_LOG"\n'
+WORKDIR = "-chdir=cdktf.out/stacks/serving-prod-us-east-1"
+
+
+def test_only_a_dispatch_input_lets_a_refused_plan_through() -> None:
+    (allow,) = triggers(load(DEPLOY))["workflow_dispatch"]["inputs"].values()
+    assert allow["type"] == "boolean"
+    assert allow["default"] is False
+    verdict = step_with_id(jobs(DEPLOY)["first-region"], "verdict")
+    assert verdict["env"] == {"ALLOW_PROTECTED_CHANGES": "${{ inputs.allow_protected_changes }}"}
+
+
+def test_deploy_never_applies_anything_but_the_saved_plan() -> None:
+    for job_id, job in jobs(DEPLOY).items():
+        for step in job["steps"]:
+            script = step.get("run", "")
+            assert "cdktf deploy" not in script, job_id  # it would plan afresh and apply that
+            for line in script.splitlines():
+                if " apply " in line:
+                    assert line.rstrip().endswith(" plan.tfplan"), line
+
+
+def run_deploy(
+    tmp_path: Path, document: dict[str, Any], allow_input: str = ""
+) -> tuple[list[str], str, int]:
+    """The deploy job's plan, verdict and apply steps in turn, with a fake terraform and npx,
+    stopping at the first failing step as GitHub does: (commands run, step summary, exit)."""
+    (tmp_path / "show.json").write_text(json.dumps(document))
+    env = {"FAKE_LOG": str(tmp_path / "log"), "FAKE_PLAN_JSON": str(tmp_path / "show.json")}
+    fakes = {"terraform": FAKE_TERRAFORM, "npx": FAKE_NPX}
+    job = jobs(DEPLOY)["first-region"]
+    code = 0
+    for step_id in ("plan", "verdict", "deploy"):
+        step = step_with_id(job, step_id)
+        inputs = {"ALLOW_PROTECTED_CHANGES": allow_input} if step_id == "verdict" else {}
+        result, _ = run_script(tmp_path, step["run"], {**env, **inputs}, fakes)
+        code = result.returncode
+        if code != 0:
+            break
+    summary = tmp_path / "step_summary"
+    return (
+        (tmp_path / "log").read_text().splitlines(),
+        summary.read_text() if summary.exists() else "",
+        code,
+    )
+
+
+def test_deploy_applies_the_plan_file_the_verdict_judged(tmp_path: Path) -> None:
+    commands, summary, code = run_deploy(tmp_path, model_rollout())
+    assert code == 0
+    assert commands == [
+        "npx cdktf synth",
+        f"terraform {WORKDIR} init -input=false -no-color",
+        f"terraform {WORKDIR} plan -input=false -no-color -out=plan.tfplan",
+        f"terraform {WORKDIR} show -json plan.tfplan",
+        f"terraform {WORKDIR} apply -input=false -no-color plan.tfplan",
+    ]
+    assert "model rollout" in summary
+
+
+def test_deploy_refuses_to_apply_a_refused_plan(tmp_path: Path) -> None:
+    commands, summary, code = run_deploy(tmp_path, REFUSED_PLAN)
+    assert code == 1
+    assert not any(" apply " in command for command in commands)
+    assert "REFUSED" in summary
+
+
+def test_deploy_by_hand_with_the_input_applies_a_refused_plan(tmp_path: Path) -> None:
+    commands, summary, code = run_deploy(tmp_path, REFUSED_PLAN, allow_input="true")
+    assert code == 0
+    assert commands[-1] == f"terraform {WORKDIR} apply -input=false -no-color plan.tfplan"
+    assert f"{ENDPOINT} (replace) allowed by *" in summary
 
 
 # --- the health gate (run against a local server) -------------------------------------------------
