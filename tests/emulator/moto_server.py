@@ -28,6 +28,12 @@ START_TIMEOUT_S = 60
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
 
+UPDATE_ENDPOINT_RECORD = "sagemaker-update-endpoint.jsonl"
+"""The server's record of UpdateEndpoint requests, one JSON object a line, in its work directory."""
+
+SAGEMAKER_VARIANT_CAPACITY = "sagemaker:variant:DesiredInstanceCount"
+"""Application Auto Scaling's dimension for the instance count of a SageMaker variant."""
+
 # Read by moto when it is imported, so set in the server's environment.
 SERVER_ENVIRONMENT = {
     # EMULATOR GAP: ACM certificates stay PENDING_VALIDATION for 60 s by default.
@@ -45,8 +51,18 @@ GAPS: list[str] = [
     "the re-plan wants to replace the model; shim: keep the flag the request gave.",
     "SageMaker: CreateEndpoint ignores DeploymentConfig (blue/green policy, auto-rollback alarms), "
     "so the re-plan wants to replace the endpoint; shim: keep it and return it in DescribeEndpoint "
-    "(LastDeploymentConfig). moto has no UpdateEndpoint either (a rollout to a new endpoint "
-    "configuration cannot be applied; not exercised here).",
+    "(LastDeploymentConfig).",
+    "SageMaker: UpdateEndpoint is not implemented (HTTP 500), so a rollout to a new endpoint "
+    "configuration cannot be applied; shim: SageMaker's documented rules, refusals included "
+    "(ValidationException for an unknown endpoint or configuration, an endpoint not InService, "
+    "variant names changed under a DeploymentConfig, an instance type changed or a variant removed "
+    "while registered with Application Auto Scaling); variants take the new configuration's "
+    "initial counts and weights unless RetainAllVariantProperties. The rollout completes at once "
+    "(InService on return: no Updating phase, traffic shifting, baking or auto-rollback). Every "
+    f"request is recorded with its outcome in <workdir>/{UPDATE_ENDPOINT_RECORD}.",
+    "SageMaker: UpdateEndpointWeightsAndCapacities clears the weight (or instance count) of a "
+    "variant that the request leaves out, where AWS changes only what is given; shim: keep what "
+    "is left out.",
     "ACM: certificates stay PENDING_VALIDATION for MOTO_ACM_VALIDATION_WAIT seconds (default 60); "
     "shim: MOTO_ACM_VALIDATION_WAIT=0.",
     "ACM: RequestCertificate ignores KeyAlgorithm (DescribeCertificate always says RSA_2048), so "
@@ -60,12 +76,17 @@ GAPS: list[str] = [
 """One line per difference from AWS that the harness works around."""
 
 
-def apply_shims() -> None:
-    """Patch moto's response classes; call before the server handles its first request."""
+def apply_shims(update_endpoint_record: Path) -> None:
+    """Patch moto's response classes; call before the server handles its first request.
+
+    `update_endpoint_record` is the file where the UpdateEndpoint shim appends each request.
+    """
     _shim_application_autoscaling_tags()
     _shim_sagemaker_omit_empty_blocks()
     _shim_sagemaker_network_isolation()
     _shim_sagemaker_deployment_config()
+    _shim_sagemaker_update_endpoint(update_endpoint_record)
+    _shim_sagemaker_weights_and_capacities()
     _shim_acm_key_algorithm()
     _shim_lambda_logging_config()
     _shim_elbv2_deletion_protection()
@@ -170,8 +191,7 @@ def _shim_sagemaker_network_isolation() -> None:
 
 def _shim_sagemaker_deployment_config() -> None:
     # EMULATOR GAP: moto's CreateEndpoint drops DeploymentConfig; `deployment_config` forces a new
-    # endpoint, so the re-plan would replace it. (moto has no UpdateEndpoint at all: a rollout to
-    # a new endpoint configuration cannot be applied in the emulator.)
+    # endpoint, so the re-plan would replace it.
     from moto.sagemaker.responses import SageMakerResponse as Response
 
     create = Response.create_endpoint
@@ -185,6 +205,257 @@ def _shim_sagemaker_deployment_config() -> None:
         return result
 
     Response.create_endpoint = create_endpoint  # type: ignore[method-assign]
+
+
+class UpdateRefused(Exception):
+    """An UpdateEndpoint request that SageMaker refuses with a ValidationException (the message)."""
+
+
+# Statuses in which SageMaker answers an update with "Cannot update in-progress endpoint".
+_IN_PROGRESS = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
+
+
+@dataclass(frozen=True)
+class DeployedEndpoint:
+    """An endpoint as UpdateEndpoint finds it: what a request is checked against."""
+
+    name: str
+    arn: str
+    status: str
+    variants: list[dict[str, Any]]
+    """ProductionVariants as DescribeEndpoint reports them (without instance types)."""
+    instance_types: dict[str, str | None]
+    """The instance type each variant runs on (None for a serverless variant)."""
+    autoscaled: frozenset[str] = frozenset()
+    """The variants registered as Application Auto Scaling scalable targets."""
+    last_deployment_config: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """The endpoint once SageMaker has deployed the new endpoint configuration."""
+
+    variants: list[dict[str, Any]]
+    last_deployment_config: dict[str, Any] | None
+
+
+def plan_rollout(
+    endpoint: DeployedEndpoint,
+    config_arn: str,
+    config_variants: list[dict[str, Any]],
+    request: dict[str, Any],
+) -> Rollout:
+    """What the UpdateEndpoint `request` makes of `endpoint`, deploying the configuration
+    `config_arn` (its ProductionVariants: `config_variants`), as SageMaker documents it.
+
+    Raises UpdateRefused where SageMaker refuses the request.
+    """
+    if endpoint.status in _IN_PROGRESS:
+        raise UpdateRefused(f'Cannot update in-progress endpoint "{endpoint.arn}".')
+    if endpoint.status != "InService":
+        # "Failed": SageMaker allows nothing but DeleteEndpoint.
+        raise UpdateRefused(
+            f'Cannot update endpoint "{endpoint.arn}" in status {endpoint.status}: only an '
+            "InService endpoint can be updated."
+        )
+    deployment_config = request.get("DeploymentConfig")
+    if deployment_config is None and request.get("RetainDeploymentConfig"):
+        deployment_config = endpoint.last_deployment_config
+    current = {variant["VariantName"]: variant for variant in endpoint.variants}
+    new = {variant["VariantName"]: variant for variant in config_variants}
+    if deployment_config and set(new) != set(current):
+        raise UpdateRefused(
+            f'Endpoint configuration "{config_arn}" has the variants {sorted(new)} and endpoint '
+            f'"{endpoint.arn}" the variants {sorted(current)}: a blue/green or rolling deployment '
+            "(DeploymentConfig) needs the same variant names."
+        )
+    for name in sorted(endpoint.autoscaled & current.keys()):
+        if name not in new:
+            change = "remove it"
+        elif new[name].get("InstanceType") != endpoint.instance_types.get(name):
+            change = (
+                f"change its instance type from {endpoint.instance_types.get(name)} to "
+                f"{new[name].get('InstanceType')}"
+            )
+        else:
+            continue  # A new model on the same instance type is allowed.
+        raise UpdateRefused(
+            f'Variant "{name}" of endpoint "{endpoint.arn}" is registered with Application Auto '
+            f"Scaling ({variant_resource_id(endpoint.name, name)}) and the update would {change}. "
+            "Delete its scaling policies and deregister it as a scalable target "
+            "(DeregisterScalableTarget) before the update."
+        )
+    retained: set[str] = set()
+    if request.get("RetainAllVariantProperties"):
+        excluded = request.get("ExcludeRetainedVariantProperties") or []
+        retained = {"DesiredInstanceCount", "DesiredWeight"} - {
+            item.get("VariantPropertyType") for item in excluded
+        }
+    variants = []
+    for config_variant in config_variants:
+        variant = _deployed_variant(config_variant)
+        old = current.get(config_variant["VariantName"], {})
+        # The rollout is complete: what is current is what was desired.
+        if "DesiredInstanceCount" in retained and "DesiredInstanceCount" in old:
+            variant["CurrentInstanceCount"] = old["DesiredInstanceCount"]
+            variant["DesiredInstanceCount"] = old["DesiredInstanceCount"]
+        if "DesiredWeight" in retained and "DesiredWeight" in old:
+            variant["CurrentWeight"] = variant["DesiredWeight"] = old["DesiredWeight"]
+        variants.append(variant)
+    return Rollout(variants=variants, last_deployment_config=deployment_config)
+
+
+def variant_resource_id(endpoint_name: str, variant_name: str) -> str:
+    """Application Auto Scaling's ResourceId of a SageMaker endpoint variant."""
+    return f"endpoint/{endpoint_name}/variant/{variant_name}"
+
+
+def _deployed_variant(config_variant: dict[str, Any]) -> dict[str, Any]:
+    # A configuration's variant once deployed, shaped as moto's CreateEndpoint shapes it.
+    variant: dict[str, Any] = {"VariantName": config_variant["VariantName"]}
+    for given, reported in (
+        ("InitialInstanceCount", "InstanceCount"),
+        ("InitialVariantWeight", "Weight"),
+        ("ServerlessConfig", "ServerlessConfig"),
+    ):
+        if config_variant.get(given) is not None:
+            variant[f"Current{reported}"] = variant[f"Desired{reported}"] = config_variant[given]
+    return variant
+
+
+def _shim_sagemaker_update_endpoint(record_path: Path) -> None:
+    # EMULATOR GAP: moto has no UpdateEndpoint (HTTP 500), which the provider calls when an
+    # endpoint's configuration or deployment_config changes. plan_rollout() holds SageMaker's
+    # rules; this glues it to moto's backends and records every request for the tests.
+    import datetime
+    import json
+    import threading
+
+    from moto.applicationautoscaling.models import applicationautoscaling_backends
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig
+    from moto.sagemaker.responses import SageMakerResponse as Response
+
+    lock = threading.Lock()
+    # What each endpoint (by ARN) runs on. DescribeEndpoint has no instance types, and the
+    # configuration the endpoint was deployed from may since have been deleted or recreated.
+    instance_types: dict[str, dict[str, str | None]] = {}
+    create = Response.create_endpoint
+
+    def types_of(config: Any) -> dict[str, str | None]:
+        return {v["VariantName"]: v.get("InstanceType") for v in config.production_variants}
+
+    def create_endpoint(self: Any) -> Any:
+        result = create(self)
+        endpoint = self.sagemaker_backend.endpoints[self._get_param("EndpointName")]
+        config = self.sagemaker_backend.endpoint_configs[endpoint.endpoint_config_name]
+        with lock:
+            instance_types[endpoint.arn] = types_of(config)
+        return result
+
+    def autoscaled(backend: Any, endpoint: Any) -> frozenset[str]:
+        scaling = applicationautoscaling_backends[backend.account_id][backend.region_name]
+        targets = scaling.targets.get(SAGEMAKER_VARIANT_CAPACITY, {})
+        return frozenset(
+            variant["VariantName"]
+            for variant in endpoint.production_variants
+            if getattr(
+                targets.get(variant_resource_id(endpoint.endpoint_name, variant["VariantName"])),
+                "service_namespace",
+                None,
+            )
+            == "sagemaker"
+        )
+
+    def roll_out(backend: Any, request: dict[str, Any]) -> str:
+        name = request.get("EndpointName", "")
+        config_name = request.get("EndpointConfigName", "")
+        endpoint = backend.endpoints.get(name)
+        if endpoint is None:
+            arn = FakeEndpoint.arn_formatter(name, backend.account_id, backend.region_name)
+            raise UpdateRefused(f'Could not find endpoint "{arn}".')
+        config = backend.endpoint_configs.get(config_name)
+        if config is None:
+            arn = FakeEndpointConfig.arn_formatter(
+                config_name, backend.account_id, backend.region_name
+            )
+            raise UpdateRefused(f'Could not find endpoint configuration "{arn}".')
+        if endpoint.arn not in instance_types:
+            raise RuntimeError(f"emulator: no record of what {endpoint.arn} runs on")
+        rollout = plan_rollout(
+            DeployedEndpoint(
+                name=name,
+                arn=endpoint.arn,
+                status=endpoint.endpoint_status,
+                variants=endpoint.production_variants,
+                instance_types=instance_types[endpoint.arn],
+                autoscaled=autoscaled(backend, endpoint),
+                last_deployment_config=getattr(endpoint, "last_deployment_config", None),
+            ),
+            config_arn=config.endpoint_config_arn,
+            config_variants=config.production_variants,
+            request=request,
+        )
+        endpoint.endpoint_config_name = config_name
+        endpoint.production_variants = rollout.variants
+        endpoint.data_capture_config = config.data_capture_config
+        endpoint.last_deployment_config = rollout.last_deployment_config
+        endpoint.last_modified_time = utcnow()
+        endpoint.endpoint_status = "InService"
+        instance_types[endpoint.arn] = types_of(config)
+        return str(endpoint.arn)
+
+    def record(entry: dict[str, Any]) -> None:
+        entry = {"time": datetime.datetime.now(datetime.UTC).isoformat(), **entry}
+        with record_path.open("a") as log:
+            log.write(json.dumps(entry, default=str) + "\n")
+
+    def update_endpoint(self: Any) -> Any:
+        request = json.loads(self.body or "{}")
+        seen = {"account": self.current_account, "region": self.region, "request": request}
+        with lock:
+            try:
+                arn = roll_out(self.sagemaker_backend, request)
+            except UpdateRefused as refused:
+                error = {"Code": "ValidationException", "Message": str(refused)}
+                record({**seen, "outcome": "refused", "error": error})
+                raise ValidationError(message=str(refused)) from None
+            except Exception as broken:
+                error = {"Code": type(broken).__name__, "Message": str(broken)}
+                record({**seen, "outcome": "error", "error": error})
+                raise
+            record({**seen, "outcome": "accepted"})
+        return ActionResult({"EndpointArn": arn})
+
+    Response.create_endpoint = create_endpoint  # type: ignore[method-assign]
+    Response.update_endpoint = update_endpoint  # type: ignore[attr-defined]
+
+
+def _shim_sagemaker_weights_and_capacities() -> None:
+    # EMULATOR GAP: moto's UpdateEndpointWeightsAndCapacities sets both DesiredWeight and
+    # DesiredInstanceCount (and their Current twins) from the request, None for one left out;
+    # AWS changes only what the request gives, so "scale out to 5" would drop the variant's weight.
+    from moto.sagemaker.models import SageMakerModelBackend as Backend
+
+    update = Backend.update_endpoint_weights_and_capacities
+    settings = ("DesiredWeight", "DesiredInstanceCount")
+
+    def update_endpoint_weights_and_capacities(
+        self: Any, endpoint_name: str, desired_weights_and_capacities: list[dict[str, Any]]
+    ) -> str:
+        endpoint = self.endpoints.get(endpoint_name)
+        variants = endpoint.production_variants if endpoint is not None else []
+        current = {variant["VariantName"]: variant for variant in variants}
+        completed = []
+        for desired in desired_weights_and_capacities:
+            now = current.get(desired.get("VariantName"), {})
+            kept = {key: now.get(key) for key in settings if desired.get(key) is None}
+            completed.append({**desired, **kept})
+        return update(self, endpoint_name, completed)
+
+    Backend.update_endpoint_weights_and_capacities = update_endpoint_weights_and_capacities  # type: ignore[method-assign]
 
 
 def _shim_acm_key_algorithm() -> None:
@@ -285,6 +556,7 @@ class MotoServer:
     endpoint_url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    update_endpoint_record: Path
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def client(self, service: str, region: str) -> Any:
@@ -307,6 +579,19 @@ class MotoServer:
     def log_tail(self, lines: int = 60) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
+
+    def update_endpoint_requests(self) -> list[dict[str, Any]]:
+        """Every UpdateEndpoint request the server has had, oldest first, with its outcome.
+
+        Each: `time`, `account`, `region`, `request` (as sent), `outcome` ("accepted", "refused"
+        or "error"), and unless accepted `error` (`Code`, `Message`).
+        """
+        import json
+
+        if not self.update_endpoint_record.exists():
+            return []
+        lines = self.update_endpoint_record.read_text().splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
 
     def server_errors(self) -> list[str]:
         """Request-log lines answered with HTTP 500/501: an API that moto lacks or breaks on."""
@@ -334,7 +619,12 @@ def running_moto_server(workdir: Path) -> Iterator[MotoServer]:
             stderr=subprocess.STDOUT,
             env=env,
         )
-    server = MotoServer(endpoint_url="", process=process, log_path=log_path)
+    server = MotoServer(
+        endpoint_url="",
+        process=process,
+        log_path=log_path,
+        update_endpoint_record=workdir / UPDATE_ENDPOINT_RECORD,
+    )
     try:
         server.endpoint_url = f"http://{HOST}:{_wait_for_port(server, port_file)}"
         yield server
@@ -366,7 +656,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port-file", type=Path, required=True)
     args = parser.parse_args(argv)
     os.environ.update(SERVER_ENVIRONMENT)
-    apply_shims()
+    # The record lives next to the port file, where MotoServer looks for it.
+    update_endpoint_record = args.port_file.parent / UPDATE_ENDPOINT_RECORD
+    update_endpoint_record.unlink(missing_ok=True)
+    apply_shims(update_endpoint_record)
 
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 

@@ -147,3 +147,37 @@ def test_protected_load_balancers_are_not_deleted(server: MotoServer) -> None:
     protect[0]["Value"] = "false"
     elbv2.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=protect)
     elbv2.delete_load_balancer(LoadBalancerArn=arn)
+
+
+def test_capacity_updates_keep_the_weight_they_leave_out(server: MotoServer) -> None:
+    sagemaker = server.client("sagemaker", REGION)
+    sagemaker.create_model(
+        ModelName="capacity-model", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "image"}
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName="capacity-config",
+        ProductionVariants=[
+            {
+                "VariantName": "primary",
+                "ModelName": "capacity-model",
+                "InstanceType": "ml.m5.xlarge",
+                "InitialInstanceCount": 2,
+                "InitialVariantWeight": 1.0,
+            }
+        ],
+    )
+    sagemaker.create_endpoint(EndpointName="capacity", EndpointConfigName="capacity-config")
+
+    sagemaker.update_endpoint_weights_and_capacities(
+        EndpointName="capacity",
+        DesiredWeightsAndCapacities=[{"VariantName": "primary", "DesiredInstanceCount": 5}],
+    )
+
+    [variant] = sagemaker.describe_endpoint(EndpointName="capacity")["ProductionVariants"]
+    assert variant == {
+        "VariantName": "primary",
+        "CurrentInstanceCount": 5,
+        "DesiredInstanceCount": 5,
+        "CurrentWeight": 1.0,
+        "DesiredWeight": 1.0,
+    }
