@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
 import re
 from typing import Annotated, Literal
 
@@ -26,6 +27,15 @@ from config import instance_types
 from config.regions import OTHER_PARTITION_REGIONS, SAGEMAKER_REGIONS
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]*[a-z0-9]$"
+# Terraform's AWS provider 5.100 waits for an updated endpoint with the SDK's fixed waiter (30 s ×
+# 120 attempts) and takes no `timeouts` block. A rollout must end, rollback included, inside it.
+PROVIDER_ENDPOINT_WAIT_S = 3600
+# Time kept inside that wait for a rollback (traffic back to the old fleet, new fleet deleted).
+ROLLBACK_ALLOWANCE_S = 600
+MAX_ROLLOUT_S = PROVIDER_ENDPOINT_WAIT_S - ROLLBACK_ALLOWANCE_S
+# Launching the new (green) fleet before the first traffic shift: instances start, the image
+# is pulled, the container passes its health check. Large images on GPU types take longest.
+FLEET_START_ALLOWANCE_S = 900
 # ALB and target group names are limited to 32 characters; "<service>-<env>" plus a short suffix
 # must fit.
 MAX_SERVICE_ENV_LENGTH = 26
@@ -190,7 +200,14 @@ class EndpointSettings(Strict):
     initial_instance_count: int | None = Field(
         default=None,
         ge=1,
-        description="Instances at creation. Default: `min_instance_count`.",
+        description=(
+            "Instances of every new fleet: at creation and at each rollout (blue/green starts "
+            "a new fleet of this size). Must equal `max_instance_count`: Terraform's AWS "
+            "provider 5.100 cannot keep the live count through an update "
+            "(`RetainAllVariantProperties`), so a smaller fleet would shrink an endpoint that "
+            "autoscaling has scaled out. Default: `max_instance_count`; autoscaling scales in "
+            "after `scale_in_cooldown_s`."
+        ),
     )
     max_instance_count: int = Field(
         default=4, ge=1, description="Most instances autoscaling may add. Default: 4."
@@ -230,17 +247,6 @@ class EndpointSettings(Strict):
             )
         return value
 
-    @field_validator("initial_instance_count")
-    @classmethod
-    def _initial_not_below_min(cls, value: int | None, info: ValidationInfo) -> int | None:
-        minimum = info.data.get("min_instance_count")
-        if value is not None and minimum is not None and value < minimum:
-            raise ValueError(
-                f"{value} is below min_instance_count ({minimum}); use a value between "
-                "min_instance_count and max_instance_count"
-            )
-        return value
-
     @field_validator("max_instance_count")
     @classmethod
     def _max_not_below_others(cls, value: int, info: ValidationInfo) -> int:
@@ -251,16 +257,20 @@ class EndpointSettings(Strict):
                 f"{value} is below min_instance_count ({minimum}); max_instance_count must be "
                 f"at least {minimum}"
             )
-        if initial is not None and value < initial:
+        if initial is not None and initial != value:
             raise ValueError(
-                f"{value} is below initial_instance_count ({initial}); max_instance_count must "
-                f"be at least {initial}"
+                f"initial_instance_count ({initial}) differs from max_instance_count ({value}): "
+                "every rollout starts its new fleet at initial_instance_count, and the AWS "
+                "provider cannot keep the live count, so a rollout at peak would shrink the "
+                "endpoint; remove initial_instance_count (it defaults to max_instance_count)"
             )
         return value
 
     @property
     def initial_instances(self) -> int:
-        return self.initial_instance_count or self.min_instance_count
+        """Instances of every new fleet (creation and rollouts): the most autoscaling may reach,
+        so a rollout never leaves fewer instances than were serving before it."""
+        return self.max_instance_count
 
 
 class ScheduledAction(Strict):
@@ -584,10 +594,15 @@ class RolloutSettings(Strict):
         description="Seconds to watch the alarms after each traffic shift. Default: 300.",
     )
     maximum_execution_timeout_s: int = Field(
-        default=3600,
+        default=MAX_ROLLOUT_S,
         ge=600,
-        le=14400,
-        description="Longest the whole rollout may take before it rolls back. Default: 3600.",
+        le=MAX_ROLLOUT_S,
+        description=(
+            "Longest the whole rollout may take before SageMaker rolls it back. At most "
+            f"{MAX_ROLLOUT_S}: Terraform's AWS provider waits a fixed "
+            f"{PROVIDER_ENDPOINT_WAIT_S // 60} minutes for the endpoint, and a rollback needs "
+            f"time inside that wait too. Default: {MAX_ROLLOUT_S}."
+        ),
     )
     termination_wait_s: int = Field(
         default=600,
@@ -602,9 +617,40 @@ class RolloutSettings(Strict):
         default=True,
         description=(
             "Roll back when the endpoint's 5XX or p99 latency alarm fires during the rollout. "
-            "Default: on."
+            "Turning it off disarms the two rollback alarms (their names stay on the endpoint, "
+            "so the change never replaces it) and moves paging to `-notify` alarms. Default: on."
         ),
     )
+
+    @property
+    def traffic_shifts(self) -> int:
+        """Traffic shifts of one rollout, each followed by a `wait_s` baking period."""
+        if self.strategy == "canary":
+            return 2
+        if self.strategy == "linear":
+            return math.ceil(100 / self.linear_step_percent)
+        return 1
+
+    @property
+    def planned_duration_s(self) -> int:
+        """Worst case of a rollout that goes well: the new fleet starts, every shift bakes, and
+        the old fleet waits out `termination_wait_s`."""
+        return FLEET_START_ALLOWANCE_S + self.traffic_shifts * self.wait_s + self.termination_wait_s
+
+    @model_validator(mode="after")
+    def _fits_in_the_provider_wait(self) -> RolloutSettings:
+        planned = self.planned_duration_s
+        if planned > self.maximum_execution_timeout_s:
+            raise ValueError(
+                f"a {self.strategy} rollout takes up to {planned} s ({FLEET_START_ALLOWANCE_S} s "
+                f"to start the new fleet + {self.traffic_shifts} shifts × wait_s {self.wait_s} s "
+                f"+ termination_wait_s {self.termination_wait_s} s), more than "
+                f"maximum_execution_timeout_s ({self.maximum_execution_timeout_s} s, at most "
+                f"{MAX_ROLLOUT_S} because the AWS provider stops waiting after "
+                f"{PROVIDER_ENDPOINT_WAIT_S // 60} minutes); shorten wait_s or "
+                "termination_wait_s, or take bigger steps"
+            )
+        return self
 
 
 class AlarmSettings(Strict):
@@ -811,6 +857,15 @@ class ServiceConfig(Strict):
         min_length=1,
         description="Regions to serve from; one stack each. Two or more for regional failover.",
     )
+    retired_regions: list[Region] = Field(
+        default_factory=list,
+        description=(
+            'Regions being removed (README: "Removing a region"). Their stacks are still '
+            "synthesized, ready to destroy: deletion protection off, and the certificate "
+            "validation record the regions share released from the stack's state instead of "
+            "deleted, so the other regions' certificates keep renewing. Default: none."
+        ),
+    )
     model: ModelSettings
     endpoint: EndpointSettings
     autoscaling: AutoscalingSettings
@@ -837,6 +892,56 @@ class ServiceConfig(Strict):
         repeated = sorted({r for r in value if value.count(r) > 1})
         if repeated:
             raise ValueError(f"regions must be unique; repeated: {repeated}")
+        return value
+
+    @field_validator("retired_regions")
+    @classmethod
+    def _retired_regions_are_not_served(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        served = sorted(set(value) & set(info.data.get("regions", [])))
+        if served:
+            raise ValueError(
+                f"{served} also in `regions`: a region is either served or retired; remove it "
+                "from `regions` to retire it"
+            )
+        repeated = sorted({r for r in value if value.count(r) > 1})
+        if repeated:
+            raise ValueError(f"retired_regions must be unique; repeated: {repeated}")
+        return value
+
+    @field_validator("autoscaling")
+    @classmethod
+    def _schedules_stay_highly_available_and_scale_back(
+        cls, value: AutoscalingSettings, info: ValidationInfo
+    ) -> AutoscalingSettings:
+        endpoint = info.data.get("endpoint")
+        if endpoint is None or not value.scheduled_actions:
+            return value
+        base = (endpoint.min_instance_count, endpoint.max_instance_count)
+        problems = []
+        for action in value.scheduled_actions:
+            if action.min_instance_count < 2 and not endpoint.allow_single_instance:
+                problems.append(
+                    f"scheduled action '{action.name}' sets min_instance_count "
+                    f"{action.min_instance_count}: a single Availability Zone; use 2 or more, or "
+                    "spell out endpoint.allow_single_instance: true"
+                )
+            if action.max_instance_count > endpoint.max_instance_count:
+                problems.append(
+                    f"scheduled action '{action.name}' sets max_instance_count "
+                    f"{action.max_instance_count}, above endpoint.max_instance_count "
+                    f"({endpoint.max_instance_count}), the size of every new fleet; raise "
+                    "endpoint.max_instance_count instead"
+                )
+        ranges = {(a.min_instance_count, a.max_instance_count) for a in value.scheduled_actions}
+        if ranges - {base} and base not in ranges:
+            problems.append(
+                "no scheduled action scales back to the endpoint's range "
+                f"(min {base[0]}, max {base[1]}), so the first one would stay in force for "
+                "ever; add an action that sets min_instance_count "
+                f"{base[0]} and max_instance_count {base[1]} (e.g. after business hours)"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @field_validator("tags")
@@ -866,7 +971,8 @@ class ServiceConfig(Strict):
     @classmethod
     def _image_in_every_region(cls, value: ModelSettings, info: ValidationInfo) -> ModelSettings:
         image_region = value.image_region()
-        elsewhere = [r for r in info.data.get("regions", []) if r != image_region]
+        with_stacks = [*info.data.get("regions", []), *info.data.get("retired_regions", [])]
+        elsewhere = [r for r in with_stacks if r != image_region]
         if image_region is not None and elsewhere:
             raise ValueError(
                 f"image_uri is in {image_region} but SageMaker pulls images from the "
@@ -880,7 +986,8 @@ class ServiceConfig(Strict):
     def _existing_networks_are_for_our_regions(
         cls, value: NetworkSettings, info: ValidationInfo
     ) -> NetworkSettings:
-        unknown = sorted(set(value.existing) - set(info.data.get("regions", [])))
+        with_stacks = [*info.data.get("regions", []), *info.data.get("retired_regions", [])]
+        unknown = sorted(set(value.existing) - set(with_stacks))
         if unknown and "regions" in info.data:
             raise ValueError(
                 f"existing networks for regions not in `regions`: {unknown}; remove them or "
@@ -931,6 +1038,11 @@ class ServiceConfig(Strict):
 
     def stack_name(self, region: str) -> str:
         return f"{self.name}-{region}"
+
+    @property
+    def stack_regions(self) -> list[str]:
+        """Every region with a stack: the served ones, then the retired ones."""
+        return [*self.regions, *self.retired_regions]
 
     @property
     def bootstrap_stack_name(self) -> str:

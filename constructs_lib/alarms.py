@@ -27,6 +27,8 @@ from constructs_lib.policies import rotating_key
 
 NOT_BREACHING = "notBreaching"
 BREACHING = "breaching"
+# Above the value a disarmed rollback alarm's expression can take (always 0).
+DISARMED_THRESHOLD = 1
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ class EndpointAlarmsProps:
     instance_type: str
     settings: AlarmSettings
     topic_arn: str
+    auto_rollback: bool = True
+    """default: on; off disarms the two rollback alarms and pages through `-notify` twins."""
 
 
 class EndpointAlarms(Construct):
@@ -147,34 +151,29 @@ class EndpointAlarms(Construct):
         dims = aws_terms.endpoint_dimensions(props.endpoint_name, props.variant_name)
         target = AlarmTarget(settings, props.topic_arn)
 
-        errors = metric_alarm(
-            self,
-            "invocation_5xx",
-            name=f"{props.prefix}-endpoint-5xx",
-            description="The model container answers with 5XX errors",
-            namespace=aws_terms.SAGEMAKER_METRICS_NAMESPACE,
-            metric=aws_terms.INVOCATION_5XX,
-            dimensions=dims,
-            threshold=settings.invocation_5xx_errors,
-            comparison="GreaterThanOrEqualToThreshold",
-            missing_data=NOT_BREACHING,
-            target=target,
-        )
-        latency = metric_alarm(
-            self,
-            "model_latency_p99",
-            name=f"{props.prefix}-endpoint-latency-p99",
-            description=f"p99 model latency above {settings.model_latency_p99_ms} ms",
-            namespace=aws_terms.SAGEMAKER_METRICS_NAMESPACE,
-            metric=aws_terms.MODEL_LATENCY,
-            dimensions=dims,
-            threshold=settings.model_latency_p99_ms * 1000,  # ModelLatency is in microseconds
-            comparison="GreaterThanThreshold",
-            missing_data=NOT_BREACHING,
-            extended_statistic="p99",
-            target=target,
-        )
-        self.rollback_alarm_names = (errors.alarm_name, latency.alarm_name)
+        # The endpoint's blue/green rollout always names these two alarms: its
+        # `auto_rollback_configuration` forces a new endpoint when it changes (provider 5.100).
+        # `rollout.auto_rollback: false` disarms them instead, and pages through `-notify` twins.
+        rollback_names = (f"{props.prefix}-endpoint-5xx", f"{props.prefix}-endpoint-latency-p99")
+        if props.auto_rollback:
+            rollback = self._errors_and_latency(props, dims, target, "", rollback_names)
+        else:
+            self._errors_and_latency(
+                props, dims, target, "_notify", tuple(f"{n}-notify" for n in rollback_names)
+            )
+            rollback = [
+                self._disarmed_rollback_alarm(id_, name, metric, statistic, dims, settings)
+                for (id_, metric, statistic), name in zip(
+                    (
+                        ("invocation_5xx", aws_terms.INVOCATION_5XX, "Sum"),
+                        ("model_latency_p99", aws_terms.MODEL_LATENCY, "p99"),
+                    ),
+                    rollback_names,
+                    strict=True,
+                )
+            ]
+        # Tokens of the alarm resources, so the alarms exist before the endpoint names them.
+        self.rollback_alarm_names = tuple(alarm.alarm_name for alarm in rollback)
 
         CloudwatchMetricAlarm(
             self,
@@ -251,6 +250,88 @@ class EndpointAlarms(Construct):
                 statistic="Average",
                 target=target,
             )
+
+    def _errors_and_latency(
+        self,
+        props: EndpointAlarmsProps,
+        dims: Mapping[str, str],
+        target: AlarmTarget,
+        id_suffix: str,
+        names: tuple[str, ...],
+    ) -> list[CloudwatchMetricAlarm]:
+        settings = props.settings
+        errors = metric_alarm(
+            self,
+            f"invocation_5xx{id_suffix}",
+            name=names[0],
+            description="The model container answers with 5XX errors",
+            namespace=aws_terms.SAGEMAKER_METRICS_NAMESPACE,
+            metric=aws_terms.INVOCATION_5XX,
+            dimensions=dims,
+            threshold=settings.invocation_5xx_errors,
+            comparison="GreaterThanOrEqualToThreshold",
+            missing_data=NOT_BREACHING,
+            target=target,
+        )
+        latency = metric_alarm(
+            self,
+            f"model_latency_p99{id_suffix}",
+            name=names[1],
+            description=f"p99 model latency above {settings.model_latency_p99_ms} ms",
+            namespace=aws_terms.SAGEMAKER_METRICS_NAMESPACE,
+            metric=aws_terms.MODEL_LATENCY,
+            dimensions=dims,
+            threshold=settings.model_latency_p99_ms * 1000,  # ModelLatency is in microseconds
+            comparison="GreaterThanThreshold",
+            missing_data=NOT_BREACHING,
+            extended_statistic="p99",
+            target=target,
+        )
+        return [errors, latency]
+
+    def _disarmed_rollback_alarm(
+        self,
+        id_: str,
+        name: str,
+        metric: str,
+        statistic: str,
+        dims: Mapping[str, str],
+        settings: AlarmSettings,
+    ) -> CloudwatchMetricAlarm:
+        """An alarm that keeps its name on the endpoint's rollout but can never fire: its
+        expression is always 0. No actions: the `-notify` alarm pages instead."""
+        return CloudwatchMetricAlarm(
+            self,
+            id_,
+            alarm_name=name,
+            alarm_description=(
+                "Rollback alarm, disarmed: rollout.auto_rollback is off (always 0). "
+                f"{name}-notify pages instead."
+            ),
+            evaluation_periods=settings.evaluation_periods,
+            threshold=DISARMED_THRESHOLD,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data=NOT_BREACHING,
+            metric_query=[
+                CloudwatchMetricAlarmMetricQuery(
+                    id="watched",
+                    return_data=False,
+                    metric=CloudwatchMetricAlarmMetricQueryMetric(
+                        namespace=aws_terms.SAGEMAKER_METRICS_NAMESPACE,
+                        metric_name=metric,
+                        dimensions=dict(dims),
+                        period=settings.period_s,
+                        stat=statistic,
+                    ),
+                ),
+                CloudwatchMetricAlarmMetricQuery(
+                    id="disarmed",
+                    label="rollback disarmed",
+                    expression="0 * watched",
+                    return_data=True,
+                ),
+            ],
+        )
 
     @staticmethod
     def _query(

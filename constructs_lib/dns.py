@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from cdktf import TerraformIterator, TerraformResourceLifecycle, Token
+from cdktf import TerraformIterator, TerraformResourceLifecycle, TerraformStack, Token
 from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
 from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation
 from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
@@ -19,6 +20,8 @@ from constructs import Construct
 HEALTH_CHECK_INTERVAL_S = 10
 HEALTH_CHECK_FAILURE_THRESHOLD = 3
 VALIDATION_RECORD_TTL_S = 60
+# Where a retired region moves the shared validation record before releasing it from state.
+RELEASED_VALIDATION_RECORD_ID = "certificate_released_shared_validation_record"
 
 
 def regional_name(region: str, record_name: str) -> str:
@@ -30,35 +33,39 @@ class CertificateProps:
     zone_name: str
     record_name: str
     region: str
+    retired: bool = False
+    """default: false. True while the region is being removed: the validation record of the
+    service name, which every region shares, is released from this stack's state (kept in
+    Route 53) so destroying the stack cannot take it from the other regions."""
 
 
 class ValidatedCertificate(Construct):
     """ACM certificate for the service name and the regional name, validated in the hosted zone.
 
-    Every region writes the same validation record for the service name, hence `allow_overwrite`.
+    ACM asks for the same validation record for a name in every certificate of one account, so
+    every region writes the service name's record (`allow_overwrite`). A region being removed
+    releases that shared record from its state instead of deleting it, so the other regions'
+    certificates keep renewing with it.
     """
 
     def __init__(self, scope: Construct, id_: str, props: CertificateProps) -> None:
         super().__init__(scope, id_)
         self.zone = DataAwsRoute53Zone(self, "zone", name=props.zone_name, private_zone=False)
+        regional = regional_name(props.region, props.record_name)
         self.certificate = AcmCertificate(
             self,
             "certificate",
             domain_name=props.record_name,
-            subject_alternative_names=[regional_name(props.region, props.record_name)],
+            subject_alternative_names=[regional],
             validation_method="DNS",
             key_algorithm="EC_prime256v1",
             # The listener holds the certificate: a replacement must exist before the old goes.
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
-        # One record per name on the certificate, keyed by the name. The keys must be known at
-        # plan time: `domain_validation_options` is a set whose records are unknown until the
-        # certificate exists, and `tolist()` of it (what `from_complex_list` writes) is unknown
-        # as a whole, which fails the first plan (hashicorp/terraform-cdk#3627). So the names
-        # come from the configuration and each record looks its option up by name.
-        names = TerraformIterator.from_list(
-            [props.record_name, regional_name(props.region, props.record_name)]
-        )
+        # Records are looked up by name in `domain_validation_options`: a set whose records are
+        # unknown until the certificate exists, so `tolist()` of it (what `from_complex_list`
+        # writes) is unknown as a whole and fails the first plan (hashicorp/terraform-cdk#3627).
+        # The keys come from the configuration instead.
         certificate = (
             f"{self.certificate.terraform_resource_type}.{self.certificate.friendly_unique_id}"
         )
@@ -67,28 +74,53 @@ class ValidatedCertificate(Construct):
             "option.domain_name => option }"
         )
 
-        def option(attribute: str) -> str:
-            return f"${{{by_name}[each.value].{attribute}}}"
+        def option(name: str, attribute: str) -> str:
+            return f"${{{by_name}[{name}].{attribute}}}"
 
+        # Every name keeps the address it always had, `validation_records["<name>"]`. A retired
+        # region moves the shared name's record to an address of its own and releases it.
+        names = [regional] if props.retired else [props.record_name, regional]
         records = Route53Record(
             self,
             "validation_records",
-            for_each=names,
+            for_each=TerraformIterator.from_list(names),
             zone_id=self.zone.zone_id,
-            name=option("resource_record_name"),
-            type=option("resource_record_type"),
-            records=[option("resource_record_value")],
+            name=option("each.value", "resource_record_name"),
+            type=option("each.value", "resource_record_type"),
+            records=[option("each.value", "resource_record_value")],
             ttl=VALIDATION_RECORD_TTL_S,
             allow_overwrite=True,
         )
-        self.validation = AcmCertificateValidation(
-            self,
-            "validation",
-            certificate_arn=self.certificate.arn,
-            validation_record_fqdns=Token.as_list(
-                TerraformIterator.from_resources(records).pluck_property("fqdn")
-            ),
-        )
+        if props.retired:
+            # Terraform ≥ 1.7: `removed` takes no instance key, so the record moves first.
+            # (checkov 3.3.30 cannot parse these blocks: README "Removing a region".)
+            records_address = f"{records.terraform_resource_type}.{records.friendly_unique_id}"
+            released = f"{records.terraform_resource_type}.{RELEASED_VALIDATION_RECORD_ID}"
+            stack = TerraformStack.of(self)
+            stack.add_override(
+                "moved", [{"from": f'{records_address}["{props.record_name}"]', "to": released}]
+            )
+            stack.add_override("removed", [{"from": released, "lifecycle": {"destroy": False}}])
+            fqdns = [
+                f'${{trimsuffix({by_name}[{json.dumps(name)}].resource_record_name, ".")}}'
+                for name in (props.record_name, regional)
+            ]
+            self.validation = AcmCertificateValidation(
+                self,
+                "validation",
+                certificate_arn=self.certificate.arn,
+                validation_record_fqdns=fqdns,
+                depends_on=[records],
+            )
+        else:
+            self.validation = AcmCertificateValidation(
+                self,
+                "validation",
+                certificate_arn=self.certificate.arn,
+                validation_record_fqdns=Token.as_list(
+                    TerraformIterator.from_resources(records).pluck_property("fqdn")
+                ),
+            )
         self.certificate_arn = self.validation.certificate_arn
         self.zone_id = self.zone.zone_id
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf import DataResource, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
@@ -27,6 +28,7 @@ class EndpointAutoscalingProps:
     policy_name_prefix: str
     """Plain-text prefix of policy and action names (tokens are not allowed in names we read)."""
     variant_name: str
+    instance_type: str
     min_instance_count: int
     max_instance_count: int
     settings: AutoscalingSettings
@@ -38,12 +40,37 @@ class EndpointAutoscaling(Construct):
     Always: a policy on `SageMakerVariantInvocationsPerInstance`. With `concurrency_target`: a
     second policy on the high-resolution concurrency metric; Application Auto Scaling then scales
     out on whichever asks for more capacity and scales in only when both allow it.
+
+    Re-registration: SageMaker refuses an update that changes the instance type of a variant
+    registered with Application Auto Scaling ("Update endpoints that use auto scaling"). The
+    target, its policies and its scheduled actions are therefore replaced whenever
+    `registration` changes (instance type, variant, range): Terraform destroys them before it
+    updates the endpoint they depend on, and registers them again after. The target's range is
+    set only by registering: scheduled actions change it on a live target, and a plan must not
+    undo them (`ignore_changes`).
     """
 
     def __init__(self, scope: Construct, id_: str, props: EndpointAutoscalingProps) -> None:
         super().__init__(scope, id_)
         settings = props.settings
         resource_id = aws_terms.variant_resource_id(props.endpoint_name, props.variant_name)
+        self.registration = DataResource(
+            self,
+            "registration",
+            input={
+                "variant_name": props.variant_name,
+                "instance_type": props.instance_type,
+                "min_instance_count": props.min_instance_count,
+                "max_instance_count": props.max_instance_count,
+            },
+        )
+        # A plain address: Terraform reads `replace_triggered_by` as references, not templates.
+        registration = (
+            f"{self.registration.terraform_resource_type}.{self.registration.friendly_unique_id}"
+        )
+        self._replaced_with_registration = TerraformResourceLifecycle(
+            replace_triggered_by=[registration]
+        )
         self.target = AppautoscalingTarget(
             self,
             "target",
@@ -52,6 +79,10 @@ class EndpointAutoscaling(Construct):
             resource_id=resource_id,
             min_capacity=props.min_instance_count,
             max_capacity=props.max_instance_count,
+            lifecycle=TerraformResourceLifecycle(
+                replace_triggered_by=[registration],
+                ignore_changes=["min_capacity", "max_capacity"],
+            ),
         )
 
         self.policies = [
@@ -88,6 +119,7 @@ class EndpointAutoscaling(Construct):
                     min_capacity=str(action.min_instance_count),
                     max_capacity=str(action.max_instance_count),
                 ),
+                lifecycle=self._replaced_with_registration,
             )
             for action in settings.scheduled_actions
         ]
@@ -120,4 +152,5 @@ class EndpointAutoscaling(Construct):
                     ),
                 )
             ),
+            lifecycle=self._replaced_with_registration,
         )

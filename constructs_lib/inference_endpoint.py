@@ -58,7 +58,8 @@ class InferenceEndpointProps:
     endpoint: EndpointSettings
     rollout: RolloutSettings
     rollback_alarm_names: tuple[str, ...]
-    """Alarms that roll a deployment back (tokens of the alarm resources, so they exist first)."""
+    """Alarms a rollout watches (1-10, SageMaker's limit); plain names, the same whether
+    auto-rollback is armed or not (see EndpointAlarms)."""
     data_capture: DataCaptureSettings
 
 
@@ -120,6 +121,9 @@ class InferenceEndpoint(Construct):
                     variant_name=endpoint.variant_name,
                     model_name=self.model.name,
                     instance_type=endpoint.instance_type,
+                    # Every new fleet starts at the most autoscaling may reach: provider 5.100
+                    # sends UpdateEndpoint without RetainAllVariantProperties, so the new fleet
+                    # takes this count whatever the live one is.
                     initial_instance_count=endpoint.initial_instances,
                     initial_variant_weight=1,
                     volume_size_in_gb=endpoint.volume_size_gb,
@@ -162,14 +166,15 @@ class InferenceEndpoint(Construct):
                 else None
             ),
         )
-        rollback = None
-        if rollout.auto_rollback and props.rollback_alarm_names:
-            rollback = SagemakerEndpointDeploymentConfigAutoRollbackConfiguration(
-                alarms=[
-                    SagemakerEndpointDeploymentConfigAutoRollbackConfigurationAlarms(alarm_name=n)
-                    for n in props.rollback_alarm_names
-                ]
-            )
+        # Always the same alarm names, whatever `auto_rollback` says: provider 5.100 replaces the
+        # endpoint when this block changes, and the endpoint's name is fixed, so a replacement
+        # is an outage. `auto_rollback: false` disarms the alarms instead (alarms.py).
+        rollback = SagemakerEndpointDeploymentConfigAutoRollbackConfiguration(
+            alarms=[
+                SagemakerEndpointDeploymentConfigAutoRollbackConfigurationAlarms(alarm_name=n)
+                for n in props.rollback_alarm_names
+            ]
+        )
         return SagemakerEndpointDeploymentConfig(
             blue_green_update_policy=SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicy(
                 traffic_routing_configuration=routing,

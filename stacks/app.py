@@ -15,5 +15,6 @@ def build_app(app: App, config: ServiceConfig) -> list[TerraformStack]:
     if isinstance(config.state, S3StateSettings):
         # Terraform Cloud keeps state itself: there is no bucket to bootstrap.
         stacks.append(BootstrapStack(app, config))
-    stacks += [RegionStack(app, config, region) for region in config.regions]
+    # Retired regions keep a stack, in its teardown form, until it has been destroyed.
+    stacks += [RegionStack(app, config, region) for region in config.stack_regions]
     return stacks

@@ -44,6 +44,14 @@ class RegionStack(TerraformStack):
         super().__init__(scope, self.stack_name)
         self.region = region
         name = config.name
+        # A retired region's stack is synthesized in the form it is destroyed in (README:
+        # "Removing a region"): nothing protected from deletion, nothing shared deleted.
+        self.retired = region in config.retired_regions
+        balancer_settings = (
+            config.load_balancer.model_copy(update={"deletion_protection": False})
+            if self.retired
+            else config.load_balancer
+        )
         use_backend(self, config.state, config.state_key_prefix, self.stack_name)
         aws_provider(self, config, region)
         account = DataAwsCallerIdentity(self, "account")
@@ -70,6 +78,7 @@ class RegionStack(TerraformStack):
                 instance_type=config.endpoint.instance_type,
                 settings=config.alarms,
                 topic_arn=self.alarm_topic.topic_arn,
+                auto_rollback=config.rollout.auto_rollback,
             ),
         )
         self.inference = InferenceEndpoint(
@@ -93,6 +102,7 @@ class RegionStack(TerraformStack):
                 endpoint_name=self.inference.endpoint_name,
                 policy_name_prefix=name,
                 variant_name=self.inference.variant_name,
+                instance_type=config.endpoint.instance_type,
                 min_instance_count=config.endpoint.min_instance_count,
                 max_instance_count=config.endpoint.max_instance_count,
                 settings=config.autoscaling,
@@ -137,6 +147,7 @@ class RegionStack(TerraformStack):
                 zone_name=config.domain.hosted_zone_name,
                 record_name=config.domain.record_name,
                 region=region,
+                retired=self.retired,
             ),
         )
         self.load_balancer = LoadBalancer(
@@ -155,7 +166,7 @@ class RegionStack(TerraformStack):
                 certificate_arn=self.certificate.certificate_arn,
                 function_arn=self.proxy.function_arn,
                 function_name=self.proxy.function_name,
-                settings=config.load_balancer,
+                settings=balancer_settings,
             ),
         )
         if config.waf.enabled:

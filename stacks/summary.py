@@ -19,7 +19,8 @@ def summary(
     lines = [
         f"Synthesized {config.name} from {path}",
         f"  stacks:      {', '.join(names)}",
-        f"  regions:     {', '.join(config.regions)}",
+        f"  regions:     {', '.join(config.regions)}"
+        + (f" (retiring: {', '.join(config.retired_regions)})" if config.retired_regions else ""),
         f"  instances:   {endpoint.initial_instances} × {endpoint.instance_type} per region "
         f"(autoscaling {endpoint.min_instance_count}-{endpoint.max_instance_count}, "
         f"target {scaling.invocations_target:g} invocations/instance/min)",

@@ -30,12 +30,12 @@ BROKEN: list[tuple[str, dict[str, Any], str]] = [
     ("duplicate-regions", {"regions": ["eu-west-1", "eu-west-1"]}, "regions"),
     (
         "single-instance",
-        {"endpoint.min_instance_count": 1, "endpoint.initial_instance_count": 1},
+        {"endpoint.min_instance_count": 1},
         "endpoint.min_instance_count",
     ),
     (
         "min-above-max",
-        {"endpoint.min_instance_count": 8, "endpoint.initial_instance_count": 8},
+        {"endpoint.min_instance_count": 8},
         "endpoint.max_instance_count",
     ),
     ("negative-max", {"endpoint.max_instance_count": -1}, "endpoint.max_instance_count"),

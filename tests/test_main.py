@@ -33,7 +33,7 @@ def test_example_synthesizes_with_a_summary(tmp_path: Path) -> None:
     assert lines[0].startswith("Synthesized serving-prod from ")
     assert "serving-prod-us-east-1, serving-prod-eu-west-1" in result.stdout
     assert (
-        "2 × ml.m5.xlarge per region (autoscaling 2-6, target 600 invocations/instance/min)"
+        "6 × ml.m5.xlarge per region (autoscaling 2-6, target 600 invocations/instance/min)"
         in result.stdout
     )
     assert (tmp_path / "out" / "stacks" / "serving-prod-eu-west-1" / "cdk.tf.json").is_file()
@@ -44,7 +44,7 @@ def test_example_synthesizes_with_a_summary(tmp_path: Path) -> None:
     "overrides, field",
     [
         (
-            {"endpoint.min_instance_count": 1, "endpoint.initial_instance_count": 1},
+            {"endpoint.min_instance_count": 1},
             "endpoint.min_instance_count",
         ),
         ({"regions": ["us-east-1", "moon-1"]}, "regions[1]"),

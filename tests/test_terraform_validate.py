@@ -51,6 +51,7 @@ VARIANTS = {
             "min_instance_count": 2,
             "max_instance_count": 3,
         },
+        "autoscaling.scheduled_actions": [],
         "network": {
             "existing": {
                 "eu-west-1": {

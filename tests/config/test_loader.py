@@ -118,9 +118,7 @@ def test_directory_instead_of_file_is_reported(tmp_path: Path) -> None:
 
 
 def test_error_text_names_file_field_and_reference(tmp_path: Path) -> None:
-    path = write_config(
-        tmp_path, {"endpoint.min_instance_count": 1, "endpoint.initial_instance_count": 1}
-    )
+    path = write_config(tmp_path, {"endpoint.min_instance_count": 1})
     text = str(error_for(path))
     lines = text.splitlines()
     assert lines[0] == f"error: {path}: 1 problem in the configuration"

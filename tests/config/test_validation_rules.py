@@ -31,9 +31,7 @@ def test_example_configuration_is_valid() -> None:
 
 
 def test_single_instance_is_rejected_without_opt_in(tmp_path: Path) -> None:
-    message = only_problem(
-        tmp_path, {"endpoint.min_instance_count": 1, "endpoint.initial_instance_count": 1}
-    )
+    message = only_problem(tmp_path, {"endpoint.min_instance_count": 1})
     assert message.startswith(
         "endpoint.min_instance_count: 1 instance is a single Availability Zone"
     )
@@ -46,20 +44,20 @@ def test_single_instance_is_accepted_with_opt_in(tmp_path: Path) -> None:
         {
             "endpoint.allow_single_instance": True,
             "endpoint.min_instance_count": 1,
-            "endpoint.initial_instance_count": 1,
+            "autoscaling.scheduled_actions": REMOVE,
         },
     )
     assert load_config(path).endpoint.min_instance_count == 1
 
 
-def test_initial_below_min_is_rejected(tmp_path: Path) -> None:
-    message = only_problem(
-        tmp_path, {"endpoint.min_instance_count": 3, "endpoint.initial_instance_count": 2}
+def test_initial_below_max_is_rejected(tmp_path: Path) -> None:
+    # Every rollout starts its new fleet at initial_instance_count (provider 5.100 sends no
+    # RetainAllVariantProperties): below max, a rollout at peak would shrink the endpoint.
+    message = only_problem(tmp_path, {"endpoint.initial_instance_count": 2})
+    assert message.startswith(
+        "endpoint.max_instance_count: initial_instance_count (2) differs from max_instance_count (6)"
     )
-    assert message == (
-        "endpoint.initial_instance_count: 2 is below min_instance_count (3); use a value between "
-        "min_instance_count and max_instance_count"
-    )
+    assert "remove initial_instance_count" in message
 
 
 def test_max_below_min_is_rejected(tmp_path: Path) -> None:
@@ -67,8 +65,8 @@ def test_max_below_min_is_rejected(tmp_path: Path) -> None:
         tmp_path,
         {
             "endpoint.min_instance_count": 4,
-            "endpoint.initial_instance_count": 4,
             "endpoint.max_instance_count": 3,
+            "autoscaling.scheduled_actions": REMOVE,
         },
     )
     assert message == (
@@ -78,16 +76,21 @@ def test_max_below_min_is_rejected(tmp_path: Path) -> None:
 
 def test_max_below_initial_is_rejected(tmp_path: Path) -> None:
     message = only_problem(
-        tmp_path, {"endpoint.initial_instance_count": 5, "endpoint.max_instance_count": 4}
+        tmp_path, {"endpoint.initial_instance_count": 7, "endpoint.max_instance_count": 6}
     )
-    assert message.startswith("endpoint.max_instance_count: 4 is below initial_instance_count (5)")
+    assert message.startswith(
+        "endpoint.max_instance_count: initial_instance_count (7) differs from max_instance_count (6)"
+    )
 
 
-def test_initial_defaults_to_min(tmp_path: Path) -> None:
-    path = write_config(
-        tmp_path, {"endpoint.initial_instance_count": REMOVE, "endpoint.min_instance_count": 3}
-    )
-    assert load_config(path).endpoint.initial_instances == 3
+def test_new_fleets_start_at_max(tmp_path: Path) -> None:
+    path = write_config(tmp_path, {"endpoint.min_instance_count": 3})
+    assert load_config(path).endpoint.initial_instances == 6
+
+
+def test_initial_equal_to_max_is_accepted(tmp_path: Path) -> None:
+    path = write_config(tmp_path, {"endpoint.initial_instance_count": 6})
+    assert load_config(path).endpoint.initial_instances == 6
 
 
 def test_autoscaling_target_from_load_test_uses_aws_formula(tmp_path: Path) -> None:

@@ -79,11 +79,17 @@ def test_cooldowns_come_from_config() -> None:
 
 
 def test_scheduled_action_changes_the_range(stack: dict[str, Any]) -> None:
-    action = only(stack, "aws_appautoscaling_scheduled_action")
-    assert action["name"] == "serving-prod-business-hours"
+    actions = {
+        a["name"]: a for a in resources(stack, "aws_appautoscaling_scheduled_action").values()
+    }
+    assert sorted(actions) == ["serving-prod-after-hours", "serving-prod-business-hours"]
+    action = actions["serving-prod-business-hours"]
     assert action["schedule"] == "cron(0 7 ? * MON-FRI *)"
     assert action["timezone"] == "Europe/Berlin"
     assert action["scalable_target_action"] == {"min_capacity": "3", "max_capacity": "6"}
+    # ... and the evening sets the endpoint's own range back.
+    back = actions["serving-prod-after-hours"]["scalable_target_action"]
+    assert back == {"min_capacity": "2", "max_capacity": "6"}
 
 
 def test_no_scheduled_actions_by_default() -> None:

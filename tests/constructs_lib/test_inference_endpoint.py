@@ -24,8 +24,10 @@ def variant(stack: dict[str, Any]) -> dict[str, Any]:
     return production_variant
 
 
-def test_variant_starts_with_two_instances(stack: dict[str, Any]) -> None:
-    assert variant(stack)["initial_instance_count"] == 2
+def test_every_new_fleet_starts_at_the_autoscaling_maximum(stack: dict[str, Any]) -> None:
+    # A rollout's new fleet takes this count whatever autoscaling had reached (provider 5.100
+    # sends no RetainAllVariantProperties), so it is the most autoscaling may reach: 6.
+    assert variant(stack)["initial_instance_count"] == 6
     assert variant(stack)["instance_type"] == "ml.m5.xlarge"
     assert variant(stack)["variant_name"] == "primary"
 

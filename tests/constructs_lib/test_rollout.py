@@ -9,7 +9,7 @@ import pytest
 from config.models import ServiceConfig
 from tests.support.configs import config_with
 from tests.support.lookup import find, ref
-from tests.support.synth import only, synth_region
+from tests.support.synth import only, resources, synth_region
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,8 @@ def test_canary_by_default(stack: dict[str, Any]) -> None:
 
 
 def test_timeouts_of_the_rollout(stack: dict[str, Any]) -> None:
-    assert policy(stack)["maximum_execution_timeout_in_seconds"] == 3600
+    # Provider 5.100 waits 60 minutes for the endpoint; 10 of them are kept for a rollback.
+    assert policy(stack)["maximum_execution_timeout_in_seconds"] == 3000
     assert policy(stack)["termination_wait_in_seconds"] == 600
 
 
@@ -73,8 +74,20 @@ def test_all_at_once_has_no_step_size() -> None:
     assert routing == {"type": "ALL_AT_ONCE", "wait_interval_in_seconds": 300}
 
 
-def test_auto_rollback_can_be_turned_off() -> None:
-    config = only(
-        synth_region(config_with(rollout__auto_rollback=False)), "aws_sagemaker_endpoint"
-    )["deployment_config"]
-    assert "auto_rollback_configuration" not in config
+def test_turning_auto_rollback_off_keeps_the_endpoint_and_disarms_its_alarms() -> None:
+    stack = synth_region(config_with(rollout__auto_rollback=False))
+    on = synth_region(config_with())
+    # The endpoint's deployment config is identical (a change to it would replace the endpoint).
+    assert (
+        only(stack, "aws_sagemaker_endpoint")["deployment_config"]
+        == only(on, "aws_sagemaker_endpoint")["deployment_config"]
+    )
+    alarms = {a["alarm_name"]: a for a in resources(stack, "aws_cloudwatch_metric_alarm").values()}
+    for name in ("endpoint-5xx", "endpoint-latency-p99"):
+        gate = alarms[f"serving-prod-us-east-1-{name}"]
+        assert "alarm_actions" not in gate
+        assert [q["expression"] for q in gate["metric_query"] if q.get("return_data")] == [
+            "0 * watched"
+        ]
+        notify = alarms[f"serving-prod-us-east-1-{name}-notify"]
+        assert notify["alarm_actions"] and "metric_query" not in notify

@@ -5,11 +5,14 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.emulator.deployment import PhaseTimer
+from config.models import ServiceConfig
+from tests.emulator.deployment import Deployment, PhaseTimer
+from tests.emulator.example_deployment import deploy_example
 from tests.emulator.moto_server import MotoServer, running_moto_server
 from tests.support.terraform import skip_or_fail
 
@@ -40,6 +43,20 @@ def moto_server(
         with phase_timer.phase("start moto"):
             server = stack.enter_context(running_moto_server(tmp_path_factory.mktemp("moto")))
         yield server
+
+
+@pytest.fixture(scope="session")
+def deployment(
+    synthesized_example: Path,
+    example_config: ServiceConfig,
+    moto_server: MotoServer,
+    phase_timer: PhaseTimer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Deployment:
+    """The example, applied once for every emulator module (see example_deployment.py)."""
+    return deploy_example(
+        synthesized_example, example_config, moto_server, phase_timer, tmp_path_factory
+    )
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -98,6 +98,14 @@ class Deployment:
     failures: dict[str, str] = field(default_factory=dict)
     """Phases that failed, with Terraform's account of what went wrong."""
     reported: set[str] = field(default_factory=set)
+    stack_configs: dict[str, Any] = field(default_factory=dict)
+    """The configuration each live region stack was last applied from (day-2 scenarios change
+    them stack by stack; teardown re-synthesizes each from its own)."""
+    destroyed: dict[str, StackRun] = field(default_factory=dict)
+    """Region stacks already destroyed (a day-2 scenario removes a region)."""
+
+    def live_region_stacks(self) -> list[str]:
+        return [stack for stack in self.stack_configs if stack not in self.destroyed]
 
     def run(
         self, phase: str, stacks: list[str], *args: str, timeout: int = 600

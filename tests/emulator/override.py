@@ -32,6 +32,8 @@ ENDPOINTS_BY_TYPE_FAMILY: dict[str, tuple[str, ...]] = {
     "aws_region": (),
     "aws_lb_hosted_zone_id": (),
     "aws_route53_traffic_policy_document": (),
+    # Terraform's built-in provider: no AWS call.
+    "terraform_data": (),
     # Identity, keys, storage.
     "aws_caller_identity": ("sts",),
     "aws_iam": ("iam",),

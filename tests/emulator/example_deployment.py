@@ -1,0 +1,103 @@
+"""The example deployment every emulator test module shares: applied once per session.
+
+tests/emulator/conftest.py turns `deploy_example` into the session fixture `deployment`, so the
+modules run in order against the same live stacks: test_apply.py (created, checked, converged,
+destroy refused), test_day2.py (changed, scenario by scenario), test_teardown.py (torn down).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from config.loader import load_config
+from config.models import ServiceConfig
+from tests.emulator.deployment import Deployment, PhaseTimer, emulator_only
+from tests.emulator.moto_server import MotoServer
+from tests.emulator.override import prepare_stack
+from tests.support.terraform import offline_terraform
+
+EXAMPLE = load_config()
+REGIONS = list(EXAMPLE.regions)
+BOOTSTRAP = EXAMPLE.bootstrap_stack_name
+REGION_STACKS = [EXAMPLE.stack_name(region) for region in REGIONS]
+ALL_STACKS = [BOOTSTRAP, *REGION_STACKS]
+# The region test_day2.py adds to the example (and test_teardown.py tears down with the rest).
+ADDED_REGION = "ap-northeast-1"
+PLAN = ("plan", "-input=false", "-lock=false")
+APPLY = ("apply", "-auto-approve", "-input=false")
+DESTROY = ("destroy", "-auto-approve", "-input=false")
+# Nothing changes behind Terraform's back in the emulator, and the re-plan has just refreshed
+# every resource, so the phases after it skip the refresh (about 10 s a stack, S3 lifecycle
+# reads wait for a stable answer).
+NO_REFRESH = "-refresh=false"
+
+
+def protected_resources(stack_dir: Path) -> list[str]:
+    """Addresses of the resources with `prevent_destroy` in a synthesized stack."""
+    stack = json.loads((stack_dir / "cdk.tf.json").read_text())
+    return sorted(
+        f"{type_}.{name}"
+        for type_, resources in stack.get("resource", {}).items()
+        for name, resource in resources.items()
+        if resource.get("lifecycle", {}).get("prevent_destroy") is True
+    )
+
+
+def throwaway(config: ServiceConfig) -> ServiceConfig:
+    """The same environment configured for teardown: deletion protection off (ALB and bucket)."""
+    load_balancer = config.load_balancer.model_copy(update={"deletion_protection": False})
+    return config.model_copy(update={"load_balancer": load_balancer})
+
+
+def create_prerequisites(emulator: MotoServer, config: ServiceConfig) -> None:
+    """What the stacks expect to exist already: the public hosted zone (looked up by name).
+
+    The model artifact is not created: SageMaker reads it only when an instance starts, which
+    never happens in the emulator.
+    """
+    emulator.client("route53", config.regions[0]).create_hosted_zone(
+        Name=config.domain.hosted_zone_name, CallerReference=str(uuid.uuid4())
+    )
+
+
+def deploy_example(
+    synthesized_example: Path,
+    example_config: ServiceConfig,
+    moto_server: MotoServer,
+    phase_timer: PhaseTimer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Deployment:
+    """Every stack copied with the emulator override, initialised and applied in parallel.
+
+    A failed phase does not raise here: tests call `require`, so the failure is printed in full
+    once instead of once per test.
+    """
+    terraform = emulator_only(offline_terraform(tmp_path_factory.getbasetemp() / "terraform"))
+    root = tmp_path_factory.mktemp("emulator-stacks")
+    url = moto_server.endpoint_url
+    workdirs = {
+        stack: prepare_stack(synthesized_example / "stacks" / stack, root / stack, url)
+        for stack in ALL_STACKS
+    }
+    deployed = Deployment(terraform, moto_server, workdirs, phase_timer)
+    deployed.stack_configs = {stack: example_config for stack in REGION_STACKS}
+    create_prerequisites(moto_server, example_config)
+    # The region stacks keep their state locally here (see override.py), so they need not wait
+    # for the bootstrap stack's bucket: all stacks apply at once.
+    # First the plan alone (issue: an offline plan of every stack), then the apply.
+    if deployed.init(ALL_STACKS):
+        deployed.planned = deployed.run("plan", ALL_STACKS, *PLAN)
+    if (
+        deployed.planned
+        and deployed.record("plan", deployed.planned)
+        and deployed.record("apply", deployed.run("apply", ALL_STACKS, *APPLY))
+    ):
+        for stack in ALL_STACKS:
+            deployed.snapshot_state(stack)
+        deployed.applied_at = time.monotonic()
+    return deployed
