@@ -64,10 +64,9 @@ class Verdict:
     allowed: list[str] = field(default_factory=list)
     """`<address> (<why>) allowed by <pattern>` of every protected change a pattern names."""
     matched_patterns: frozenset[str] = frozenset()
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_REFUSED if self.refused else EXIT_OK
+    """The allow patterns that named at least one protected change."""
+    exit_code: int = EXIT_OK
+    """1 when anything is refused, else 0 (what `python -m plan_safety` exits with)."""
 
 
 def pattern_matches(pattern: str, address: str) -> bool:
@@ -152,6 +151,9 @@ def verdict(plan: Mapping[str, Any], stack: str, allow: Sequence[str] = ()) -> V
             why = "replace" if replaced else "delete"
             if actions == ("create", "delete"):
                 why = "replace, create before destroy"
+            if resource.get("deposed"):
+                # Left over from an interrupted create-before-destroy; judged like any delete.
+                why = f"delete deposed object {resource['deposed']}"
             protected.append((address, why))
         elif resource_type in AUTOSCALING_TYPES and replaced:
             autoscaling.append(address)
@@ -210,4 +212,5 @@ def verdict(plan: Mapping[str, Any], stack: str, allow: Sequence[str] = ()) -> V
         refused=refused,
         allowed=allowed,
         matched_patterns=frozenset(matched),
+        exit_code=EXIT_REFUSED if refused else EXIT_OK,
     )

@@ -31,7 +31,7 @@ def resource(
 ) -> dict[str, Any]:
     """One `resource_changes` entry; a for_each key in the address becomes its `index`."""
     base, _, key = address.partition("[")
-    resource_type, name = base.rsplit(".", 1)[-2:]
+    resource_type, name = base.split(".")[-2:]
     change: dict[str, Any] = {
         "actions": actions,
         "before": None if actions[0] == "create" and len(actions) == 1 else (before or {}),

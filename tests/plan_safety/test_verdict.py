@@ -193,3 +193,17 @@ def test_unprotected_replacement_is_in_place() -> None:
     assert verdict(document, STACK, []).line == (
         f"{STACK}: in place (0 to change, 1 to add, 1 to delete)"
     )
+
+
+def test_deleting_a_deposed_protected_object_is_refused_and_named() -> None:
+    deposed = resource(CERTIFICATE, ["delete"], {"domain_name": "api.example.com"})
+    deposed["deposed"] = "00000001"
+    result = verdict(plan(deposed), STACK, [])
+    assert result.refused == [f"{CERTIFICATE} (delete deposed object 00000001)"]
+    assert verdict(plan(deposed), STACK, [CERTIFICATE]).exit_code == 0
+
+
+def test_protected_resources_in_modules_are_judged_by_type() -> None:
+    address = "module.edge.aws_wafv2_web_acl.web_acl"
+    result = verdict(plan(resource(address, ["delete", "create"], {}, {})), STACK, [])
+    assert result.refused == [f"{address} (replace)"]
