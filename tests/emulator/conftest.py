@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from config.models import ServiceConfig
+from tests.emulator.day2_synth import ScenarioSynths
 from tests.emulator.deployment import Deployment, PhaseTimer
 from tests.emulator.example_deployment import deploy_example
 from tests.emulator.moto_server import MotoServer, running_moto_server
@@ -46,14 +47,26 @@ def moto_server(
 
 
 @pytest.fixture(scope="session")
+def scenario_synths(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> ScenarioSynths | None:
+    """The day-2 configurations, synthesizing in the background when day-2 tests will run."""
+    if not any(item.get_closest_marker("day2") for item in request.session.items):
+        return None
+    return ScenarioSynths.start(tmp_path_factory.mktemp("day2-synth"))
+
+
+@pytest.fixture(scope="session")
 def deployment(
     synthesized_example: Path,
     example_config: ServiceConfig,
     moto_server: MotoServer,
     phase_timer: PhaseTimer,
     tmp_path_factory: pytest.TempPathFactory,
+    scenario_synths: ScenarioSynths | None,
 ) -> Deployment:
-    """The example, applied once for every emulator module (see example_deployment.py)."""
+    """The example, applied once for every emulator module (see example_deployment.py); the
+    day-2 synths (if any) run meanwhile."""
     return deploy_example(
         synthesized_example, example_config, moto_server, phase_timer, tmp_path_factory
     )

@@ -7,9 +7,8 @@ are applied (all at once, one thread each) against moto on 127.0.0.1, then:
   - `terraform destroy` is refused wherever a resource has `prevent_destroy` (the bootstrap
     stack's state bucket and KMS key; a region's ALB access-log bucket while
     `load_balancer.deletion_protection` is on), and nothing is deleted;
-  - a region torn down the documented way (apply with `deletion_protection: false`, then
-    `terraform destroy`) leaves none of its resources behind. The bootstrap stack's state bucket
-    and KMS key are never torn down: they are what this test leaves in the emulator, on purpose.
+  - (test_day2.py then changes the live stacks; test_teardown.py tears down what is left: a
+    region torn down the documented way leaves none of its resources behind.)
 
 The stacks run unchanged: an override file in a copy of each stack sends the provider to moto
 (tests/emulator/override.py). Deselect with `pytest -m 'not emulator'`; CI runs it. The phase
@@ -24,8 +23,15 @@ Emulator gaps worked around in the harness (moto 5.2.5, hashicorp/aws 5.100.0), 
   - SageMaker: CreateModel ignores EnableNetworkIsolation (the re-plan would replace the model);
     the flag is kept.
   - SageMaker: CreateEndpoint ignores DeploymentConfig (the re-plan would replace the endpoint);
-    it is kept and described as LastDeploymentConfig. moto has no UpdateEndpoint: a rollout to a
-    new endpoint configuration cannot be applied in the emulator (not exercised here).
+    it is kept and described as LastDeploymentConfig.
+  - SageMaker: moto has no UpdateEndpoint; a shim applies SageMaker's documented rules, refusals
+    included (unknown endpoint/configuration, endpoint not InService, variant names changed under
+    a DeploymentConfig, instance type changed or variant removed while an Application Auto Scaling
+    target), resets counts to the new configuration's unless RetainAllVariantProperties, and
+    completes the rollout at once. Requests are recorded (MotoServer.update_endpoint_requests()).
+    test_day2.py exercises it.
+  - SageMaker: UpdateEndpointWeightsAndCapacities clears the weight/count a request leaves out;
+    what is left out is kept.
   - ACM: MOTO_ACM_VALIDATION_WAIT=0, so certificates are issued at once instead of after 60 s.
   - ACM: RequestCertificate ignores KeyAlgorithm (the re-plan would replace the EC certificate);
     the requested algorithm is reported.

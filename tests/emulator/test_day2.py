@@ -1,0 +1,536 @@
+"""Day 2: routine changes to the live example, applied one after another in the emulator.
+
+Given the example applied by test_apply.py, when a scenario (tests/emulator/scenarios.py) changes
+the configuration of one region's stack, it is re-synthesized, planned (`-out`), judged by the
+plan-safety verdict, applied from that saved plan, and planned again; then:
+  - the plan changes exactly what the scenario expects, by resource type and action, so no
+    protected resource (endpoint, scalable target and policies, ALB, listeners, target group,
+    latency records, health checks, certificate, KMS keys, buckets, web ACL) moves unplanned;
+  - the verdict is the scenario's;
+  - the plan after the apply is empty (`-detailed-exitcode` 0);
+  - a rollout leaves at least the capacity that was serving before it (scaled out first with
+    UpdateEndpointWeightsAndCapacities), and an instance-type change passes SageMaker's rule
+    that an autoscaled variant cannot change type (the UpdateEndpoint shim refuses otherwise).
+
+Two chains run side by side, one per region stack (stacks are independent): the endpoint's
+changes in us-east-1, everything around it in eu-west-1. Meanwhile a third region is added, in
+the background. Last, eu-west-1 is removed the documented way (retired, then destroyed), and
+us-east-1 must keep its certificate validation records and converge. test_teardown.py then
+tears down what is left. Marker `day2` (and `emulator`): `pytest -m 'emulator and not day2'`
+skips these scenarios.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from config.models import ServiceConfig
+from plan_safety import Verdict, verdict
+from tests.emulator import checks
+from tests.emulator.day2_synth import ScenarioSynths
+from tests.emulator.deployment import Deployment, StackRun
+from tests.emulator.example_deployment import ADDED_REGION, APPLY, REGIONS
+from tests.emulator.moto_server import MotoServer
+from tests.emulator.override import prepare_stack
+from tests.emulator.scenarios import (
+    ENDPOINT_STEPS,
+    REFUSED,
+    SURROUNDINGS_STEPS,
+    Step,
+    step_expected,
+)
+from tests.support.app import synth_app
+
+pytestmark = [pytest.mark.emulator, pytest.mark.day2]
+
+ENDPOINT_REGION, SURROUNDINGS_REGION = REGIONS[0], REGIONS[1]
+SCALED_OUT_TO = 5
+"""Instances the endpoint runs when its first rollout starts ("autoscaling scaled us out")."""
+PLAN_FILE = "day2.tfplan"
+CONVERGED_FILE = "converged.tfplan"
+PLAN = ("plan", "-input=false", "-lock=false", f"-out={PLAN_FILE}")
+AUTO = ("-auto-approve", "-input=false")
+# The state holds what the last refresh read, and nothing changes behind Terraform's back here,
+# so a scenario's plan skips the refresh (about 10-20 s a stack); the plan after it refreshes.
+NO_REFRESH = "-refresh=false"
+CONVERGED = (
+    "plan", "-detailed-exitcode", "-input=false", "-lock=false", f"-out={CONVERGED_FILE}",
+)  # fmt: skip
+
+
+def action(actions: list[str]) -> str:
+    if "forget" in actions:
+        return "forget"
+    if "create" in actions and "delete" in actions:
+        return "replace"
+    return actions[0]
+
+
+def changes(plan: dict[str, Any]) -> Counter[tuple[str, str]]:
+    """(resource type, action) counts of every managed resource the plan changes."""
+    return Counter(
+        (r["type"], action(r["change"]["actions"]))
+        for r in plan.get("resource_changes", [])
+        if r.get("mode") == "managed" and r["change"]["actions"] not in (["no-op"], ["read"])
+    )
+
+
+@dataclass
+class Outcome:
+    """What one step (one or more scenarios, one plan) did to its stack."""
+
+    step: Step
+    stack: str
+    plan: dict[str, Any]
+    verdict: Verdict
+    apply: StackRun | None
+    converged: StackRun | None
+    capacity_before: int | None = None
+    capacity_after: int | None = None
+    update_requests: list[dict[str, Any]] | None = None
+
+
+class Day2:
+    """Runs scenario steps against live stacks, from configurations synthesized ahead."""
+
+    def __init__(self, deployment: Deployment, moto: MotoServer, synths: ScenarioSynths) -> None:
+        self.deployment = deployment
+        self.moto = moto
+        self.synths = synths
+
+    def stage(self, stack: str, label: str) -> ServiceConfig:
+        """Copy `stack` as synthesized from configuration `label` over its working copy."""
+        prepare_stack(
+            self.synths.stack_dir(label, stack),
+            self.deployment.workdirs[stack],
+            self.moto.endpoint_url,
+        )
+        return self.synths.config(label)
+
+    def show(self, stack: str, plan_file: str = PLAN_FILE) -> dict[str, Any]:
+        workdir = self.deployment.workdirs[stack]
+        result = self.deployment.terraform.run(workdir, "show", "-json", plan_file, "-no-color")
+        return dict(json.loads(result.stdout))
+
+    def refresh(self, phase: str, stacks: list[str]) -> None:
+        """Write what AWS reports into the state, so the next plan may skip its refresh."""
+        runs = self.deployment.run(phase, stacks, "apply", "-refresh-only", *AUTO)
+        self.deployment.require_success(runs)
+
+    def step(self, phase: str, steps: dict[str, tuple[str, Step]]) -> dict[str, Outcome]:
+        """One step per stack (label of its configuration, scenarios), all stacks at once:
+        plan, verdict, apply the saved plan, then a refreshing plan that must be empty."""
+        configs = {stack: self.stage(stack, label) for stack, (label, _) in steps.items()}
+        stacks = list(steps)
+        planned = self.deployment.run(f"{phase} plan", stacks, *PLAN, NO_REFRESH)
+        self.deployment.require_success(planned)
+        outcomes = {}
+        for stack, (_, step) in steps.items():
+            plan = self.show(stack)
+            outcomes[stack] = Outcome(step, stack, plan, verdict(plan, stack), None, None)
+        before = {s: self.capacity(s) for s in stacks}
+        applied = self.deployment.run(f"{phase} apply", stacks, "apply", "-input=false", PLAN_FILE)
+        self.deployment.require_success(applied)
+        converged = self.deployment.run(f"{phase} re-plan", stacks, *CONVERGED)
+        # The re-plan refreshed everything; applying its empty plan keeps that in the state.
+        empty = [s for s in stacks if converged[s].result.returncode == 0]
+        if empty:
+            self.deployment.run(f"{phase} keep refresh", empty, "apply", *AUTO, CONVERGED_FILE)
+        requests = self.moto.update_endpoint_requests()
+        for stack in stacks:
+            self.deployment.stack_configs[stack] = configs[stack]
+            self.deployment.snapshot_state(stack)
+            outcome = outcomes[stack]
+            outcome.apply, outcome.converged = applied[stack], converged[stack]
+            outcome.capacity_before, outcome.capacity_after = before[stack], self.capacity(stack)
+            outcome.update_requests = requests
+        return outcomes
+
+    def capacity(self, stack: str) -> int:
+        config = self.deployment.stack_configs[stack]
+        region = stack.removeprefix(f"{config.name}-")
+        endpoint = self.moto.client("sagemaker", region).describe_endpoint(EndpointName=config.name)
+        return sum(v["CurrentInstanceCount"] for v in endpoint["ProductionVariants"])
+
+    def scale_out(self, stack: str, count: int) -> None:
+        """What autoscaling does at peak: UpdateEndpointWeightsAndCapacities."""
+        config = self.deployment.stack_configs[stack]
+        region = stack.removeprefix(f"{config.name}-")
+        self.moto.client("sagemaker", region).update_endpoint_weights_and_capacities(
+            EndpointName=config.name,
+            DesiredWeightsAndCapacities=[
+                {"VariantName": config.endpoint.variant_name, "DesiredInstanceCount": count}
+            ],
+        )
+
+    def plan_only(
+        self, stack: str, label: str, restore: str, *args: str
+    ) -> tuple[dict[str, Any], Verdict]:
+        """Plan configuration `label` without applying it; put configuration `restore` back."""
+        self.stage(stack, label)
+        runs = self.deployment.run(f"plan {label}", [stack], *PLAN, NO_REFRESH, *args)
+        self.deployment.require_success(runs)
+        plan = self.show(stack)
+        self.stage(stack, restore)
+        return plan, verdict(plan, stack)
+
+
+@dataclass
+class RegionChanges:
+    added_stack: str
+    added_apply: dict[str, StackRun]
+    added_converged: dict[str, StackRun]
+    retire_plan: dict[str, Any]
+    retire_verdict: Verdict
+    retire_apply: StackRun
+    destroy_plan: dict[str, Any]
+    destroy_verdict: Verdict
+    destroy_allowed: Verdict
+    destroy: StackRun
+    survivor_converged: StackRun
+    survivor_records_before: list[dict[str, Any]]
+
+
+def _add_region(day2: Day2, stack: str, out: dict[str, Any]) -> None:
+    """Init, apply and re-plan the added region's stack (runs in a thread beside the chains)."""
+    try:
+        deployment = day2.deployment
+        if not deployment.init([stack]):
+            out["error"] = deployment.failures.get("init", "init failed")
+            return
+        out["apply"] = deployment.run("add region apply", [stack], *APPLY)
+        if deployment.failure(out["apply"]) is None:
+            out["converged"] = deployment.run("add region re-plan", [stack], *CONVERGED)
+            deployment.snapshot_state(stack)
+    except Exception as error:  # reported by the test that needs it
+        out["error"] = repr(error)
+
+
+@pytest.fixture(scope="module")
+def day2(
+    deployment: Deployment, moto_server: MotoServer, scenario_synths: ScenarioSynths | None
+) -> Day2:
+    deployment.require("init", "apply")
+    assert scenario_synths is not None, "conftest starts the day-2 synths when day2 is selected"
+    return Day2(deployment, moto_server, scenario_synths)
+
+
+@pytest.fixture(scope="module")
+def scenario_run(
+    day2: Day2, example_config: ServiceConfig
+) -> tuple[dict[str, Outcome], dict[str, tuple[dict[str, Any], Verdict]], RegionChanges]:
+    """Every step, in order; the refused plans; the region added and the one removed."""
+    deployment = day2.deployment
+    endpoint_stack = example_config.stack_name(ENDPOINT_REGION)
+    surroundings_stack = example_config.stack_name(SURROUNDINGS_REGION)
+
+    # A region added in the background: its own stack, created while the chains run.
+    added_stack = example_config.stack_name(ADDED_REGION)
+    deployment.workdirs[added_stack] = deployment.workdirs[endpoint_stack].parent / added_stack
+    deployment.stack_configs[added_stack] = day2.stage(added_stack, "added-region")
+    added: dict[str, Any] = {}
+    adding = threading.Thread(target=_add_region, args=(day2, added_stack, added))
+    adding.start()
+
+    day2.refresh("day-2 refresh", [endpoint_stack, surroundings_stack])
+    outcomes: dict[str, Outcome] = {}
+    day2.scale_out(endpoint_stack, SCALED_OUT_TO)
+    for index in range(max(len(ENDPOINT_STEPS), len(SURROUNDINGS_STEPS))):
+        steps = {}
+        if index < len(ENDPOINT_STEPS):
+            steps[endpoint_stack] = (f"endpoint-{index + 1}", ENDPOINT_STEPS[index])
+        if index < len(SURROUNDINGS_STEPS):
+            steps[surroundings_stack] = (f"surroundings-{index + 1}", SURROUNDINGS_STEPS[index])
+        for outcome in day2.step(f"day-2 step {index + 1}", steps).values():
+            for scenario in outcome.step:
+                outcomes[scenario.id] = outcome
+
+    current = f"endpoint-{len(ENDPOINT_STEPS)}"
+    refused = {s.id: day2.plan_only(endpoint_stack, s.id, current) for s in REFUSED}
+    # A plan that replaces the endpoint, as a renamed service or a provider quirk would.
+    endpoint_address = next(
+        r["address"]
+        for r in deployment.applied_state[endpoint_stack]["values"]["root_module"]["resources"]
+        if r["type"] == "aws_sagemaker_endpoint"
+    )
+    refused["endpoint-replaced"] = day2.plan_only(
+        endpoint_stack, current, current, f"-replace={endpoint_address}"
+    )
+
+    # Remove eu-west-1: the retired form first, then destroy.
+    records_before = _validation_records(day2, endpoint_stack)
+    retired_config = day2.stage(surroundings_stack, "retired-region")
+    runs = deployment.run("retire plan", [surroundings_stack], *PLAN, NO_REFRESH)
+    deployment.require_success(runs)
+    retire_plan = day2.show(surroundings_stack)
+    retire_apply = deployment.run(
+        "retire apply", [surroundings_stack], "apply", "-input=false", PLAN_FILE
+    )
+    deployment.require_success(retire_apply)
+    deployment.stack_configs[surroundings_stack] = retired_config
+    deployment.snapshot_state(surroundings_stack)
+    runs = deployment.run(
+        "destroy plan", [surroundings_stack], "plan", "-destroy", "-input=false",
+        "-lock=false", NO_REFRESH, "-out=destroy.tfplan",
+    )  # fmt: skip
+    deployment.require_success(runs)
+    destroy_plan = day2.show(surroundings_stack, "destroy.tfplan")
+    destroy = deployment.run(
+        "retired destroy", [surroundings_stack], "apply", "-input=false", "destroy.tfplan"
+    )
+    deployment.require_success(destroy)
+    deployment.destroyed[surroundings_stack] = destroy[surroundings_stack]
+    survivor = deployment.run("survivor re-plan", [endpoint_stack], *CONVERGED)
+
+    adding.join(timeout=900)
+    assert not adding.is_alive(), "the added region's apply did not finish in 15 minutes"
+    if "error" in added:
+        pytest.fail(f"adding {ADDED_REGION} failed: {added['error']}", pytrace=False)
+    deployment.require_success(added["apply"])
+    regions = RegionChanges(
+        added_stack=added_stack,
+        added_apply=added["apply"],
+        added_converged=added["converged"],
+        retire_plan=retire_plan,
+        retire_verdict=verdict(retire_plan, surroundings_stack),
+        retire_apply=retire_apply[surroundings_stack],
+        destroy_plan=destroy_plan,
+        destroy_verdict=verdict(destroy_plan, surroundings_stack),
+        destroy_allowed=verdict(destroy_plan, surroundings_stack, allow=["*"]),
+        destroy=destroy[surroundings_stack],
+        survivor_converged=survivor[endpoint_stack],
+        survivor_records_before=records_before,
+    )
+    _print_apply_times(outcomes, regions)
+    return outcomes, refused, regions
+
+
+def _print_apply_times(applied: dict[str, Outcome], regions: RegionChanges) -> None:
+    for outcome in {id(o): o for o in applied.values()}.values():
+        seconds = outcome.apply.seconds if outcome.apply else float("nan")
+        print(f"[day-2] {step_id(outcome.step):<60} apply {seconds:6.1f} s ({outcome.stack})")
+    print(
+        f"[day-2] {'region added':<20} apply {regions.added_apply[regions.added_stack].seconds:6.1f} s"
+    )
+    print(f"[day-2] {'region retired':<20} apply {regions.retire_apply.seconds:6.1f} s")
+    print(f"[day-2] {'region destroyed':<20} apply {regions.destroy.seconds:6.1f} s")
+
+
+def _validation_records(day2: Day2, stack: str) -> list[dict[str, Any]]:
+    """The certificate validation CNAMEs in the hosted zone that `stack` manages."""
+    config = day2.deployment.stack_configs[stack]
+    region = stack.removeprefix(f"{config.name}-")
+    names = {
+        r["values"]["name"].rstrip(".") + "."
+        for r in day2.deployment.applied_state[stack]["values"]["root_module"]["resources"]
+        if r["type"] == "aws_route53_record" and r["values"]["type"] == "CNAME"
+    }
+    route53 = day2.moto.client("route53", region)
+    zone_id = next(
+        z["Id"]
+        for z in route53.list_hosted_zones()["HostedZones"]
+        if z["Name"] == config.domain.hosted_zone_name + "."
+    )
+    records = route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+    return [r for r in records if r["Type"] == "CNAME" and r["Name"] in names]
+
+
+STEPS = [*ENDPOINT_STEPS, *SURROUNDINGS_STEPS]
+
+
+def step_id(step: Step) -> str:
+    return "+".join(s.id for s in step)
+
+
+@pytest.fixture
+def applied(
+    scenario_run: tuple[dict[str, Outcome], dict[str, Any], RegionChanges],
+) -> dict[str, Outcome]:
+    return scenario_run[0]
+
+
+@pytest.mark.parametrize("step", STEPS, ids=step_id)
+def test_plan_changes_exactly_what_the_scenarios_expect(
+    applied: dict[str, Outcome], step: Step
+) -> None:
+    outcome = applied[step[0].id]
+    assert changes(outcome.plan) == Counter(step_expected(step)), (
+        f"{step_id(step)} in {outcome.stack}: "
+        + json.dumps(
+            [
+                (r["address"], r["change"]["actions"])
+                for r in outcome.plan["resource_changes"]
+                if r["change"]["actions"] not in (["no-op"], ["read"])
+            ],
+            indent=1,
+        )
+    )
+
+
+@pytest.mark.parametrize("step", STEPS, ids=step_id)
+def test_verdict_is_the_scenarios(applied: dict[str, Outcome], step: Step) -> None:
+    outcome = applied[step[0].id]
+    assert {s.verdict for s in step} == {outcome.verdict.kind}, outcome.verdict.line
+    assert outcome.verdict.exit_code == 0, outcome.verdict.line
+    assert outcome.verdict.refused == [], outcome.verdict.line
+
+
+@pytest.mark.parametrize("step", STEPS, ids=step_id)
+def test_stack_converges_after_the_change(applied: dict[str, Outcome], step: Step) -> None:
+    run = applied[step[0].id].converged
+    assert run is not None and run.result.returncode == 0, (
+        f"the plan after {step_id(step)} is not empty\n" + (run.describe() if run else "")
+    )
+
+
+def test_rollout_keeps_the_capacity_autoscaling_had_reached(applied: dict[str, Outcome]) -> None:
+    outcome = applied["model-artifact"]
+    assert outcome.capacity_before == SCALED_OUT_TO
+    assert outcome.capacity_after is not None
+    assert outcome.capacity_after >= outcome.capacity_before, (
+        f"capacity {outcome.capacity_before} before the rollout, {outcome.capacity_after} after"
+    )
+    # The provider's request, as SageMaker received it: no RetainAllVariantProperties.
+    assert outcome.update_requests, "no UpdateEndpoint request was recorded"
+    request = outcome.update_requests[-1]
+    assert request["outcome"] == "accepted", request
+    assert not request["request"].get("RetainAllVariantProperties"), request
+
+
+def test_every_rollout_request_was_accepted(applied: dict[str, Outcome]) -> None:
+    requests = applied["auto-rollback-on"].update_requests or []
+    refused = [r for r in requests if r["outcome"] != "accepted"]
+    assert not refused, refused
+    # model artifact, image, instance type and the rollout settings: four updates, no others
+    # (turning auto-rollback off and on again never calls UpdateEndpoint).
+    assert len(requests) == 4, [r["request"].get("EndpointConfigName") for r in requests]
+
+
+def test_instance_type_change_re_registers_autoscaling(
+    applied: dict[str, Outcome], deployment: Deployment
+) -> None:
+    outcome = applied["instance-type"]
+    config = deployment.stack_configs[outcome.stack]
+    region = outcome.stack.removeprefix(f"{config.name}-")
+    for check in (checks.scalable_target_range, checks.target_tracking_policies):
+        check(deployment, config, region)
+    sagemaker = deployment.emulator.client("sagemaker", region)
+    endpoint = sagemaker.describe_endpoint(EndpointName=config.name)
+    described = sagemaker.describe_endpoint_config(
+        EndpointConfigName=endpoint["EndpointConfigName"]
+    )
+    assert described["ProductionVariants"][0]["InstanceType"] == "ml.m5.2xlarge"
+
+
+def test_auto_rollback_toggles_keep_the_endpoints_rollback_alarms(
+    applied: dict[str, Outcome],
+) -> None:
+    # Off rides with a rollout-settings change (one plan); on is alone and never touches it.
+    for scenario_id in ("auto-rollback-off", "auto-rollback-on"):
+        (endpoint,) = [
+            r for r in applied[scenario_id].plan["resource_changes"]
+            if r["type"] == "aws_sagemaker_endpoint"
+        ]  # fmt: skip
+        before = endpoint["change"]["before"]["deployment_config"][0]
+        after = endpoint["change"]["after"]["deployment_config"][0]
+        assert before["auto_rollback_configuration"] == after["auto_rollback_configuration"]
+    on = applied["auto-rollback-on"].plan["resource_changes"]
+    assert [r["change"]["actions"] for r in on if r["type"] == "aws_sagemaker_endpoint"] == [
+        ["no-op"]
+    ]
+
+
+@pytest.fixture
+def refused(
+    scenario_run: tuple[dict[str, Outcome], dict[str, tuple[dict[str, Any], Verdict]], Any],
+) -> dict[str, tuple[dict[str, Any], Verdict]]:
+    return scenario_run[1]
+
+
+@pytest.mark.parametrize("plan_id", ["variant-rename", "endpoint-replaced"])
+def test_verdict_refuses(refused: dict[str, tuple[dict[str, Any], Verdict]], plan_id: str) -> None:
+    _, judged = refused[plan_id]
+    assert judged.kind == "refused", judged.line
+    assert judged.exit_code == 1
+    assert any("aws_sagemaker_endpoint" in entry for entry in judged.refused), judged.line
+
+
+def test_verdict_allows_what_it_is_told_to(
+    refused: dict[str, tuple[dict[str, Any], Verdict]],
+) -> None:
+    plan, judged = refused["endpoint-replaced"]
+    (entry,) = judged.refused
+    address = entry.split(" ")[0]
+    allowed = verdict(plan, "serving-prod-us-east-1", allow=[address])
+    assert allowed.exit_code == 0, allowed.line
+    assert allowed.refused == [] and len(allowed.allowed) == 1, allowed.line
+
+
+@pytest.fixture
+def regions(scenario_run: tuple[dict[str, Outcome], Any, RegionChanges]) -> RegionChanges:
+    return scenario_run[2]
+
+
+def test_added_region_is_created_and_converges(
+    regions: RegionChanges, deployment: Deployment
+) -> None:
+    stack = regions.added_stack
+    assert regions.added_converged[stack].result.returncode == 0, regions.added_converged[
+        stack
+    ].describe()
+    config = deployment.stack_configs[stack]
+    for check in (checks.endpoint_in_service, checks.certificate_issued):
+        check(deployment, config, ADDED_REGION)
+
+
+def test_adding_a_region_changes_no_other_stack(
+    example_config: ServiceConfig, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    document = json.loads(example_config.model_dump_json())
+    document["regions"] = [*document["regions"], ADDED_REGION]
+    before = tmp_path_factory.mktemp("regions-before")
+    after = tmp_path_factory.mktemp("regions-after")
+    synth_app(example_config, before)
+    synth_app(ServiceConfig.model_validate(document), after)
+    for region in REGIONS:
+        stack = example_config.stack_name(region)
+        old = json.loads((before / "stacks" / stack / "cdk.tf.json").read_text())
+        new = json.loads((after / "stacks" / stack / "cdk.tf.json").read_text())
+        assert old == new, f"adding {ADDED_REGION} changes {stack}"
+
+
+def test_retiring_a_region_releases_the_shared_record_and_deletes_nothing(
+    regions: RegionChanges,
+) -> None:
+    counts = changes(regions.retire_plan)
+    assert counts[("aws_route53_record", "forget")] == 1, counts
+    assert not [key for key in counts if key[1] in ("delete", "replace")], counts
+    assert regions.retire_verdict.exit_code == 0, regions.retire_verdict.line
+    assert "releases" in regions.retire_verdict.line, regions.retire_verdict.line
+
+
+def test_destroying_a_retired_region_needs_an_explicit_allow(regions: RegionChanges) -> None:
+    assert regions.destroy_verdict.kind == "refused"
+    assert regions.destroy_verdict.exit_code == 1
+    assert regions.destroy_allowed.exit_code == 0, regions.destroy_allowed.line
+    assert regions.destroy.result.returncode == 0, regions.destroy.describe()
+
+
+def test_other_regions_keep_their_validation_records_and_converge(
+    regions: RegionChanges, day2: Day2, example_config: ServiceConfig
+) -> None:
+    stack = example_config.stack_name(ENDPOINT_REGION)
+    assert regions.survivor_records_before, "us-east-1 manages no validation record"
+    after = _validation_records(day2, stack)
+    assert sorted(r["Name"] for r in after) == sorted(
+        r["Name"] for r in regions.survivor_records_before
+    )
+    assert regions.survivor_converged.result.returncode == 0, regions.survivor_converged.describe()
+    config = day2.deployment.stack_configs[stack]
+    checks.certificate_issued(day2.deployment, config, ENDPOINT_REGION)
