@@ -180,7 +180,7 @@ class EndpointAlarms(Construct):
             "invocation_4xx_rate",
             alarm_name=f"{props.prefix}-endpoint-4xx-rate",
             alarm_description=(
-                f"More than {settings.invocation_4xx_error_rate_percent}% of invocations fail "
+                f"More than {settings.invocation_4xx_error_rate_percent:g}% of invocations fail "
                 "with 4XX (clients send what the model rejects)"
             ),
             evaluation_periods=settings.evaluation_periods,
