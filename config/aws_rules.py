@@ -142,7 +142,9 @@ def _vpc_cidr(value: str) -> str | None:
     if not 16 <= network.prefixlen <= 24:
         return f"/{network.prefixlen} is outside /16-/24; write e.g. 10.40.0.0/16"
     if network.is_loopback or network.is_link_local or network.is_multicast or network.is_reserved:
-        return f"{value} is a loopback, link-local, multicast or reserved range; use e.g. 10.40.0.0/16"
+        return (
+            f"{value} is a loopback, link-local, multicast or reserved range; use e.g. 10.40.0.0/16"
+        )
     return None
 
 
@@ -188,8 +190,10 @@ _RETENTION = _in(aws_limits.log_retention_days, "CloudWatch Logs retention (boto
 FIELD_RULES: dict[str, list[FieldRule]] = {
     "endpoint.instance_type": [
         FieldRule(
-            lambda: f"one of {len(aws_limits.sagemaker_instance_types())} values (botocore "
-            "sagemaker ProductionVariantInstanceType)",
+            lambda: (
+                f"one of {len(aws_limits.sagemaker_instance_types())} values (botocore "
+                "sagemaker ProductionVariantInstanceType)"
+            ),
             _instance_type,
         )
     ],
@@ -216,8 +220,10 @@ FIELD_RULES: dict[str, list[FieldRule]] = {
         FieldRule(_text("no repeats"), _unique),
         FieldRule(_text("IPv4 only (security group rules are `cidr_ipv4`)"), _ipv4_cidrs),
         FieldRule(
-            _text(f"at most {aws_limits.MAX_SECURITY_GROUP_INBOUND_RULES // 2} CIDRs: "
-            + DOCUMENTED["security_group_rules"].text),
+            _text(
+                f"at most {aws_limits.MAX_SECURITY_GROUP_INBOUND_RULES // 2} CIDRs: "
+                + DOCUMENTED["security_group_rules"].text
+            ),
             _at_most(
                 aws_limits.MAX_SECURITY_GROUP_INBOUND_RULES // 2,
                 DOCUMENTED["security_group_rules"].text,
@@ -258,9 +264,44 @@ FIELD_RULES: dict[str, list[FieldRule]] = {
 }
 
 
+# What each field's derived names must fit, for the README (`derived_names` checks them).
+DERIVED_LIMITS = {
+    "service": (
+        "with `environment`, every name derived from `<service>-<environment>` fits its API: "
+        "load balancer and target group (32 characters, no `internal-`), security group (no "
+        "`sg-`), SageMaker endpoint/model/configuration (63), IAM roles (64), Lambda function "
+        "(64), KMS aliases, SNS topics, alarms, dashboards, log groups, and the access-log and "
+        "capture buckets (S3 naming rules, 63)"
+    ),
+    "domain.record_name": (
+        "at most 64 characters (ACM's limit on a certificate's first name, parsed from "
+        "botocore acm RequestCertificate); `<region>.<record_name>` fits ACM's "
+        "`DomainNameString`, Route 53's `FullyQualifiedDomainName` and the health check's "
+        "`Name` tag (256)"
+    ),
+    "state.bucket": "its KMS alias `alias/<bucket, dots as ->` fits botocore kms `AliasNameType`",
+    "state.key_prefix": "`<key_prefix>/<stack>.tfstate` is at most 1024 bytes (S3 object keys)",
+    "state.workspace_prefix": (
+        "`<workspace_prefix><stack>` is at most 90 characters (Terraform Cloud workspace names: "
+        "https://developer.hashicorp.com/terraform/cloud-docs/workspaces/create)"
+    ),
+    "model.model_data_url": "per region: the bucket follows S3's naming rules",
+    "autoscaling.max_rps_per_instance": (
+        "`max_rps_per_instance × safety_factor × 60` is at least 1 invocation per minute"
+    ),
+    "autoscaling.scheduled_actions[].name": (
+        "`<service>-<environment>-<name>` fits botocore application-autoscaling "
+        "`ScheduledActionName`"
+    ),
+}
+
+
 def field_limits(path: str) -> list[str]:
     """The README's wording of the rules on `path` (reference paths: `a.b[].c`)."""
-    return [rule.describe() for rule in FIELD_RULES.get(path, [])]
+    limits = [rule.describe() for rule in FIELD_RULES.get(path, [])]
+    if path in DERIVED_LIMITS:
+        limits.append(DERIVED_LIMITS[path])
+    return limits
 
 
 def _values_at(config: Any, path: str) -> Iterator[tuple[str, Any]]:
@@ -378,7 +419,9 @@ def derived_names(config: ServiceConfig) -> list[DerivedName]:
     name = config.name
     svc = "service"  # service + environment: blamed on `service`, the longer-lived choice
     names = [
-        DerivedName("SageMaker endpoint name", name, svc, _shape_check("sagemaker", "EndpointName")),
+        DerivedName(
+            "SageMaker endpoint name", name, svc, _shape_check("sagemaker", "EndpointName")
+        ),
         DerivedName(
             "SageMaker model name",
             f"{name}-{MODEL_FINGERPRINT}",
@@ -405,9 +448,7 @@ def derived_names(config: ServiceConfig) -> list[DerivedName]:
         ),
         DerivedName("security group name", f"{name}-alb", svc, _security_group_name),
         DerivedName("proxy function name", f"{name}-proxy", svc, _function_name),
-        DerivedName(
-            "endpoint KMS alias", f"alias/sagemaker/{name}", svc, _kms_alias
-        ),
+        DerivedName("endpoint KMS alias", f"alias/sagemaker/{name}", svc, _kms_alias),
         DerivedName("log KMS alias", f"alias/{name}/logs", svc, _kms_alias),
         DerivedName(
             "proxy log group",
@@ -428,13 +469,14 @@ def derived_names(config: ServiceConfig) -> list[DerivedName]:
             _shape_check("application-autoscaling", "PolicyName"),
         ),
         DerivedName(
-            "certificate domain name", config.domain.record_name, "domain.record_name", _acm_first_name
+            "certificate domain name",
+            config.domain.record_name,
+            "domain.record_name",
+            _acm_first_name,
         ),
     ]
     if config.waf.enabled:
-        names.append(
-            DerivedName("web ACL name", name, svc, _shape_check("wafv2", "EntityName"))
-        )
+        names.append(DerivedName("web ACL name", name, svc, _shape_check("wafv2", "EntityName")))
         names.append(
             DerivedName(
                 "WAF allow-list IP set name",
@@ -524,10 +566,15 @@ def derived_names(config: ServiceConfig) -> list[DerivedName]:
         if config.model.model_data_url is not None:
             url = config.model.model_data_url.replace("{region}", region)
             bucket = url.removeprefix("s3://").split("/", 1)[0]
-            names.append(DerivedName("model artifact bucket", bucket, "model.model_data_url", _bucket))
+            names.append(
+                DerivedName("model artifact bucket", bucket, "model.model_data_url", _bucket)
+            )
             names.append(
                 DerivedName(
-                    "model artifact URL", url, "model.model_data_url", _shape_check("sagemaker", "Url")
+                    "model artifact URL",
+                    url,
+                    "model.model_data_url",
+                    _shape_check("sagemaker", "Url"),
                 )
             )
         if config.data_capture.enabled:

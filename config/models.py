@@ -837,7 +837,9 @@ class ServiceConfig(Strict):
         found = aws_rules.problems(self)
         if found:
             raise PydanticCustomError(
-                "aws_limits", "{count} AWS limit(s) exceeded", {"count": len(found), "problems": found}
+                "aws_limits",
+                "{count} AWS limit(s) exceeded",
+                {"count": len(found), "problems": found},
             )
         return self
 
