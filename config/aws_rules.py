@@ -642,6 +642,17 @@ def _tag_count_problems(config: ServiceConfig) -> list[Problem]:
 
 def _autoscaling_problems(config: ServiceConfig) -> list[Problem]:
     problems: list[Problem] = []
+    if not config.endpoint.allow_single_instance:
+        for index, action in enumerate(config.autoscaling.scheduled_actions):
+            if action.min_instance_count < 2:
+                problems.append(
+                    (
+                        f"autoscaling.scheduled_actions[{index}].min_instance_count",
+                        f"{action.min_instance_count} instance is a single Availability Zone "
+                        "while the action applies; set 2 or more, or spell out "
+                        "endpoint.allow_single_instance: true (not for production)",
+                    )
+                )
     target = config.autoscaling.invocations_target
     if target < 1:
         problems.append(

@@ -241,7 +241,7 @@ def load_config(path: Path | None = None) -> ServiceConfig:
 def _with_trap_hint(problem: str, traps: dict[str, str]) -> str:
     field = problem.split(": ", 1)[0]
     for path, word in traps.items():
-        if field == path or field.startswith((path + ".", path + "[")):
+        if field == path or field.startswith((path + ".", path + "[", path + " ")):
             return (
                 f"{problem} (YAML 1.1 reads unquoted `{word}` as a boolean: write '{word}' in "
                 "quotes if you mean the word)"
@@ -258,7 +258,11 @@ def _bounded(problems: list[str]) -> list[str]:
 
 
 def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}… (cut; {len(text):,} characters)"
+    """`text`, or its head and tail around a note of what was cut (a message's fix is last)."""
+    if len(text) <= limit:
+        return text
+    head, tail = limit * 3 // 5, limit // 3
+    return f"{text[:head]}… ({len(text) - head - tail:,} characters cut) …{text[-tail:]}"
 
 
 def _one_line(exc: Exception) -> str:
@@ -280,7 +284,9 @@ def describe_errors(exc: ValidationError) -> list[str]:
 def _path(loc: tuple[Any, ...]) -> str:
     text = ""
     for part in loc:
-        if isinstance(part, int):
+        if part == "[key]":  # pydantic's marker for a map's key
+            text += " (key)"
+        elif isinstance(part, int) and not isinstance(part, bool):
             text += f"[{part}]"
         else:
             text += f".{part}" if text else str(part)

@@ -123,7 +123,9 @@ class _Walk:
             total = 0
             for key_node, value_node in node.value:
                 name = _key_text(key_node)
-                child = f"{path}.{name}" if path else name
+                child = (
+                    f"{path}{name}" if name.startswith("[") else f"{path}.{name}" if path else name
+                )
                 if isinstance(key_node, yaml.ScalarNode):
                     self._traps(key_node, child)
                 total += self.size(key_node, child) + self.size(value_node, child)
@@ -148,8 +150,8 @@ def _key_text(node: yaml.Node) -> str:
     if not isinstance(node, yaml.ScalarNode):
         return "(key)"
     if node.style is None and node.tag == _BOOL_TAG:
-        # Keyed as the boolean pydantic will report, e.g. `tags.True`.
-        return "True" if node.value.lower() in ("yes", "y", "on", "true") else "False"
+        # pydantic reports a boolean key as an index: `tags[1] (key)` for `on:`.
+        return "[1]" if node.value.lower() in ("yes", "y", "on", "true") else "[0]"
     return str(node.value)[:60]
 
 
