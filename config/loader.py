@@ -11,6 +11,7 @@ import codecs
 import difflib
 import errno
 import os
+import re
 import stat
 import tomllib
 import types
@@ -31,6 +32,7 @@ SUFFIXES = (".yaml", ".yml", ".toml")
 # The example is about 2 KB; anything near a megabyte is not a configuration.
 MAX_FILE_BYTES = 1024 * 1024
 MAX_PROBLEMS = 50
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
 MAX_LINE = 400
 
 
@@ -195,7 +197,7 @@ def _read(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
         )
     problems = yaml_safety.number_problems(document)
     if problems:
-        raise ConfigError(shown, problems)
+        raise ConfigError(shown, _bounded(problems))
     return document, traps
 
 
@@ -251,10 +253,17 @@ def _with_trap_hint(problem: str, traps: dict[str, str]) -> str:
 
 def _bounded(problems: list[str]) -> list[str]:
     """At most MAX_PROBLEMS lines, none longer than MAX_LINE: never print an unbounded value."""
-    shown = [_short(p, MAX_LINE) for p in problems[:MAX_PROBLEMS]]
+    shown = [_printable(_short(p, MAX_LINE)) for p in problems[:MAX_PROBLEMS]]
     if len(problems) > MAX_PROBLEMS:
         shown.append(f"… and {len(problems) - MAX_PROBLEMS} more problems")
     return shown
+
+
+def _printable(text: str) -> str:
+    """Control characters escaped: a value never moves the cursor or recolours the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -288,8 +297,10 @@ def _path(loc: tuple[Any, ...]) -> str:
             text += " (key)"
         elif isinstance(part, int) and not isinstance(part, bool):
             text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
+        elif isinstance(part, str) and _PLAIN_KEY.match(part):
+            text += f".{part}" if text else part
+        else:  # a key the user wrote that is not a plain name: shown quoted
+            text += f"[{_short(repr(part), 40)}]"
     return text or "(top level)"
 
 
