@@ -166,7 +166,7 @@ def assert_within_aws_limits(config: ServiceConfig) -> None:
 
 
 class Tally:
-    accepted: list[dict[str, Any]] = []
+    accepted: list[dict[str, Any]]
     refused = 0
     examples = 0
 
@@ -205,9 +205,11 @@ def _accepted_sample(count: int) -> list[dict[str, Any]]:
         @settings(PROFILE, max_examples=300)
         @given(mutated_example())
         def collect(document: dict[str, Any]) -> None:
-            if len(found) < count and isinstance(check(document, Path(folder)), ServiceConfig):
-                if document not in found:
-                    found.append(document)
+            accepted = len(found) < count and isinstance(
+                check(document, Path(folder)), ServiceConfig
+            )
+            if accepted and document not in found:
+                found.append(document)
 
         collect()
     return found
