@@ -184,7 +184,7 @@ def depth(document: Any) -> int:
 
 def number_problems(document: Any) -> list[str]:
     """Integers beyond the 32-bit range every AWS API's integers have."""
-    problems = []
+    problems: list[str] = []
     stack: list[tuple[str, Any]] = [("", document)]
     while stack and len(problems) < 10:
         path, node = stack.pop()
