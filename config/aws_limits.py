@@ -203,6 +203,20 @@ def route53_max_tags() -> int:
     return _parse_route53_tag_count() or 10
 
 
+def _parse_target_value_exponent() -> int | None:
+    text = _documentation(
+        "application-autoscaling", "TargetTrackingScalingPolicyConfiguration", "TargetValue"
+    )
+    match = re.search(r"range of -2\^(\d+) to 2\^(\d+)", text)
+    return int(match.group(2)) if match else None
+
+
+@functools.cache
+def max_target_value() -> float:
+    """Largest target-tracking target Application Auto Scaling accepts (2^360, from its docs)."""
+    return float(2 ** (_parse_target_value_exponent() or 360))
+
+
 # Tag keys and values reach every tagging API the stacks use: each must accept them.
 TAG_SHAPES: tuple[tuple[str, str, str], ...] = (
     ("sagemaker", "TagKey", "TagValue"),

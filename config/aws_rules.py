@@ -16,6 +16,7 @@ synthesizes into names AWS accepts. The formulas here mirror the constructs';
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -654,13 +655,30 @@ def _autoscaling_problems(config: ServiceConfig) -> list[Problem]:
                     )
                 )
     target = config.autoscaling.invocations_target
-    if target < 1:
+    limit = aws_limits.max_target_value()
+    if not math.isfinite(target) or target > limit:
+        problems.append(
+            (
+                "autoscaling.max_rps_per_instance",
+                f"max_rps_per_instance × safety_factor × 60 overflows ({target:g}); Application "
+                f"Auto Scaling takes targets up to 2^360: give a realistic requests per second",
+            )
+        )
+    elif target < 1:
         problems.append(
             (
                 "autoscaling.max_rps_per_instance",
                 f"max_rps_per_instance × safety_factor × 60 gives a target of {target:g} "
                 "invocations per instance per minute; it must be at least 1 (raise "
                 "max_rps_per_instance or safety_factor)",
+            )
+        )
+    concurrency = config.autoscaling.concurrency_target
+    if concurrency is not None and concurrency > limit:
+        problems.append(
+            (
+                "autoscaling.concurrency_target",
+                f"{concurrency:g} is above Application Auto Scaling's largest target (2^360)",
             )
         )
     return problems

@@ -113,6 +113,11 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
         "autoscaling.max_rps_per_instance",
     ),
     (
+        "target-overflows-to-infinity",
+        {"autoscaling.max_rps_per_instance": 1.3e308},
+        "autoscaling.max_rps_per_instance",
+    ),
+    (
         "target-infinite",
         {"autoscaling.max_rps_per_instance": float("inf")},
         "autoscaling.max_rps_per_instance",

@@ -148,7 +148,7 @@ DERIVED_LIMITS: dict[str, tuple[int, str]] = {
 
 def assert_within_aws_limits(config: ServiceConfig) -> None:
     assert config.endpoint.instance_type in aws_limits.sagemaker_instance_types()
-    assert config.autoscaling.invocations_target >= 1
+    assert 1 <= config.autoscaling.invocations_target <= 2.0**360
     tags = set(config.tags) | {"service", "environment", "managed-by", "Name"}
     assert len(tags) <= 10, "Route 53 health checks take 10 tags"
     for cidr in config.load_balancer.ingress_cidrs:
