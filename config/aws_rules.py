@@ -177,6 +177,27 @@ def _timezone(value: str) -> str | None:
     return None
 
 
+_HOSTNAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+# https://developer.hashicorp.com/terraform/cloud-docs/projects/manage
+_PROJECT = re.compile(r"[A-Za-z0-9_ -]{3,40}")
+_PROJECT_LIMIT = (
+    "3-40 characters: letters, digits, spaces, `-` and `_` (Terraform Cloud project names: "
+    "https://developer.hashicorp.com/terraform/cloud-docs/projects/manage)"
+)
+
+
+def _hostname(value: str) -> str | None:
+    if _HOSTNAME.fullmatch(value.lower()):
+        return None
+    return f"'{_short(value)}' is not a host name; write e.g. app.terraform.io"
+
+
+def _project(value: str) -> str | None:
+    if _PROJECT.fullmatch(value):
+        return None
+    return f"'{_short(value)}' is not a Terraform Cloud project name: {_PROJECT_LIMIT}"
+
+
 _TAG_LIMIT = (
     "keys and values as every tagging API's botocore `TagKey`/`TagValue` allow (keys 1-128, "
     "values 0-256 characters: letters, digits, spaces and `_.:/=+-@`)"
@@ -258,6 +279,8 @@ FIELD_RULES: dict[str, list[FieldRule]] = {
     "state.bucket": [FieldRule(_text(DOCUMENTED["s3_bucket"].text), _s3_bucket)],
     "state.dynamodb_table": [_shape_rule("dynamodb", "TableName")],
     "state.kms_key_id": [_shape_rule("sagemaker", "KmsKeyId")],
+    "state.hostname": [FieldRule(_text("a DNS host name such as app.terraform.io"), _hostname)],
+    "state.project": [FieldRule(_text(_PROJECT_LIMIT), _project)],
     "tags": [
         FieldRule(_text(_TAG_LIMIT), _tag_keys),
         FieldRule(_text(_TAG_COUNT_LIMIT), _tag_values),

@@ -155,6 +155,16 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
         {"state": {"backend": "cloud", "organization": "ml", "workspace_prefix": "w" * 80}},
         "state.workspace_prefix",
     ),
+    (
+        "cloud-hostname-with-spaces",
+        {"state": {"backend": "cloud", "organization": "ml", "hostname": "app terraform io"}},
+        "state.hostname",
+    ),
+    (
+        "cloud-project-one-letter",
+        {"state": {"backend": "cloud", "organization": "ml", "project": "p"}},
+        "state.project",
+    ),
     ("service-makes-internal-alb", {"service": "internal"}, "service"),
     ("service-makes-sg-prefix", {"service": "sg"}, "service"),
     ("service-makes-xn-bucket", {"service": "xn--ml"}, "service"),
