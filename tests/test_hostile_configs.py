@@ -330,6 +330,8 @@ FILES: list[tuple[str, str, bytes, str]] = [
         "more problems",
     ),
     ("top-level-string", "str.yaml", b"just text\n", "must be a mapping"),
+    ("list-as-key", "key.yaml", b"? [a, b]\n: 1\n", "a key must be a plain value"),
+    ("python-tag", "tag.yaml", b"service: !!python/object:os.system {}\n", "not valid YAML"),
 ]
 
 
