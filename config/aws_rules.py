@@ -707,9 +707,31 @@ def _autoscaling_problems(config: ServiceConfig) -> list[Problem]:
     return problems
 
 
+def _template_problems(config: ServiceConfig) -> list[Problem]:
+    """Strings Terraform would read as a template (`${...}`, `%{...}`) instead of as text: at best
+    `terraform validate` fails, at worst the value quietly becomes another resource's attribute."""
+    found: list[Problem] = []
+    stack: list[tuple[str, Any]] = [("", config.model_dump())]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            stack += [(f"{path}.{k}" if path else str(k), v) for k, v in node.items()]
+        elif isinstance(node, list):
+            stack += [(f"{path}[{i}]", v) for i, v in enumerate(node)]
+        elif isinstance(node, str) and ("${" in node or "%{" in node):
+            found.append(
+                (
+                    path,
+                    f"'{_short(node)}' holds `${{` or `%{{`, which Terraform reads as a "
+                    "template, not text; remove it",
+                )
+            )
+    return sorted(found)
+
+
 def problems(config: ServiceConfig) -> list[Problem]:
     """Every AWS limit `config` breaks, as (field path, message); empty when AWS will accept it."""
-    found: list[Problem] = []
+    found: list[Problem] = _template_problems(config)
     for path, rules in FIELD_RULES.items():
         for concrete, value in _values_at(config, path):
             for rule in rules:

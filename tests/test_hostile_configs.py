@@ -183,6 +183,34 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("env-var-value-2000", {"model.environment": {"BIG": "x" * 2000}}, "model.environment"),
     ("env-var-value-number", {"model.environment": {"WORKERS": 2}}, "model.environment.WORKERS"),
+    (
+        "env-var-terraform-template",
+        {"model.environment": {"A": "${aws_iam_role.x.arn}"}},
+        "model.environment.A",
+    ),
+    (
+        "email-terraform-template",
+        {
+            "notifications.subscriptions": [
+                {"protocol": "email", "endpoint": "%{x}@example.com"}
+            ]
+        },
+        "notifications.subscriptions[0].endpoint",
+    ),
+    (
+        "schedule-terraform-template",
+        {
+            "autoscaling.scheduled_actions": [
+                {
+                    **ENTRY,
+                    "schedule": "cron(${x})",
+                    "min_instance_count": 2,
+                    "max_instance_count": 3,
+                }
+            ]
+        },
+        "autoscaling.scheduled_actions[0].schedule",
+    ),
     ("variant-underscore", {"endpoint.variant_name": "blue_green"}, "endpoint.variant_name"),
     ("volume-above-512", {"endpoint.volume_size_gb": 600}, "endpoint.volume_size_gb"),
     (
