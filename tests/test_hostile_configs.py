@@ -190,11 +190,7 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "email-terraform-template",
-        {
-            "notifications.subscriptions": [
-                {"protocol": "email", "endpoint": "%{x}@example.com"}
-            ]
-        },
+        {"notifications.subscriptions": [{"protocol": "email", "endpoint": "%{x}@example.com"}]},
         "notifications.subscriptions[0].endpoint",
     ),
     (
