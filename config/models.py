@@ -838,8 +838,12 @@ class ServiceConfig(Strict):
         if found:
             raise PydanticCustomError(
                 "aws_limits",
-                "{count} AWS limit(s) exceeded",
-                {"count": len(found), "problems": found},
+                "{count} AWS limit(s) exceeded: {details}",
+                {
+                    "count": len(found),
+                    "details": "; ".join(f"{path}: {message}" for path, message in found),
+                    "problems": found,
+                },
             )
         return self
 
