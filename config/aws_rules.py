@@ -750,7 +750,7 @@ def problems(config: ServiceConfig) -> list[Problem]:
                 (
                     derived.blame,
                     f"the {derived.what} '{_short(derived.value)}' it gives is refused by AWS: "
-                    f"{problem}; choose a shorter or simpler value",
+                    f"{problem}; change {derived.blame} so that it fits",
                 )
             )
     found += _tag_count_problems(config)
