@@ -3,7 +3,7 @@ line per problem naming the file, the field and the fix, or accepted and then va
 Never a traceback, never a hang, never an unbounded message.
 
 Field-level cases run the check in-process (`python -m config check`'s `main`), file-level cases
-run it as a subprocess with a time and memory limit, and the accepted ones are synthesized and
+run `main.py` as a subprocess with a time and memory limit, and the accepted ones are synthesized and
 passed through `terraform validate` offline.
 """
 
@@ -371,21 +371,24 @@ def check_in_process(path: Path, capsys: pytest.CaptureFixture[str]) -> list[str
 
 
 def run_check(path: Path) -> subprocess.CompletedProcess[str]:
-    """The check as a user runs it, capped at 30 s and 2 GiB of address space: a hang or a memory
+    """`main.py` as a user runs it, capped at 30 s and 2 GiB of address space: a hang or a memory
     blow-up fails the test instead of the machine."""
 
     def limit_memory() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
-    return subprocess.run(
-        [sys.executable, "-m", "config", "check", str(path)],
+    outdir = path.parent / "cdktf.out"
+    result = subprocess.run(
+        [sys.executable, "main.py"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=30,
         preexec_fn=limit_memory,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "SERVING_CONFIG": str(path), "CDKTF_OUTDIR": str(outdir)},
     )
+    assert not outdir.exists(), "wrote Terraform for a refused configuration"
+    return result
 
 
 def assert_refused_cleanly(path: Path, result: subprocess.CompletedProcess[str]) -> list[str]:
