@@ -7,23 +7,34 @@ non-zero; they never show a traceback.
 
 from __future__ import annotations
 
+import codecs
 import difflib
+import errno
 import os
+import re
+import stat
 import tomllib
 import types
 import typing
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from config import yaml_safety
 from config.models import ServiceConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "example.yaml"
 CONFIG_ENV_VAR = "SERVING_CONFIG"
 SUFFIXES = (".yaml", ".yml", ".toml")
+# The example is about 2 KB; anything near a megabyte is not a configuration.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_PROBLEMS = 50
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
+MAX_LINE = 400
 
 
 class ConfigError(Exception):
@@ -52,6 +63,13 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if not isinstance(key, Hashable):
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"a key must be a plain value, not a {type(key).__name__}",
+                key_node.start_mark,
+            )
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None,
@@ -81,16 +99,14 @@ def resolve_config_path(context_value: str | None = None) -> Path:
 def _display(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic link loop
         return str(path)
 
 
-def read_document(path: Path) -> dict[str, Any]:
-    shown = _display(path)
-    if path.suffix not in SUFFIXES:
-        raise ConfigError(shown, [f"unsupported file type '{path.suffix}'; use .yaml or .toml"])
+def _read_bytes(path: Path, shown: str) -> bytes:
+    """The file's bytes, or one line saying why it cannot be a configuration file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        info = path.stat()
     except FileNotFoundError:
         raise ConfigError(
             shown,
@@ -99,18 +115,87 @@ def read_document(path: Path) -> dict[str, Any]:
                 "config/example.yaml"
             ],
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError(shown, [f"cannot read the file ({reason})"]) from None
-    try:
-        if path.suffix == ".toml":
-            document: Any = tomllib.loads(text)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            reason = "a symbolic link loop: the link points back to itself"
         else:
-            document = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - safe loader subclass
-    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+            reason = exc.strerror or str(exc)
+        raise ConfigError(shown, [f"cannot read the file ({reason})"]) from None
+    if stat.S_ISDIR(info.st_mode):
         raise ConfigError(
-            shown, [f"not valid {path.suffix[1:].upper()}: {_one_line(exc)}"]
+            shown, ["cannot read the file (it is a directory); point at a .yaml or .toml file"]
+        )
+    if not stat.S_ISREG(info.st_mode):
+        # Devices (/dev/zero), pipes and sockets never end or block: never open them.
+        raise ConfigError(
+            shown,
+            ["cannot read the file (not a regular file, e.g. a device or pipe); use a file"],
+        )
+    if info.st_size > MAX_FILE_BYTES:
+        raise ConfigError(shown, [_too_big(info.st_size)])
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(shown, [f"cannot read the file ({exc.strerror or exc})"]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(shown, [_too_big(len(data))])
+    return data
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"the file is {size:,} bytes; a configuration is at most {MAX_FILE_BYTES:,} "
+        "(the example is about 2,000)"
+    )
+
+
+def _decode(data: bytes, suffix: str, shown: str) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE)) or (
+        b"\x00" in data[:200]
+    ):
+        raise ConfigError(
+            shown, ["the file is UTF-16 or UTF-32 text; save it as UTF-8 (without byte-order mark)"]
+        )
+    if data.startswith(codecs.BOM_UTF8):
+        if suffix == ".toml":
+            raise ConfigError(
+                shown,
+                [
+                    "the file starts with a byte-order mark, which TOML does not allow; save it "
+                    "as UTF-8 without BOM"
+                ],
+            )
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            shown,
+            [
+                f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+                f"{exc.start}); save it as UTF-8"
+            ],
         ) from None
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    return _read(path)[0]
+
+
+def _read(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """The document, and where YAML 1.1 turned an unquoted yes/no/on/off into a boolean."""
+    shown = _display(path)
+    if path.suffix not in SUFFIXES:
+        raise ConfigError(
+            shown, [f"unsupported file type '{_short(path.suffix)}'; use .yaml or .toml"]
+        )
+    text = _decode(_read_bytes(path, shown), path.suffix, shown)
+    traps: dict[str, str] = {}
+    if path.suffix == ".toml":
+        document: Any = _load_toml(text, shown)
+    else:
+        document, traps = _load_yaml(text, shown)
     if document is None or document == {}:
         raise ConfigError(shown, ["the file is empty; start from a copy of config/example.yaml"])
     if not isinstance(document, dict):
@@ -118,17 +203,83 @@ def read_document(path: Path) -> dict[str, Any]:
             shown,
             [f"the top level must be a mapping of settings, not a {type(document).__name__}"],
         )
+    problems = yaml_safety.number_problems(document)
+    if problems:
+        raise ConfigError(shown, _bounded(problems))
+    return document, traps
+
+
+def _load_yaml(text: str, shown: str) -> tuple[Any, dict[str, str]]:
+    try:
+        return yaml_safety.load(text, _UniqueKeyLoader)
+    except yaml_safety.YamlProblem as exc:
+        raise ConfigError(shown, _bounded(exc.problems)) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(shown, [f"not valid YAML: {_short(_one_line(exc), 300)}"]) from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise ConfigError(shown, [f"not valid YAML: {_short(_one_line(exc), 200)}"]) from None
+    except RecursionError:
+        raise ConfigError(shown, [yaml_safety.too_deep()]) from None
+
+
+def _load_toml(text: str, shown: str) -> Any:
+    try:
+        document = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError) as exc:
+        raise ConfigError(shown, [f"not valid TOML: {_short(_one_line(exc), 300)}"]) from None
+    except RecursionError:
+        raise ConfigError(shown, [yaml_safety.too_deep()]) from None
+    if yaml_safety.depth(document) > yaml_safety.MAX_DEPTH:
+        raise ConfigError(shown, [yaml_safety.too_deep()])
     return document
 
 
 def load_config(path: Path | None = None) -> ServiceConfig:
     """Parse and validate a configuration file; raise `ConfigError` listing every problem."""
     path = path or resolve_config_path()
-    document = read_document(path)
+    document, traps = _read(path)
     try:
         return ServiceConfig.model_validate(document)
     except ValidationError as exc:
-        raise ConfigError(_display(path), describe_errors(exc)) from None
+        problems = describe_errors(exc)
+        problems = [_with_trap_hint(p, traps) for p in problems]
+        raise ConfigError(_display(path), _bounded(problems)) from None
+    except RecursionError:
+        raise ConfigError(_display(path), [yaml_safety.too_deep()]) from None
+
+
+def _with_trap_hint(problem: str, traps: dict[str, str]) -> str:
+    field = problem.split(": ", 1)[0]
+    for path, word in traps.items():
+        if field == path or field.startswith((path + ".", path + "[", path + " ")):
+            return (
+                f"{problem} (YAML 1.1 reads unquoted `{word}` as a boolean: write '{word}' in "
+                "quotes if you mean the word)"
+            )
+    return problem
+
+
+def _bounded(problems: list[str]) -> list[str]:
+    """At most MAX_PROBLEMS lines, none longer than MAX_LINE: never print an unbounded value."""
+    shown = [_printable(_short(p, MAX_LINE)) for p in problems[:MAX_PROBLEMS]]
+    if len(problems) > MAX_PROBLEMS:
+        shown.append(f"… and {len(problems) - MAX_PROBLEMS} more problems")
+    return shown
+
+
+def _printable(text: str) -> str:
+    """Control characters escaped: a value never moves the cursor or recolours the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """`text`, or its head and tail around a note of what was cut (a message's fix is last)."""
+    if len(text) <= limit:
+        return text
+    head, tail = limit * 3 // 5, limit // 3
+    return f"{text[:head]}… ({len(text) - head - tail:,} characters cut) …{text[-tail:]}"
 
 
 def _one_line(exc: Exception) -> str:
@@ -137,7 +288,11 @@ def _one_line(exc: Exception) -> str:
 
 def describe_errors(exc: ValidationError) -> list[str]:
     problems = []
-    for error in exc.errors(include_url=False):
+    for error in exc.errors(include_url=False, include_input=True):
+        if error["type"] == "aws_limits":
+            ctx = error.get("ctx", {})
+            problems += [f"{path}: {message}" for path, message in ctx.get("problems", [])]
+            continue
         loc, parent = _resolve(tuple(error["loc"]))
         problems.append(f"{_path(loc)}: {_message(error, loc, parent)}")
     return problems
@@ -146,10 +301,14 @@ def describe_errors(exc: ValidationError) -> list[str]:
 def _path(loc: tuple[Any, ...]) -> str:
     text = ""
     for part in loc:
-        if isinstance(part, int):
+        if part == "[key]":  # pydantic's marker for a map's key
+            text += " (key)"
+        elif isinstance(part, int) and not isinstance(part, bool):
             text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
+        elif isinstance(part, str) and _PLAIN_KEY.match(part):
+            text += f".{part}" if text else part
+        else:  # a key the user wrote that is not a plain name: shown quoted
+            text += f"[{_short(repr(part), 40)}]"
     return text or "(top level)"
 
 
@@ -173,15 +332,15 @@ def _message(error: Any, loc: tuple[Any, ...], parent: type[BaseModel] | None) -
         return str(error["msg"]).removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
         hint = f"; {field.description}" if field is not None and field.description else ""
-        return f"{given!r} has the wrong format{hint}"
+        return f"{_short(repr(given))} has the wrong format{hint}"
     if kind == "literal_error":
-        return f"{given!r} is not allowed; {error['msg'].lower()}"
+        return f"{_short(repr(given))} is not allowed; {error['msg'].lower()}"
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
-        return f"{ctx.get('tag')!r} is not a backend; set `backend` to one of {ctx.get('expected_tags')}"
+        return f"{_short(repr(ctx.get('tag')))} is not a backend; set `backend` to one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return "`backend` is missing; add `backend: s3` (S3 state) or `backend: cloud` (Terraform Cloud)"
-    return f"{error['msg'].lower()} (got {given!r})"
+    return f"{error['msg'].lower()} (got {_short(repr(given))})"
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:

@@ -22,8 +22,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from config import instance_types
+from config import aws_rules, instance_types
 from config.regions import OTHER_PARTITION_REGIONS, SAGEMAKER_REGIONS
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]*[a-z0-9]$"
@@ -54,7 +55,9 @@ HOSTNAME_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])
 class Strict(BaseModel):
     """Base for all config models: unknown keys are errors, values are not coerced silently."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 def _check_region(region: str) -> str:
@@ -513,30 +516,7 @@ class ProxySettings(Strict):
             "this function capacity in the account. Default: 100."
         ),
     )
-    log_retention_days: Literal[
-        1,
-        3,
-        5,
-        7,
-        14,
-        30,
-        60,
-        90,
-        120,
-        150,
-        180,
-        365,
-        400,
-        545,
-        731,
-        1096,
-        1827,
-        2192,
-        2557,
-        2922,
-        3288,
-        3653,
-    ] = Field(
+    log_retention_days: int = Field(
         default=365,
         description="Days the function's and the VPC flow logs are kept. Default: 365.",
     )
@@ -955,6 +935,22 @@ class ServiceConfig(Strict):
                 "with 'aws:', values at most 256 characters"
             )
         return value
+
+    @model_validator(mode="after")
+    def _within_aws_limits(self) -> ServiceConfig:
+        # Once every field is valid: each value and derived name against its AWS API's limits.
+        found = aws_rules.problems(self)
+        if found:
+            raise PydanticCustomError(
+                "aws_limits",
+                "{count} AWS limit(s) exceeded: {details}",
+                {
+                    "count": len(found),
+                    "details": "; ".join(f"{path}: {message}" for path, message in found),
+                    "problems": found,
+                },
+            )
+        return self
 
     @field_validator("environment")
     @classmethod

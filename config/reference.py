@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from config import aws_rules
 from config.models import ServiceConfig
 
 REFERENCE_BEGIN = (
@@ -27,7 +28,10 @@ def json_schema() -> str:
 
 
 def markdown_reference() -> str:
-    rows = ["| Field | Type | Default | Description |", "|---|---|---|---|"]
+    rows = [
+        "| Field | Type | Default | Description | Limit (checked by `python -m config check`) |",
+        "|---|---|---|---|---|",
+    ]
     rows += _rows(ServiceConfig, "")
     return "\n".join([REFERENCE_BEGIN, *rows, REFERENCE_END]) + "\n"
 
@@ -40,7 +44,7 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
         is_list = typing.get_origin(field.annotation) is list
         rows.append(
             f"| `{path}` | {_type_name(field.annotation)} | {_default(field)} | "
-            f"{_description(field, nested)} |"
+            f"{_description(field, nested)} | {_limit(field, path)} |"
         )
         if nested is not None:
             rows += _rows(nested, f"{path}[]." if is_list else f"{path}.")
@@ -91,4 +95,30 @@ def _default(field: FieldInfo) -> str:
 
 def _description(field: FieldInfo, nested: type[BaseModel] | None) -> str:
     text = field.description or (nested.__doc__ or "" if nested else "")
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _limit(field: FieldInfo, path: str) -> str:
+    """The field's own constraints (pydantic) and the AWS limits `config.aws_rules` checks."""
+    parts = []
+    for item in field.metadata:
+        for attribute, word in (
+            ("ge", "≥"),
+            ("gt", ">"),
+            ("le", "≤"),
+            ("lt", "<"),
+            ("min_length", "at least"),
+            ("max_length", "at most"),
+        ):
+            value = getattr(item, attribute, None)
+            if value is not None:
+                unit = ""
+                if "length" in attribute:
+                    unit = " characters" if field.annotation is str else " items"
+                parts.append(f"{word} {value}{unit}")
+        pattern = getattr(item, "pattern", None)
+        if pattern:
+            parts.append(f"pattern `{pattern}`")
+    parts += aws_rules.field_limits(path)
+    text = "; ".join(parts) or "—"
     return " ".join(text.split()).replace("|", "\\|")

@@ -27,7 +27,8 @@ from config.models import ExistingNetwork, NetworkSettings
 from constructs_lib import aws_terms
 from constructs_lib.policies import policy_document, service_trust_policy
 
-# Subnet i of the public tier is the i-th /20 of the VPC; the private tier starts at the 9th.
+# Subnet i of the public tier is the i-th sixteenth of the VPC; the private tier starts at the 9th.
+SUBNET_SLOTS_BITS = 4
 PRIVATE_TIER_OFFSET = 8
 
 
@@ -93,7 +94,10 @@ class Network(Construct):
         # The default security group allows all traffic between its members: leave it empty.
         DefaultSecurityGroup(self, "default_security_group", vpc_id=self.vpc.id)
 
-        blocks = [str(b) for b in ipaddress.ip_network(settings.vpc_cidr).subnets(new_prefix=20)]
+        # Sixteen equal slots (a /16 gives /20s, a /24 gives /28s, AWS's smallest subnet): the
+        # public tier takes the first, the private tier the ninth onwards.
+        vpc = ipaddress.ip_network(settings.vpc_cidr)
+        blocks = [str(b) for b in vpc.subnets(prefixlen_diff=SUBNET_SLOTS_BITS)]
         self.public_subnet_ids = []
         if props.public:
             gateway = InternetGateway(self, "internet_gateway", vpc_id=self.vpc.id)

@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
 )
 from constructs import Construct
 
+from config.aws_rules import state_key_alias
 from constructs_lib.policies import rotating_key
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
 
@@ -34,7 +35,8 @@ class StateBucket(Construct):
             self,
             "key",
             description=f"Encrypts Terraform state in {props.bucket_name}",
-            alias=props.bucket_name,
+            # Bucket names may hold dots; KMS alias names may not.
+            alias=state_key_alias(props.bucket_name),
             account_id=props.account_id,
             prevent_destroy=True,
         )

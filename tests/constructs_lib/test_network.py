@@ -75,3 +75,18 @@ def test_existing_network_is_used_instead_of_creating_one() -> None:
         "subnet-0aaaaaaaaaaaaaaa2",
     ]
     assert only(stack, "aws_security_group")["vpc_id"] == "vpc-0123456789abcdef0"
+
+
+@pytest.mark.parametrize(
+    "vpc_cidr, expected",
+    [
+        ("10.40.0.0/16", {"10.40.0.0/20", "10.40.16.0/20", "10.40.128.0/20"}),
+        ("10.40.0.0/17", {"10.40.0.0/21", "10.40.8.0/21", "10.40.64.0/21"}),
+        ("10.40.7.0/24", {"10.40.7.0/28", "10.40.7.16/28", "10.40.7.128/28"}),
+    ],
+)
+def test_subnets_are_sixteenths_of_any_allowed_vpc(vpc_cidr: str, expected: set[str]) -> None:
+    stack = synth_region(config_with(network__vpc_cidr=vpc_cidr), "us-east-1")
+    blocks = {s["cidr_block"] for s in resources(stack, "aws_subnet").values()}
+    assert len(blocks) == 6
+    assert expected <= blocks

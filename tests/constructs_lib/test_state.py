@@ -139,3 +139,9 @@ def test_cloud_backend_has_no_bootstrap_stack() -> None:
 
     stacks = build_app(Testing.app(), config_with(state=CLOUD))
     assert [s.node.id for s in stacks] == ["serving-prod-us-east-1", "serving-prod-eu-west-1"]
+
+
+def test_state_key_alias_drops_the_dots_of_a_bucket_name() -> None:
+    bootstrap = synth_bootstrap(config_with(state__bucket="tfstate.ml.example.com"))
+    assert only(bootstrap, "aws_kms_alias")["name"] == "alias/tfstate-ml-example-com"
+    assert only(bootstrap, "aws_s3_bucket")["bucket"] == "tfstate.ml.example.com"

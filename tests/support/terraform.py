@@ -7,6 +7,7 @@ the mirror is missing, tests skip with the reason on a user's machine and fail u
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -104,3 +105,23 @@ def offline_terraform(workdir: Path) -> Terraform:
         "CHECKPOINT_DISABLE": "1",
     }
     return Terraform(binary=binary, env=env)
+
+
+def validate_stacks(
+    terraform: Terraform, stack_dirs: list[Path], workdir: Path
+) -> dict[Path, dict[str, object]]:
+    """`terraform validate -json` of each synthesized stack folder, with one `init` shared by all
+    (they need the same provider): each stack is copied into the initialized folder in turn."""
+    reports: dict[Path, dict[str, object]] = {}
+    initialized = False
+    for stack_dir in stack_dirs:
+        for old in workdir.glob("*"):
+            if old.name not in (".terraform", ".terraform.lock.hcl"):
+                shutil.rmtree(old) if old.is_dir() else old.unlink()
+        shutil.copytree(stack_dir, workdir, dirs_exist_ok=True)
+        if not initialized:
+            terraform.run(workdir, "init", "-backend=false", "-input=false", "-no-color")
+            initialized = True
+        result = terraform.run(workdir, "validate", "-json", "-no-color", check=False)
+        reports[stack_dir] = json.loads(result.stdout)
+    return reports

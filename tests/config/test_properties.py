@@ -1,0 +1,235 @@
+"""Property: for any configuration the JSON Schema admits, the check either refuses it with a
+clean message (one bounded line per problem, each naming a field), or every name the stacks
+derive from it fits its AWS limit. A sample of accepted ones is synthesized and validated by
+Terraform, offline.
+
+Configurations come from `config/serving.schema.json` through hypothesis-jsonschema: whole
+documents, and the example with one to three fields or sections replaced by generated values
+(whole random documents are almost always refused; mutations of the example reach the checks
+that run once everything else is valid). Deterministic: `derandomize=True`.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import json
+import re
+import tempfile
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+
+from config import aws_limits, aws_rules
+from config.loader import ConfigError, load_config
+from config.models import ServiceConfig
+from tests.support.configs import example_document
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "config" / "serving.schema.json").read_text())
+EXAMPLES = 500
+SECONDS = 60
+
+PROFILE = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def _leaves(schema: dict[str, Any], document: Any, prefix: tuple[str, ...] = ()) -> list[Any]:
+    """Paths of the example's fields, with their sub-schemas."""
+    found = []
+    props = schema.get("properties", {})
+    if "$ref" in schema:
+        return _leaves(SCHEMA["$defs"][schema["$ref"].split("/")[-1]], document, prefix)
+    for name, sub in props.items():
+        path = (*prefix, name)
+        found.append((path, sub))
+        if isinstance(document, dict) and isinstance(document.get(name), dict):
+            found += _leaves(sub, document[name], path)
+    return found
+
+
+def _with_defs(sub: dict[str, Any]) -> dict[str, Any]:
+    return {**sub, "$defs": SCHEMA["$defs"]}
+
+
+@cache
+def _value_strategies() -> list[tuple[tuple[str, ...], st.SearchStrategy[Any]]]:
+    strategies = []
+    for path, sub in _leaves(SCHEMA, example_document()):
+        values: st.SearchStrategy[Any] = from_schema(_with_defs(sub))
+        if sub.get("examples"):
+            values = st.one_of(st.sampled_from(sub["examples"]), values)
+        strategies.append((path, values))
+    return strategies
+
+
+@st.composite
+def mutated_example(draw: st.DrawFn) -> dict[str, Any]:
+    document = copy.deepcopy(example_document())
+    leaves = _value_strategies()
+    for _ in range(draw(st.integers(1, 3))):
+        path, values = draw(st.sampled_from(leaves))
+        node = document
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[path[-1]] = draw(values)
+    return document
+
+
+def configurations() -> st.SearchStrategy[dict[str, Any]]:
+    """Mostly mutations of the example; one in ten a whole document from the schema."""
+    return st.integers(0, 9).flatmap(
+        lambda pick: from_schema(SCHEMA) if pick == 0 else mutated_example()
+    )
+
+
+def check(document: dict[str, Any], folder: Path) -> ServiceConfig | list[str]:
+    """The configuration if accepted, else the problem lines of the refusal."""
+    path = folder / "config.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        text = str(error)
+        lines = text.splitlines()
+        assert lines[0].startswith(f"error: {error.path}: ")
+        assert 1 <= len(error.problems) <= 51
+        for line in lines:
+            assert len(line) <= 520, line[:200]
+        for problem in error.problems:
+            field, _, message = problem.partition(": ")
+            assert field and message and problem.isprintable(), problem
+        return error.problems
+
+
+# Independent of config/aws_rules.py: the limits as AWS states them, per kind of derived name.
+S3_BUCKET = re.compile(r"^(?!xn--|sthree-|amzn-s3-demo-)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+DERIVED_LIMITS: dict[str, tuple[int, str]] = {
+    "SageMaker endpoint name": (63, r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"),
+    "SageMaker model name": (63, r"[a-zA-Z0-9]([\-a-zA-Z0-9]*[a-zA-Z0-9])?"),
+    "SageMaker endpoint configuration name": (63, r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"),
+    "load balancer name": (32, r"(?!internal-)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"),
+    "target group name": (32, r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"),
+    "security group name": (255, r"(?!sg-).+"),
+    "proxy function name": (64, r"[a-zA-Z0-9_-]+"),
+    "endpoint KMS alias": (256, r"alias/(?!aws/)[a-zA-Z0-9:/_-]+"),
+    "log KMS alias": (256, r"alias/(?!aws/)[a-zA-Z0-9:/_-]+"),
+    "state bucket KMS alias": (256, r"alias/(?!aws/)[a-zA-Z0-9:/_-]+"),
+    "alarm topic KMS alias": (256, r"alias/(?!aws/)[a-zA-Z0-9:/_-]+"),
+    "alarm topic": (256, r"[A-Za-z0-9_-]+"),
+    "dashboard name": (255, r"[A-Za-z0-9_-]+"),
+    "SageMaker execution role name": (64, r"[\w+=,.@-]+"),
+    "flow log role name": (64, r"[\w+=,.@-]+"),
+    "proxy role name": (64, r"[\w+=,.@-]+"),
+    "certificate domain name": (64, r"([a-z0-9-]+\.)+[a-z0-9-]+"),
+    "certificate alternative name": (253, r"([a-z0-9-]+\.)+[a-z0-9-]+"),
+    "health check domain name": (255, r".+"),
+    "health check Name tag": (256, r".+"),
+    "Terraform Cloud workspace": (90, r"[A-Za-z0-9_-]+"),
+    "web ACL name": (128, r"[\w-]+"),
+    "WAF allow-list IP set name": (128, r"[\w-]+"),
+}
+
+
+def assert_within_aws_limits(config: ServiceConfig) -> None:
+    assert config.endpoint.instance_type in aws_limits.sagemaker_instance_types()
+    assert 1 <= config.autoscaling.invocations_target <= 2.0**360
+    tags = set(config.tags) | {"service", "environment", "managed-by", "Name"}
+    assert len(tags) <= 10, "Route 53 health checks take 10 tags"
+    for cidr in config.load_balancer.ingress_cidrs:
+        ipaddress.IPv4Network(cidr)
+    assert len(set(config.load_balancer.ingress_cidrs)) == len(config.load_balancer.ingress_cidrs)
+    vpc = ipaddress.IPv4Network(config.network.vpc_cidr)
+    assert 16 <= vpc.prefixlen <= 24
+    for name in aws_rules.derived_names(config):
+        if name.what.endswith("bucket"):
+            assert S3_BUCKET.match(name.value) and ".." not in name.value, name
+        elif name.what in DERIVED_LIMITS:
+            length, pattern = DERIVED_LIMITS[name.what]
+            assert len(name.value) <= length, name
+            assert re.fullmatch(pattern, name.value), name
+
+
+class Tally:
+    accepted: list[dict[str, Any]]
+    refused = 0
+    examples = 0
+
+
+def test_every_generated_config_is_refused_cleanly_or_within_aws_limits() -> None:
+    Tally.accepted, Tally.refused, Tally.examples = [], 0, 0
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as folder:
+
+        @PROFILE
+        @given(configurations())
+        def run(document: dict[str, Any]) -> None:
+            Tally.examples += 1
+            outcome = check(document, Path(folder))
+            if isinstance(outcome, ServiceConfig):
+                assert_within_aws_limits(outcome)
+                Tally.accepted.append(document)
+            else:
+                Tally.refused += 1
+
+        run()
+    elapsed = time.monotonic() - started
+    print(
+        f"\n{Tally.examples} generated configurations in {elapsed:.1f} s: "
+        f"{Tally.refused} refused cleanly, {len(Tally.accepted)} accepted within AWS limits"
+    )
+    assert Tally.examples >= EXAMPLES
+    assert elapsed < SECONDS
+    assert len(Tally.accepted) >= 10, "the generator must reach accepted configurations"
+
+
+def _accepted_sample(count: int) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as folder:
+
+        @settings(PROFILE, max_examples=300)
+        @given(mutated_example())
+        def collect(document: dict[str, Any]) -> None:
+            accepted = len(found) < count and isinstance(
+                check(document, Path(folder)), ServiceConfig
+            )
+            if accepted and document not in found:
+                found.append(document)
+
+        collect()
+    return found
+
+
+@pytest.mark.terraform
+def test_sample_of_accepted_generated_configs_validates(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from tests.support.app import synth_app
+    from tests.support.terraform import offline_terraform, validate_stacks
+
+    sample = _accepted_sample(10)
+    assert len(sample) >= 10
+    terraform = offline_terraform(tmp_path_factory.getbasetemp() / "terraform")
+    stack_dirs = []
+    for index, document in enumerate(sample):
+        outdir = tmp_path_factory.mktemp(f"generated-{index}")
+        synth_app(ServiceConfig.model_validate(document), outdir)
+        stack_dirs += sorted((outdir / "stacks").iterdir())
+    reports = validate_stacks(terraform, stack_dirs, tmp_path_factory.mktemp("validate-generated"))
+    invalid = {str(d): r["diagnostics"] for d, r in reports.items() if not r["valid"]}
+    assert not invalid
