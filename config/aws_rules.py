@@ -527,7 +527,8 @@ def derived_names(config: ServiceConfig) -> list[DerivedName]:
                 _kms_alias,
             )
         )
-    for region in config.regions:
+    # Retired regions keep a stack until it is destroyed: their names reach AWS too.
+    for region in config.stack_regions:
         stack = config.stack_name(region)
         regional = f"{region}.{config.domain.record_name}"
         image = config.model.image_uri.replace("{region}", region)
@@ -537,7 +538,8 @@ def derived_names(config: ServiceConfig) -> list[DerivedName]:
             DerivedName("dashboard name", stack, svc, _dashboard),
             DerivedName(
                 "alarm name",
-                f"{stack}-endpoint-latency-p99",
+                # The longest: the paging twin of a disarmed rollback alarm (auto_rollback off).
+                f"{stack}-endpoint-latency-p99-notify",
                 svc,
                 _shape_check("cloudwatch", "AlarmName"),
             ),
@@ -666,17 +668,41 @@ def _tag_count_problems(config: ServiceConfig) -> list[Problem]:
 
 def _autoscaling_problems(config: ServiceConfig) -> list[Problem]:
     problems: list[Problem] = []
-    if not config.endpoint.allow_single_instance:
-        for index, action in enumerate(config.autoscaling.scheduled_actions):
-            if action.min_instance_count < 2:
-                problems.append(
-                    (
-                        f"autoscaling.scheduled_actions[{index}].min_instance_count",
-                        f"{action.min_instance_count} instance is a single Availability Zone "
-                        "while the action applies; set 2 or more, or spell out "
-                        "endpoint.allow_single_instance: true (not for production)",
-                    )
+    endpoint = config.endpoint
+    actions = config.autoscaling.scheduled_actions
+    for index, action in enumerate(actions):
+        if action.min_instance_count < 2 and not endpoint.allow_single_instance:
+            problems.append(
+                (
+                    f"autoscaling.scheduled_actions[{index}].min_instance_count",
+                    f"{action.min_instance_count} instance is a single Availability Zone "
+                    "while the action applies; set 2 or more, or spell out "
+                    "endpoint.allow_single_instance: true (not for production)",
                 )
+            )
+        if action.max_instance_count > endpoint.max_instance_count:
+            # Every new fleet starts at endpoint.max_instance_count (a rollout must not shrink
+            # the endpoint): a schedule above it would be undone by the next rollout.
+            problems.append(
+                (
+                    f"autoscaling.scheduled_actions[{index}].max_instance_count",
+                    f"{action.max_instance_count} is above endpoint.max_instance_count "
+                    f"({endpoint.max_instance_count}), the size of every new fleet; raise "
+                    "endpoint.max_instance_count instead",
+                )
+            )
+    base = (endpoint.min_instance_count, endpoint.max_instance_count)
+    ranges = {(a.min_instance_count, a.max_instance_count) for a in actions}
+    if ranges - {base} and base not in ranges:
+        # Application Auto Scaling never restores a range by itself: the first action would
+        # stay in force for ever (README "Changing a live service").
+        problems.append(
+            (
+                "autoscaling.scheduled_actions",
+                "no action scales back to the endpoint's own range (min_instance_count "
+                f"{base[0]}, max_instance_count {base[1]}); add one, e.g. after business hours",
+            )
+        )
     target = config.autoscaling.invocations_target
     limit = aws_limits.max_target_value()
     if not math.isfinite(target) or target > limit:

@@ -888,42 +888,6 @@ class ServiceConfig(Strict):
             raise ValueError(f"retired_regions must be unique; repeated: {repeated}")
         return value
 
-    @field_validator("autoscaling")
-    @classmethod
-    def _schedules_stay_highly_available_and_scale_back(
-        cls, value: AutoscalingSettings, info: ValidationInfo
-    ) -> AutoscalingSettings:
-        endpoint = info.data.get("endpoint")
-        if endpoint is None or not value.scheduled_actions:
-            return value
-        base = (endpoint.min_instance_count, endpoint.max_instance_count)
-        problems = []
-        for action in value.scheduled_actions:
-            if action.min_instance_count < 2 and not endpoint.allow_single_instance:
-                problems.append(
-                    f"scheduled action '{action.name}' sets min_instance_count "
-                    f"{action.min_instance_count}: a single Availability Zone; use 2 or more, or "
-                    "spell out endpoint.allow_single_instance: true"
-                )
-            if action.max_instance_count > endpoint.max_instance_count:
-                problems.append(
-                    f"scheduled action '{action.name}' sets max_instance_count "
-                    f"{action.max_instance_count}, above endpoint.max_instance_count "
-                    f"({endpoint.max_instance_count}), the size of every new fleet; raise "
-                    "endpoint.max_instance_count instead"
-                )
-        ranges = {(a.min_instance_count, a.max_instance_count) for a in value.scheduled_actions}
-        if ranges - {base} and base not in ranges:
-            problems.append(
-                "no scheduled action scales back to the endpoint's range "
-                f"(min {base[0]}, max {base[1]}), so the first one would stay in force for "
-                "ever; add an action that sets min_instance_count "
-                f"{base[0]} and max_instance_count {base[1]} (e.g. after business hours)"
-            )
-        if problems:
-            raise ValueError("; ".join(problems))
-        return value
-
     @field_validator("tags")
     @classmethod
     def _tags(cls, value: dict[str, str]) -> dict[str, str]:

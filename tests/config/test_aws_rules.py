@@ -69,7 +69,8 @@ def test_scheduled_action_cannot_bypass_two_instances(tmp_path: Path) -> None:
         tmp_path,
         {
             "autoscaling.scheduled_actions": [
-                {**action, "min_instance_count": 1, "max_instance_count": 1}
+                {**action, "min_instance_count": 1, "max_instance_count": 1},
+                {**action, "name": "day", "min_instance_count": 2, "max_instance_count": 6},
             ]
         },
     )
@@ -115,3 +116,41 @@ def test_base_60_number_is_refused(tmp_path: Path) -> None:
         "endpoint.max_instance_count: `1:30` is read by YAML 1.1 as a base-60 number (90); quote "
         "it ('1:30') if you mean text, or write the number you mean"
     ]
+
+
+def test_scheduled_action_above_the_fleet_size_is_refused(tmp_path: Path) -> None:
+    action = {"name": "peak", "schedule": "cron(0 7 * * ? *)"}
+    message = only_problem(
+        tmp_path,
+        {
+            "autoscaling.scheduled_actions": [
+                {**action, "min_instance_count": 2, "max_instance_count": 8},
+                {**action, "name": "calm", "min_instance_count": 2, "max_instance_count": 6},
+            ]
+        },
+    )
+    assert message.startswith(
+        "autoscaling.scheduled_actions[0].max_instance_count: 8 is above "
+        "endpoint.max_instance_count (6)"
+    )
+
+
+def test_schedule_without_a_way_back_is_refused(tmp_path: Path) -> None:
+    action = {"name": "peak", "schedule": "cron(0 7 * * ? *)"}
+    message = only_problem(
+        tmp_path,
+        {
+            "autoscaling.scheduled_actions": [
+                {**action, "min_instance_count": 3, "max_instance_count": 6}
+            ]
+        },
+    )
+    assert message.startswith(
+        "autoscaling.scheduled_actions: no action scales back to the endpoint's own range "
+        "(min_instance_count 2, max_instance_count 6)"
+    )
+
+
+def test_schedule_that_scales_back_is_accepted(tmp_path: Path) -> None:
+    # The example: business hours raise the floor to 3, the evening sets it back to 2.
+    assert len(load_config(write_config(tmp_path, {})).autoscaling.scheduled_actions) == 2
