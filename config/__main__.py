@@ -1,12 +1,15 @@
 """`python -m config schema` prints the JSON Schema; `python -m config reference` the README table;
-`python -m config check [FILE]` validates a file without synthesizing."""
+`python -m config check [FILE] [--since OLD_FILE]` validates a file without synthesizing, and with
+`--since` also refuses changes from OLD_FILE that a live service cannot take (config/changes.py)."""
 
 import sys
+from pathlib import Path
 
+from config.changes import unsafe_changes
 from config.loader import ConfigError, load_config, resolve_config_path
 from config.reference import json_schema, markdown_reference
 
-USAGE = "usage: python -m config {schema|reference|check [FILE]}"
+USAGE = "usage: python -m config {schema|reference|check [FILE] [--since OLD_FILE]}"
 
 
 def main(argv: list[str]) -> int:
@@ -21,11 +24,34 @@ def main(argv: list[str]) -> int:
         sys.stdout.write(markdown_reference())
         return 0
     if command == "check":
-        path = resolve_config_path(rest[0] if rest else None)
+        since = None
+        if "--since" in rest:
+            index = rest.index("--since")
+            if index + 1 >= len(rest):
+                print(USAGE, file=sys.stderr)
+                return 2
+            since = rest[index + 1]
+            rest = rest[:index] + rest[index + 2 :]
+        if len(rest) > 1:
+            print(USAGE, file=sys.stderr)
+            return 2
+        # A file named on the command line wins over $SERVING_CONFIG.
+        path = Path(rest[0]).absolute() if rest else resolve_config_path(None)
         try:
             config = load_config(path)
+            old = load_config(Path(since).absolute()) if since else None
         except ConfigError as error:
             print(error, file=sys.stderr)
+            return 2
+        problems = unsafe_changes(old, config) if old is not None else []
+        if problems:
+            print(
+                f"error: {path}: {len(problems)} change(s) since {since} that the live service "
+                "cannot take",
+                file=sys.stderr,
+            )
+            for problem in problems:
+                print(f"{path}: {problem}", file=sys.stderr)
             return 2
         print(f"{path}: valid ({config.name}, regions {', '.join(config.regions)})")
         return 0

@@ -1002,3 +1002,15 @@ def test_health_gate_fails_when_nothing_answers(tmp_path: Path) -> None:
     result, _ = run_health_gate(tmp_path, port)  # the server is gone: connection refused
     assert result.returncode != 0
     assert "-> 000" in result.stdout
+
+
+def test_pull_request_refuses_config_changes_a_live_service_cannot_take() -> None:
+    workflow = load(WORKFLOWS / "pull-request.yml")
+    job = workflow["jobs"]["test"]
+    (checkout,) = steps_using(job, "actions/checkout")
+    assert checkout["with"]["fetch-depth"] == 2  # the merge commit's first parent is the base
+    (step,) = [s for s in job["steps"] if "--since" in s.get("run", "")]
+    assert 'git show "HEAD^1:$config"' in step["run"]
+    assert "python -m config check" in step["run"]
+    names = [s.get("name", "") for s in job["steps"]]
+    assert names.index(step["name"]) < names.index("Synthesize")

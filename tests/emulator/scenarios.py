@@ -265,8 +265,8 @@ REFUSED = [
         section="endpoint.variant_name",
         change="primary → blue",
         effect=(
-            "refused by the plan-safety verdict: SageMaker's blue/green update needs the same "
-            "variant name; keep it (clients never see it)"
+            "refused by the configuration check against the base branch and by the plan-safety "
+            "verdict: SageMaker's blue/green update needs the same variant name; keep it"
         ),
         verdict="refused",
         overrides={"endpoint.variant_name": "blue"},

@@ -1,0 +1,44 @@
+"""Changes between two configurations that a live service cannot take: refused before synth.
+
+`python -m config check NEW --since OLD` (the pull-request workflow passes the base branch's
+file as OLD). A single configuration cannot show these; the plan-safety verdict is the second
+line of defence, on the plan.
+"""
+
+from __future__ import annotations
+
+from config.models import ServiceConfig
+
+
+def unsafe_changes(old: ServiceConfig, new: ServiceConfig) -> list[str]:
+    """One line per change from `old` to `new` that would break or orphan the live service."""
+    problems = []
+    if (old.service, old.environment) != (new.service, new.environment):
+        problems.append(
+            f"service/environment: {old.name} → {new.name} renames every stack, state key and "
+            f"endpoint: Terraform would build a second service and leave {old.name} running "
+            "unmanaged; create the new environment in a file of its own, move traffic, then "
+            'retire the old one (README "Removing a region")'
+        )
+    if old.endpoint.variant_name != new.endpoint.variant_name:
+        problems.append(
+            f"endpoint.variant_name: {old.endpoint.variant_name} → {new.endpoint.variant_name}: "
+            "SageMaker's blue/green update needs the same variant name, so the rollout would "
+            f"fail; keep {old.endpoint.variant_name!r} (clients never see it)"
+        )
+    dropped = sorted(set(old.stack_regions) - set(new.stack_regions))
+    skipped = sorted(set(old.regions) & set(dropped))
+    if skipped:
+        problems.append(
+            f"regions: {skipped} removed without being retired: the stack would no longer be "
+            "synthesized and its resources would keep running unmanaged; move the region to "
+            "retired_regions first, deploy, destroy its stack, then remove it "
+            '(README "Removing a region")'
+        )
+    if old.state != new.state:
+        problems.append(
+            "state: the backend, bucket or key prefix changed: Terraform would start from an "
+            "empty state and try to create what already exists; migrate each stack's state "
+            "first (`terraform init -migrate-state`), then change the configuration"
+        )
+    return problems
