@@ -128,6 +128,8 @@ def test_derived_names_are_the_names_the_stacks_build() -> None:
         data_capture__enabled=True,
         waf__allow_cidrs=["10.0.0.0/8"],
         model__image_uri="123456789012.dkr.ecr.{region}.amazonaws.com/m:1",
+        # Off: the longest alarm names, the `-notify` twins of the disarmed rollback alarms.
+        rollout__auto_rollback=False,
     )
     region = config.regions[-1]  # not us-east-1: the health alarm topic lives there
     synthesized = json.dumps(synth_region(config, region)) + json.dumps(synth_bootstrap(config))
