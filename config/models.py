@@ -475,7 +475,13 @@ class LoadBalancerSettings(Strict):
         ),
     )
     idle_timeout_s: int = Field(
-        default=60, ge=1, le=4000, description="ALB idle timeout (s). Default: 60."
+        default=75,
+        ge=1,
+        le=4000,
+        description=(
+            "ALB idle timeout (s); must exceed `proxy.timeout_s`. Default: 75, above the "
+            "proxy's 70."
+        ),
     )
     ssl_policy: Literal[
         "ELBSecurityPolicy-TLS13-1-2-2021-06",
@@ -495,17 +501,27 @@ class LoadBalancerSettings(Strict):
         return _check_cidrs(value)
 
 
+# SageMaker real-time inference allows an invocation 60 s (InvokeEndpoint). The proxy waits that
+# long once; the margin covers connecting (and retrying what never reached the model) and logging.
+SAGEMAKER_INVOCATION_TIMEOUT_S = 60
+PROXY_TIMEOUT_MARGIN_S = 10
+PROXY_MIN_TIMEOUT_S = SAGEMAKER_INVOCATION_TIMEOUT_S + PROXY_TIMEOUT_MARGIN_S
+
+
 class ProxySettings(Strict):
     """The Lambda function between the ALB and InvokeEndpoint."""
 
     memory_mb: int = Field(default=512, ge=128, le=10240, description="Memory (MB). Default: 512.")
     timeout_s: int = Field(
-        default=55,
+        default=PROXY_MIN_TIMEOUT_S,
         ge=5,
         le=900,
         description=(
-            "Function timeout (s); must stay below the ALB idle timeout so the client gets "
-            "the function's 504, not a dropped connection. Default: 55."
+            f"Function timeout (s): at least {PROXY_MIN_TIMEOUT_S} (SageMaker's "
+            f"{SAGEMAKER_INVOCATION_TIMEOUT_S} s per invocation, which the proxy waits for once, "
+            f"plus {PROXY_TIMEOUT_MARGIN_S} s to connect and log), and below the ALB idle "
+            "timeout so the client gets the function's 504, not a dropped connection. "
+            f"Default: {PROXY_MIN_TIMEOUT_S}."
         ),
     )
     reserved_concurrency: int = Field(
@@ -1018,13 +1034,22 @@ class ServiceConfig(Strict):
     def _proxy_times_out_before_the_alb(
         cls, value: ProxySettings, info: ValidationInfo
     ) -> ProxySettings:
+        problems = []
+        if value.timeout_s < PROXY_MIN_TIMEOUT_S:
+            problems.append(
+                f"timeout_s ({value.timeout_s}) must be at least {PROXY_MIN_TIMEOUT_S}: the "
+                f"proxy waits up to SageMaker's {SAGEMAKER_INVOCATION_TIMEOUT_S} s for the model "
+                f"and needs {PROXY_TIMEOUT_MARGIN_S} s more to connect and answer"
+            )
         balancer = info.data.get("load_balancer")
         if balancer is not None and value.timeout_s >= balancer.idle_timeout_s:
-            raise ValueError(
+            problems.append(
                 f"timeout_s ({value.timeout_s}) must be below load_balancer.idle_timeout_s "
                 f"({balancer.idle_timeout_s}), or clients get a dropped connection instead of "
                 "a 504"
             )
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @property

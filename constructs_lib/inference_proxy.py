@@ -25,7 +25,7 @@ from cdktf_cdktf_provider_aws.lambda_function import (
 )
 from constructs import Construct
 
-from config.models import ProxySettings
+from config.models import PROXY_TIMEOUT_MARGIN_S, SAGEMAKER_INVOCATION_TIMEOUT_S, ProxySettings
 from constructs_lib import aws_terms
 from constructs_lib.policies import policy_document, service_trust_policy
 
@@ -33,8 +33,6 @@ SOURCE_DIR = Path(__file__).resolve().parent.parent / "functions" / "inference_p
 SOURCE_FILES = ("handler.py",)
 RUNTIME = "python3.12"
 HANDLER = "handler.handler"
-# Seconds the function keeps for itself after two InvokeEndpoint attempts (connect, logging).
-TIMEOUT_MARGIN_S = 5
 
 
 @dataclass(frozen=True)
@@ -49,8 +47,8 @@ class InferenceProxyProps:
 
 
 def read_timeout_s(settings: ProxySettings) -> int:
-    """InvokeEndpoint read timeout: two attempts fit inside the function timeout."""
-    return max(1, (settings.timeout_s - TIMEOUT_MARGIN_S) // 2)
+    """InvokeEndpoint read timeout: SageMaker's 60 s, waited for once inside the function timeout."""
+    return min(SAGEMAKER_INVOCATION_TIMEOUT_S, settings.timeout_s - PROXY_TIMEOUT_MARGIN_S)
 
 
 def staged_source() -> str:

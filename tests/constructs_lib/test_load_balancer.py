@@ -63,7 +63,7 @@ def test_load_balancer_drops_invalid_headers_and_is_protected(stack: dict[str, A
     assert alb["drop_invalid_header_fields"] is True
     assert alb["enable_deletion_protection"] is True
     assert alb["internal"] is False
-    assert alb["idle_timeout"] == 60
+    assert alb["idle_timeout"] == 75
 
 
 def test_deletion_protection_can_be_turned_off_for_dev() -> None:
