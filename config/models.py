@@ -560,6 +560,15 @@ class WafSettings(Strict):
     log_retention_days: int = Field(
         default=365, ge=1, description="Days WAF logs are kept. Default: 365."
     )
+    body_rules: Literal["count", "block"] = Field(
+        default="count",
+        description=(
+            "What the managed rules that inspect request bodies (cross-site scripting, local and "
+            "remote file inclusion, SSRF, Log4j, Java deserialization) do on a match: `count` "
+            "(logged and measured, not blocked) or `block`. Default: `count`; an inference "
+            "payload is arbitrary text, and a legitimate prompt that contains code matches them."
+        ),
+    )
 
     @field_validator("allow_cidrs")
     @classmethod

@@ -85,6 +85,16 @@ WAF_KNOWN_BAD_INPUTS = "AWSManagedRulesKnownBadInputsRuleSet"
 # The common rule set blocks request bodies over 8 KB; inference payloads are routinely larger
 # (the ALB allows 1 MB), so that one rule only counts.
 WAF_BODY_SIZE_RULE = "SizeRestrictions_BODY"
+# The managed rules that inspect the request body (AWS WAF developer guide, "Baseline rule
+# groups"). An inference payload is arbitrary text: a prompt that quotes code or a file path
+# matches them, so they count by default (`waf.body_rules`).
+WAF_COMMON_BODY_RULES = (
+    "CrossSiteScripting_BODY",
+    "GenericLFI_BODY",
+    "GenericRFI_BODY",
+    "EC2MetaDataSSRF_BODY",
+)
+WAF_KNOWN_BAD_INPUTS_BODY_RULES = ("JavaDeserializationRCE_BODY", "Log4JRCE_BODY")
 # WAF only delivers to log groups whose name starts with this.
 WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
 
