@@ -725,6 +725,22 @@ class AlarmSettings(Strict):
     proxy_throttles: int = Field(
         default=1, ge=1, description="Proxy function `Throttles` per period. Default: 1."
     )
+    alb_elb_5xx: int = Field(
+        default=5,
+        ge=1,
+        description=(
+            "ALB `HTTPCode_ELB_5XX_Count` per period: 5XX the load balancer answers itself "
+            "(no healthy target, a target response it cannot take). Default: 5."
+        ),
+    )
+    proxy_response_too_large: int = Field(
+        default=1,
+        ge=1,
+        description=(
+            "Proxy answers `response_too_large` per period (a model response over the ALB's "
+            "1 MB, counted by a metric filter on the proxy's log). Default: 1."
+        ),
+    )
 
 
 class Subscription(Strict):

@@ -113,10 +113,16 @@ GPU_UTILIZATION = "GPUUtilization"  # sum over GPUs: 0 to 100 × GPUs
 ALB_TARGET_5XX = "HTTPCode_Target_5XX_Count"
 ALB_REJECTED_CONNECTIONS = "RejectedConnectionCount"
 ALB_REQUESTS = "RequestCount"
+ALB_ELB_5XX = "HTTPCode_ELB_5XX_Count"
 
 LAMBDA_NAMESPACE = "AWS/Lambda"
 LAMBDA_ERRORS = "Errors"
 LAMBDA_THROTTLES = "Throttles"
+
+# Metrics the stacks derive from the proxy's JSON log lines (metric filters).
+PROXY_NAMESPACE = "InferenceProxy"
+PROXY_ENDPOINT_DIMENSION = "Endpoint"
+PROXY_RESPONSE_TOO_LARGE = "ResponseTooLarge"
 
 # Route 53 publishes health-check metrics in us-east-1 only, whatever the checked region.
 ROUTE53_NAMESPACE = "AWS/Route53"

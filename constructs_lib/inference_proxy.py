@@ -15,6 +15,10 @@ from pathlib import Path
 
 from cdktf import AssetType, TerraformAsset
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cloudwatch_log_metric_filter import (
+    CloudwatchLogMetricFilter,
+    CloudwatchLogMetricFilterMetricTransformation,
+)
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.lambda_function import (
@@ -142,3 +146,19 @@ class InferenceProxy(Construct):
         )
         self.function_arn = self.function.arn
         self.function_name = self.function.function_name
+        # The ALB takes at most 1 MB from a Lambda target; the proxy answers a JSON 502 above it
+        # and logs `"error": "response_too_large"`. Counted here, alarmed in TrafficAlarms.
+        CloudwatchLogMetricFilter(
+            self,
+            "response_too_large",
+            name=f"{props.function_name}-response-too-large",
+            log_group_name=self.log_group.name,
+            pattern='{ $.error = "response_too_large" }',
+            metric_transformation=CloudwatchLogMetricFilterMetricTransformation(
+                namespace=aws_terms.PROXY_NAMESPACE,
+                name=aws_terms.PROXY_RESPONSE_TOO_LARGE,
+                value="1",
+                unit="Count",
+                dimensions={aws_terms.PROXY_ENDPOINT_DIMENSION: "$.endpoint"},
+            ),
+        )

@@ -213,6 +213,7 @@ class RegionStack(TerraformStack):
                 function_name=self.proxy.function_name,
                 settings=config.alarms,
                 topic_arn=self.alarm_topic.topic_arn,
+                endpoint_name=name,
             ),
         )
         self._health_check_alarm(config, account_id, prefix)
