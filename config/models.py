@@ -465,7 +465,11 @@ class LoadBalancerSettings(Strict):
     ingress_cidrs: list[str] = Field(
         default_factory=lambda: ["0.0.0.0/0"],
         min_length=1,
-        description="CIDRs allowed to reach ports 443 and 80. Default: `0.0.0.0/0`.",
+        description=(
+            "CIDRs allowed to reach ports 443 and 80. When narrowed, Route 53's health checkers "
+            "(managed prefix list `com.amazonaws.<region>.route53-healthchecks`) are admitted on "
+            "443 too. Default: `0.0.0.0/0`."
+        ),
     )
     deletion_protection: bool = Field(
         default=True,
@@ -489,7 +493,12 @@ class LoadBalancerSettings(Strict):
         "ELBSecurityPolicy-TLS13-1-3-2021-06",
     ] = Field(
         default="ELBSecurityPolicy-TLS13-1-2-2021-06",
-        description="HTTPS listener policy (TLS 1.3 capable). Default: `ELBSecurityPolicy-TLS13-1-2-2021-06`.",
+        description=(
+            "HTTPS listener policy (TLS 1.3 capable). `ELBSecurityPolicy-TLS13-1-3-2021-06` "
+            "accepts TLS 1.3 only, which Route 53's HTTPS health checks (TLS 1.2 at most) cannot "
+            "speak: its regions get the alarm-based health check. "
+            "Default: `ELBSecurityPolicy-TLS13-1-2-2021-06`."
+        ),
     )
     access_log_retention_days: int = Field(
         default=90, ge=1, description="Days access logs are kept. Default: 90."
@@ -553,7 +562,8 @@ class WafSettings(Strict):
     allow_cidrs: list[str] = Field(
         default_factory=list,
         description=(
-            "If given, only these client CIDRs are allowed; all others are blocked. "
+            "If given, only these client CIDRs are allowed; all others are blocked, Route 53's "
+            "health checkers too, so the regions get the alarm-based health check. "
             "Default: none (no allow list)."
         ),
     )
