@@ -299,8 +299,12 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
 
 
 def response_bytes(response: Mapping[str, Any]) -> int:
-    """Size of the response as the ALB receives it: the serialized JSON object."""
-    return len(json.dumps(response).encode("utf-8"))
+    """Size of the response as the ALB receives it: the serialized JSON object.
+
+    From the Python 3.12 runtime on, Lambda serializes the result with Unicode characters as
+    they are (not `\\u` escapes), so this measures UTF-8 without ASCII escaping.
+    """
+    return len(json.dumps(response, ensure_ascii=False).encode("utf-8"))
 
 
 def _within_response_limit(response: dict[str, Any], request_id: str) -> dict[str, Any]:

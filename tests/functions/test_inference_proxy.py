@@ -820,6 +820,20 @@ def test_response_just_under_the_limit_is_returned(
     assert proxy.response_bytes(response) <= 1_000_000
 
 
+def test_non_ascii_text_is_measured_as_the_utf8_the_python_312_runtime_sends(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 900 kB of UTF-8; `\\u00e9` escapes would make it 2.7 MB, but the runtime sends UTF-8.
+    body = "é".encode() * 450_000
+    runtime.add_response(
+        "invoke_endpoint", {"Body": body, "ContentType": "text/plain"}, invoke_params(b"{}")
+    )
+
+    response, _ = call(proxy, capsys, alb_event(body="{}"))
+
+    assert response["statusCode"] == 200
+
+
 # --- hostile events and headers ---------------------------------------------------------
 
 
