@@ -8,7 +8,10 @@ CloudWatch alarm on the target group's healthy hosts, which follow the ALB's own
 
 from __future__ import annotations
 
-from config.models import LoadBalancerSettings, ServiceConfig
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # config.aws_rules (imported by config.models) imports this module
+    from config.models import LoadBalancerSettings, ServiceConfig
 
 # Route 53 HTTPS health checks negotiate TLS 1.2 at most (botocore route53 model, HealthCheckConfig
 # `Type`: "If you specify HTTPS ..., the endpoint must support TLS v1.0, v1.1, or v1.2."): a
