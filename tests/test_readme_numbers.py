@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -53,3 +54,15 @@ def test_timeouts_and_ping_cache_in_the_readme_are_the_codes() -> None:
         f"Worst case ≈ {HEALTH_CHECK_INTERVAL_S} s × {HEALTH_CHECK_FAILURE_THRESHOLD}",
     ):
         assert claim in text, claim
+
+
+def test_the_synth_speed_table_is_a_run_of_the_benchmark() -> None:
+    from tools.bench_synth import BEGIN, END, synth_speed_table
+
+    text = README.read_text()
+    table = text[text.index(BEGIN) + len(BEGIN) + 1 : text.index(END)]
+    rounds, lazy, eager = re.search(
+        r"(\d+) rounds:.*?\| ([\d.]+) s \|.*?\| ([\d.]+) s \|", table, re.DOTALL
+    ).groups()  # type: ignore[union-attr]
+    # Written by the tool: its own format, and a ratio that is the two medians' ratio.
+    assert table == synth_speed_table(int(rounds), float(lazy), float(eager))
