@@ -272,9 +272,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
             )
         method = str(event.get("httpMethod", "")).upper()
         path = str(event.get("path", ""))
-        response, error_code = _route(method, path, event)
-        if error_code is None:
-            detail = {"model_calls": 1} if path == INVOCATIONS_PATH else {}
+        response, error_code, detail = _route(method, path, event)
         response = _within_response_limit(response, request_id)
     except ProxyError as err:
         error_code, detail = err.code, {**detail, **err.detail}
@@ -324,7 +322,11 @@ def _within_response_limit(response: dict[str, Any], request_id: str) -> dict[st
     )
 
 
-def _route(method: str, path: str, event: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+Answer = tuple[dict[str, Any], str | None, dict[str, Any]]
+"""A response, its error code (None for success) and what the log line adds."""
+
+
+def _route(method: str, path: str, event: Mapping[str, Any]) -> Answer:
     allowed = ROUTES.get(path)
     if allowed is None:
         raise ProxyError(404, "not_found", "No such route.")
@@ -337,7 +339,7 @@ def _route(method: str, path: str, event: Mapping[str, Any]) -> tuple[dict[str, 
         )
     if path == PING_PATH:
         return _ping()
-    return _invoke(event), None
+    return _invoke(event)
 
 
 def _request_headers(event: Mapping[str, Any]) -> dict[str, str]:
@@ -365,7 +367,7 @@ def _request_headers(event: Mapping[str, Any]) -> dict[str, str]:
     return headers
 
 
-def _invoke(event: Mapping[str, Any]) -> dict[str, Any]:
+def _invoke(event: Mapping[str, Any]) -> Answer:
     headers = _request_headers(event)
     body = _request_body(event)
     params: dict[str, Any] = {
@@ -379,7 +381,7 @@ def _invoke(event: Mapping[str, Any]) -> dict[str, Any]:
         params["Accept"] = headers["accept"]
     if CUSTOM_ATTRIBUTES_HEADER.lower() in headers:
         params["CustomAttributes"] = headers[CUSTOM_ATTRIBUTES_HEADER.lower()]
-    result = _invoke_once(params)
+    result, attempts = _invoke_once(params)
     out_headers = {"Content-Type": result.get("ContentType") or "application/octet-stream"}
     if result.get("CustomAttributes") is not None:
         out_headers[CUSTOM_ATTRIBUTES_HEADER] = result["CustomAttributes"]
@@ -389,23 +391,27 @@ def _invoke(event: Mapping[str, Any]) -> dict[str, Any]:
     # InvokeEndpoint's body is a plain blob (bytes), but tolerate a stream as well.
     if hasattr(payload, "read"):
         payload = payload.read()
-    return _http_response(200, payload, out_headers)
+    return _http_response(200, payload, out_headers), None, {"invoke_attempts": attempts}
 
 
-def _invoke_once(params: Mapping[str, Any]) -> Mapping[str, Any]:
+def _invoke_once(params: Mapping[str, Any]) -> tuple[Mapping[str, Any], int]:
     """InvokeEndpoint, with the model reached at most once.
 
     Retried: no connection (the request never left), and throttling (SageMaker refuses before
     it accepts the request). Never retried: a read timeout or a dropped connection after
-    sending, where the model may be running.
+    sending, where the model may be running. Returns the result and the number of attempts.
     """
     for attempt in range(1, INVOKE_ATTEMPTS + 1):
         try:
             result: Mapping[str, Any] = _runtime().invoke_endpoint(**params)
-            return result
+            return result, attempt
         except (ClientError, BotoCoreError) as exc:
             if attempt == INVOKE_ATTEMPTS or not _not_accepted(exc):
-                _raise_translated(exc)
+                try:
+                    _raise_translated(exc)
+                except ProxyError as err:
+                    err.detail["invoke_attempts"] = attempt
+                    raise
         time.sleep(RETRY_BACKOFF_S * attempt)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -443,12 +449,12 @@ def _request_body(event: Mapping[str, Any]) -> bytes:
     return body
 
 
-def _ping() -> tuple[dict[str, Any], str | None]:
+def _ping() -> Answer:
     global _last_status
     now = _clock()
     last = _last_status
     if last is not None and now - last.checked_at < SETTINGS.ping_cache_s:
-        return _ping_response(last.status)
+        return _ping_response(last.status, {"status_age_s": round(now - last.checked_at, 1)})
     try:
         description = _control().describe_endpoint(EndpointName=SETTINGS.endpoint_name)
     except (ClientError, BotoCoreError) as exc:
@@ -463,8 +469,9 @@ def _ping() -> tuple[dict[str, Any], str | None]:
             raise translated from exc
         cause = {"cause": type(exc).__name__, **(translated.detail if translated else {})}
         if last is not None and now - last.checked_at <= SETTINGS.ping_stale_s:
-            response, error = _ping_response(last.status)
-            return response, error or "endpoint_status_stale"
+            response, error, _ = _ping_response(last.status)
+            stale = {"status_age_s": round(now - last.checked_at, 1), **cause}
+            return response, error or "endpoint_status_stale", stale
         raise ProxyError(
             503,
             "endpoint_status_unknown",
@@ -473,13 +480,13 @@ def _ping() -> tuple[dict[str, Any], str | None]:
         ) from exc
     status = str(description.get("EndpointStatus", "Unknown"))
     _last_status = EndpointStatus(status, now)
-    return _ping_response(status)
+    return _ping_response(status, {"status_age_s": 0.0})
 
 
-def _ping_response(status: str) -> tuple[dict[str, Any], str | None]:
+def _ping_response(status: str, detail: dict[str, Any] | None = None) -> Answer:
     if status in SERVING_STATUSES:
-        return _json_response(200, {"status": status}), None
-    return _json_response(503, {"status": status}), "endpoint_not_in_service"
+        return _json_response(200, {"status": status}), None, detail or {}
+    return _json_response(503, {"status": status}), "endpoint_not_in_service", detail or {}
 
 
 def _raise_translated(exc: ClientError | BotoCoreError) -> NoReturn:
