@@ -2,6 +2,7 @@
 `python -m config check [FILE]` validates a file without synthesizing."""
 
 import sys
+from pathlib import Path
 
 from config.loader import ConfigError, load_config, resolve_config_path
 from config.reference import json_schema, markdown_reference
@@ -21,7 +22,8 @@ def main(argv: list[str]) -> int:
         sys.stdout.write(markdown_reference())
         return 0
     if command == "check":
-        path = resolve_config_path(rest[0] if rest else None)
+        # A file named on the command line is the one checked, whatever SERVING_CONFIG says.
+        path = Path(rest[0]) if rest else resolve_config_path()
         try:
             config = load_config(path)
         except ConfigError as error:

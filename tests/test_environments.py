@@ -139,3 +139,17 @@ def test_readme_command_picks_the_named_environment_or_fails_loudly(
     assert stacks
     for stack in stacks:
         assert f"-{environment}" in stack, (stack, environment)
+
+
+def test_config_check_checks_the_named_file_even_with_serving_config_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from config.__main__ import main as config_cli
+
+    example = yaml.safe_load((ROOT / "config" / "example.yaml").read_text())
+    staging = tmp_path / "staging.yaml"
+    staging.write_text(yaml.safe_dump({**example, "environment": "staging"}, sort_keys=False))
+    monkeypatch.setenv("SERVING_CONFIG", str(ROOT / "config" / "example.yaml"))
+
+    assert config_cli(["check", str(staging)]) == 0
+    assert "valid (serving-staging," in capsys.readouterr().out
