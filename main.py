@@ -3,19 +3,21 @@
 
 import os
 import sys
-
-# jsii's Node runtime prints an end-of-life banner for Node 20 on every run.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+from pathlib import Path
 
 from config import ConfigError, load_config, resolve_config_path
+from config.loader import CONFIG_ENV_VAR
+
+# cdktf.json runs `main.py --from-cdktf-cli`: every `cdktf synth/diff/deploy` must name its
+# environment, because cdktf-cli 0.21 silently drops `--context` and would build the example.
+FROM_CLI_FLAG = "--from-cdktf-cli"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
     # Validate before cdktf loads: a broken file costs no jsii start-up and writes no output.
-    context_config = _context_value("config")
-    path = resolve_config_path(context_config)
     try:
+        path = chosen_config(_context_value("config"), from_cli=FROM_CLI_FLAG in args)
         config = load_config(path)
     except ConfigError as error:
         print(error, file=sys.stderr)
@@ -31,6 +33,31 @@ def main() -> int:
     app.synth()
     print(summary(config, path, stacks, app.outdir))
     return 0
+
+
+def chosen_config(context_value: str | None, *, from_cli: bool) -> Path:
+    """The configuration file, chosen explicitly; refuses a missing or an ambiguous choice."""
+    from_env = os.environ.get(CONFIG_ENV_VAR, "").strip()
+    if from_cli and not from_env and not context_value:
+        raise ConfigError(
+            CONFIG_ENV_VAR,
+            [
+                "no environment chosen: the cdktf CLI builds whichever file "
+                f"{CONFIG_ENV_VAR} names, and cdktf-cli 0.21 ignores `--context`; run e.g. "
+                f"`{CONFIG_ENV_VAR}=config/example.yaml npx cdktf diff 'serving-prod-*'`"
+            ],
+        )
+    if from_env and context_value:
+        env_path, context_path = (Path.cwd() / value for value in (from_env, context_value))
+        if env_path.resolve() != context_path.resolve():
+            raise ConfigError(
+                CONFIG_ENV_VAR,
+                [
+                    f"two environments chosen: {CONFIG_ENV_VAR}={from_env} and context "
+                    f"config={context_value}; choose one"
+                ],
+            )
+    return resolve_config_path(context_value)
 
 
 def _context_value(key: str) -> str | None:

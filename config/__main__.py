@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
             print(USAGE, file=sys.stderr)
             return 2
         # A file named on the command line wins over $SERVING_CONFIG.
-        path = Path(rest[0]).absolute() if rest else resolve_config_path(None)
+        path = Path(rest[0]).absolute() if rest else resolve_config_path()
         try:
             config = load_config(path)
             old = load_config(Path(since).absolute()) if since else None

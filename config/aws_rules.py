@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from config import aws_limits
+from config import aws_limits, health_checks
 from config.aws_limits import DOCUMENTED, shape
 
 if TYPE_CHECKING:
@@ -581,7 +581,9 @@ def derived_names(config: ServiceConfig) -> list[DerivedName]:
             ),
             DerivedName(
                 "health check Name tag",
-                f"{regional} (alarm)" if config.load_balancer.internal else f"{regional}/ping",
+                f"{regional} (alarm)"
+                if health_checks.alarm_health_check_reasons(config)
+                else f"{regional}/ping",
                 "domain.record_name",
                 _shape_check("route53", "TagValue"),
             ),

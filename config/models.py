@@ -465,7 +465,11 @@ class LoadBalancerSettings(Strict):
     ingress_cidrs: list[str] = Field(
         default_factory=lambda: ["0.0.0.0/0"],
         min_length=1,
-        description="CIDRs allowed to reach ports 443 and 80. Default: `0.0.0.0/0`.",
+        description=(
+            "CIDRs allowed to reach ports 443 and 80. When narrowed, Route 53's health checkers "
+            "(managed prefix list `com.amazonaws.<region>.route53-healthchecks`) are admitted on "
+            "443 too. Default: `0.0.0.0/0`."
+        ),
     )
     deletion_protection: bool = Field(
         default=True,
@@ -475,7 +479,13 @@ class LoadBalancerSettings(Strict):
         ),
     )
     idle_timeout_s: int = Field(
-        default=60, ge=1, le=4000, description="ALB idle timeout (s). Default: 60."
+        default=75,
+        ge=1,
+        le=4000,
+        description=(
+            "ALB idle timeout (s); must exceed `proxy.timeout_s`. Default: 75, above the "
+            "proxy's 70."
+        ),
     )
     ssl_policy: Literal[
         "ELBSecurityPolicy-TLS13-1-2-2021-06",
@@ -483,7 +493,12 @@ class LoadBalancerSettings(Strict):
         "ELBSecurityPolicy-TLS13-1-3-2021-06",
     ] = Field(
         default="ELBSecurityPolicy-TLS13-1-2-2021-06",
-        description="HTTPS listener policy (TLS 1.3 capable). Default: `ELBSecurityPolicy-TLS13-1-2-2021-06`.",
+        description=(
+            "HTTPS listener policy (TLS 1.3 capable). `ELBSecurityPolicy-TLS13-1-3-2021-06` "
+            "accepts TLS 1.3 only, which Route 53's HTTPS health checks (TLS 1.2 at most) cannot "
+            "speak: its regions get the alarm-based health check. "
+            "Default: `ELBSecurityPolicy-TLS13-1-2-2021-06`."
+        ),
     )
     access_log_retention_days: int = Field(
         default=90, ge=1, description="Days access logs are kept. Default: 90."
@@ -495,17 +510,27 @@ class LoadBalancerSettings(Strict):
         return _check_cidrs(value)
 
 
+# SageMaker real-time inference allows an invocation 60 s (InvokeEndpoint). The proxy waits that
+# long once; the margin covers connecting (and retrying what never reached the model) and logging.
+SAGEMAKER_INVOCATION_TIMEOUT_S = 60
+PROXY_TIMEOUT_MARGIN_S = 10
+PROXY_MIN_TIMEOUT_S = SAGEMAKER_INVOCATION_TIMEOUT_S + PROXY_TIMEOUT_MARGIN_S
+
+
 class ProxySettings(Strict):
     """The Lambda function between the ALB and InvokeEndpoint."""
 
     memory_mb: int = Field(default=512, ge=128, le=10240, description="Memory (MB). Default: 512.")
     timeout_s: int = Field(
-        default=55,
+        default=PROXY_MIN_TIMEOUT_S,
         ge=5,
         le=900,
         description=(
-            "Function timeout (s); must stay below the ALB idle timeout so the client gets "
-            "the function's 504, not a dropped connection. Default: 55."
+            f"Function timeout (s): at least {PROXY_MIN_TIMEOUT_S} (SageMaker's "
+            f"{SAGEMAKER_INVOCATION_TIMEOUT_S} s per invocation, which the proxy waits for once, "
+            f"plus {PROXY_TIMEOUT_MARGIN_S} s to connect and log), and below the ALB idle "
+            "timeout so the client gets the function's 504, not a dropped connection. "
+            f"Default: {PROXY_MIN_TIMEOUT_S}."
         ),
     )
     reserved_concurrency: int = Field(
@@ -537,12 +562,22 @@ class WafSettings(Strict):
     allow_cidrs: list[str] = Field(
         default_factory=list,
         description=(
-            "If given, only these client CIDRs are allowed; all others are blocked. "
+            "If given, only these client CIDRs are allowed; all others are blocked, Route 53's "
+            "health checkers too, so the regions get the alarm-based health check. "
             "Default: none (no allow list)."
         ),
     )
     log_retention_days: int = Field(
         default=365, ge=1, description="Days WAF logs are kept. Default: 365."
+    )
+    body_rules: Literal["count", "block"] = Field(
+        default="count",
+        description=(
+            "What the managed rules that inspect request bodies (cross-site scripting, local and "
+            "remote file inclusion, SSRF, Log4j, Java deserialization) do on a match: `count` "
+            "(logged and measured, not blocked) or `block`. Default: `count`; an inference "
+            "payload is arbitrary text, and a legitimate prompt that contains code matches them."
+        ),
     )
 
     @field_validator("allow_cidrs")
@@ -699,6 +734,22 @@ class AlarmSettings(Strict):
     )
     proxy_throttles: int = Field(
         default=1, ge=1, description="Proxy function `Throttles` per period. Default: 1."
+    )
+    alb_elb_5xx: int = Field(
+        default=5,
+        ge=1,
+        description=(
+            "ALB `HTTPCode_ELB_5XX_Count` per period: 5XX the load balancer answers itself "
+            "(no healthy target, a target response it cannot take). Default: 5."
+        ),
+    )
+    proxy_response_too_large: int = Field(
+        default=1,
+        ge=1,
+        description=(
+            "Proxy answers `response_too_large` per period (a model response over the ALB's "
+            "1 MB, counted by a metric filter on the proxy's log). Default: 1."
+        ),
     )
 
 
@@ -982,13 +1033,22 @@ class ServiceConfig(Strict):
     def _proxy_times_out_before_the_alb(
         cls, value: ProxySettings, info: ValidationInfo
     ) -> ProxySettings:
+        problems = []
+        if value.timeout_s < PROXY_MIN_TIMEOUT_S:
+            problems.append(
+                f"timeout_s ({value.timeout_s}) must be at least {PROXY_MIN_TIMEOUT_S}: the "
+                f"proxy waits up to SageMaker's {SAGEMAKER_INVOCATION_TIMEOUT_S} s for the model "
+                f"and needs {PROXY_TIMEOUT_MARGIN_S} s more to connect and answer"
+            )
         balancer = info.data.get("load_balancer")
         if balancer is not None and value.timeout_s >= balancer.idle_timeout_s:
-            raise ValueError(
+            problems.append(
                 f"timeout_s ({value.timeout_s}) must be below load_balancer.idle_timeout_s "
                 f"({balancer.idle_timeout_s}), or clients get a dropped connection instead of "
                 "a 504"
             )
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @property

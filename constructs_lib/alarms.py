@@ -357,10 +357,14 @@ class TrafficAlarmsProps:
     function_name: str
     settings: AlarmSettings
     topic_arn: str
+    endpoint_name: str = ""
+    """default: none. The endpoint the proxy logs as `endpoint`: the dimension of its
+    `ResponseTooLarge` metric (metric filter of the proxy's log group)."""
 
 
 class TrafficAlarms(Construct):
-    """The ALB's target 5XX and rejected connections; the proxy function's errors and throttles."""
+    """The ALB's target and own 5XX and rejected connections; the proxy function's errors,
+    throttles and responses too large for the ALB."""
 
     def __init__(self, scope: Construct, id_: str, props: TrafficAlarmsProps) -> None:
         super().__init__(scope, id_)
@@ -378,7 +382,15 @@ class TrafficAlarms(Construct):
              aws_terms.LAMBDA_NAMESPACE, aws_terms.LAMBDA_ERRORS, function, settings.proxy_errors),
             ("proxy_throttles", "The proxy function is throttled (reserved concurrency reached)",
              aws_terms.LAMBDA_NAMESPACE, aws_terms.LAMBDA_THROTTLES, function, settings.proxy_throttles),
+            ("alb_elb_5xx", "The load balancer answers 5XX itself (no healthy target, or a response it cannot take)",
+             aws_terms.ALB_NAMESPACE, aws_terms.ALB_ELB_5XX, alb, settings.alb_elb_5xx),
         ]  # fmt: skip
+        if props.endpoint_name:
+            alarms.append(
+                ("proxy_response_too_large", "Model responses exceed the ALB's 1 MB: clients get 502 response_too_large",
+                 aws_terms.PROXY_NAMESPACE, aws_terms.PROXY_RESPONSE_TOO_LARGE,
+                 {aws_terms.PROXY_ENDPOINT_DIMENSION: props.endpoint_name}, settings.proxy_response_too_large),
+            )  # fmt: skip
         for id_, description, namespace, metric, dimensions, threshold in alarms:
             metric_alarm(
                 self,

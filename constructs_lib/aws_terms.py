@@ -85,6 +85,16 @@ WAF_KNOWN_BAD_INPUTS = "AWSManagedRulesKnownBadInputsRuleSet"
 # The common rule set blocks request bodies over 8 KB; inference payloads are routinely larger
 # (the ALB allows 1 MB), so that one rule only counts.
 WAF_BODY_SIZE_RULE = "SizeRestrictions_BODY"
+# The managed rules that inspect the request body (AWS WAF developer guide, "Baseline rule
+# groups"). An inference payload is arbitrary text: a prompt that quotes code or a file path
+# matches them, so they count by default (`waf.body_rules`).
+WAF_COMMON_BODY_RULES = (
+    "CrossSiteScripting_BODY",
+    "GenericLFI_BODY",
+    "GenericRFI_BODY",
+    "EC2MetaDataSSRF_BODY",
+)
+WAF_KNOWN_BAD_INPUTS_BODY_RULES = ("JavaDeserializationRCE_BODY", "Log4JRCE_BODY")
 # WAF only delivers to log groups whose name starts with this.
 WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
 
@@ -103,10 +113,16 @@ GPU_UTILIZATION = "GPUUtilization"  # sum over GPUs: 0 to 100 × GPUs
 ALB_TARGET_5XX = "HTTPCode_Target_5XX_Count"
 ALB_REJECTED_CONNECTIONS = "RejectedConnectionCount"
 ALB_REQUESTS = "RequestCount"
+ALB_ELB_5XX = "HTTPCode_ELB_5XX_Count"
 
 LAMBDA_NAMESPACE = "AWS/Lambda"
 LAMBDA_ERRORS = "Errors"
 LAMBDA_THROTTLES = "Throttles"
+
+# Metrics the stacks derive from the proxy's JSON log lines (metric filters).
+PROXY_NAMESPACE = "InferenceProxy"
+PROXY_ENDPOINT_DIMENSION = "Endpoint"
+PROXY_RESPONSE_TOO_LARGE = "ResponseTooLarge"
 
 # Route 53 publishes health-check metrics in us-east-1 only, whatever the checked region.
 ROUTE53_NAMESPACE = "AWS/Route53"

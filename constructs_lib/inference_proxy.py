@@ -15,6 +15,10 @@ from pathlib import Path
 
 from cdktf import AssetType, TerraformAsset
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.cloudwatch_log_metric_filter import (
+    CloudwatchLogMetricFilter,
+    CloudwatchLogMetricFilterMetricTransformation,
+)
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.lambda_function import (
@@ -25,7 +29,7 @@ from cdktf_cdktf_provider_aws.lambda_function import (
 )
 from constructs import Construct
 
-from config.models import ProxySettings
+from config.models import PROXY_TIMEOUT_MARGIN_S, SAGEMAKER_INVOCATION_TIMEOUT_S, ProxySettings
 from constructs_lib import aws_terms
 from constructs_lib.policies import policy_document, service_trust_policy
 
@@ -33,8 +37,6 @@ SOURCE_DIR = Path(__file__).resolve().parent.parent / "functions" / "inference_p
 SOURCE_FILES = ("handler.py",)
 RUNTIME = "python3.12"
 HANDLER = "handler.handler"
-# Seconds the function keeps for itself after two InvokeEndpoint attempts (connect, logging).
-TIMEOUT_MARGIN_S = 5
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,8 @@ class InferenceProxyProps:
 
 
 def read_timeout_s(settings: ProxySettings) -> int:
-    """InvokeEndpoint read timeout: two attempts fit inside the function timeout."""
-    return max(1, (settings.timeout_s - TIMEOUT_MARGIN_S) // 2)
+    """InvokeEndpoint read timeout: SageMaker's 60 s, waited for once inside the function timeout."""
+    return min(SAGEMAKER_INVOCATION_TIMEOUT_S, settings.timeout_s - PROXY_TIMEOUT_MARGIN_S)
 
 
 def staged_source() -> str:
@@ -144,3 +146,19 @@ class InferenceProxy(Construct):
         )
         self.function_arn = self.function.arn
         self.function_name = self.function.function_name
+        # The ALB takes at most 1 MB from a Lambda target; the proxy answers a JSON 502 above it
+        # and logs `"error": "response_too_large"`. Counted here, alarmed in TrafficAlarms.
+        CloudwatchLogMetricFilter(
+            self,
+            "response_too_large",
+            name=f"{props.function_name}-response-too-large",
+            log_group_name=self.log_group.name,
+            pattern='{ $.error = "response_too_large" }',
+            metric_transformation=CloudwatchLogMetricFilterMetricTransformation(
+                namespace=aws_terms.PROXY_NAMESPACE,
+                name=aws_terms.PROXY_RESPONSE_TOO_LARGE,
+                value="1",
+                unit="Count",
+                dimensions={aws_terms.PROXY_ENDPOINT_DIMENSION: "$.endpoint"},
+            ),
+        )

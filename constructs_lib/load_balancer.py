@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.data_aws_ec2_managed_prefix_list import (
+    DataAwsEc2ManagedPrefixList,
+)
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import (
@@ -39,6 +42,12 @@ class LoadBalancerProps:
     function_arn: str
     function_name: str
     settings: LoadBalancerSettings
+    route53_prefix_list_name: str | None = None
+    """default: none. The managed prefix list of Route 53's health checkers, admitted on 443 when
+    `ingress_cidrs` would otherwise keep them out of a public load balancer."""
+    alarm_health_check: bool = False
+    """default: false (Route 53 calls `/ping` itself). True when its checkers cannot reach this
+    load balancer: an alarm on the target group's healthy hosts stands in for them."""
 
 
 class LoadBalancer(Construct):
@@ -75,6 +84,22 @@ class LoadBalancer(Construct):
                     cidr_ipv4=cidr,
                     description=f"{'HTTPS' if port == HTTPS_PORT else 'HTTP (redirect only)'} from {cidr}",
                 )
+        if props.route53_prefix_list_name is not None:
+            # Narrowed ingress would keep Route 53's checkers out, every region would report
+            # unhealthy, and Route 53 would then treat all records as healthy: no failover.
+            checkers = DataAwsEc2ManagedPrefixList(
+                self, "route53_health_checkers", name=props.route53_prefix_list_name
+            )
+            VpcSecurityGroupIngressRule(
+                self,
+                "ingress_443_route53_health_checkers",
+                security_group_id=self.security_group.id,
+                ip_protocol="tcp",
+                from_port=HTTPS_PORT,
+                to_port=HTTPS_PORT,
+                prefix_list_id=checkers.id,
+                description="HTTPS from Route 53 health checkers (GET /ping)",
+            )
 
         self.load_balancer = Lb(
             self,
@@ -156,12 +181,12 @@ class LoadBalancer(Construct):
         )
 
         self.healthy_targets_alarm_name: str | None = None
-        if settings.internal:
+        if props.alarm_health_check:
             self._healthy_targets_alarm(props.name)
 
     def _healthy_targets_alarm(self, name: str) -> None:
         """In alarm when the proxy fails `/ping` (the endpoint stopped serving): Route 53 follows it
-        for an internal load balancer, which its checkers cannot reach."""
+        for a load balancer its checkers cannot reach (internal, TLS 1.3 only, WAF allow list)."""
         self.healthy_targets_alarm_name = f"{name}-no-healthy-targets"
         CloudwatchMetricAlarm(
             self,

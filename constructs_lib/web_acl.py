@@ -93,16 +93,25 @@ class WebAcl(Construct):
                 visibility_config=_visibility(f"{props.name}-rate-limit"),
             )
         )
+        count_bodies = settings.body_rules == "count"
         rules.append(
             self._managed(
                 aws_terms.WAF_COMMON_RULE_SET,
                 COMMON_RULES_PRIORITY,
                 props.name,
-                count_only=[aws_terms.WAF_BODY_SIZE_RULE],
+                count_only=[
+                    aws_terms.WAF_BODY_SIZE_RULE,
+                    *(aws_terms.WAF_COMMON_BODY_RULES if count_bodies else ()),
+                ],
             )
         )
         rules.append(
-            self._managed(aws_terms.WAF_KNOWN_BAD_INPUTS, KNOWN_BAD_INPUTS_PRIORITY, props.name)
+            self._managed(
+                aws_terms.WAF_KNOWN_BAD_INPUTS,
+                KNOWN_BAD_INPUTS_PRIORITY,
+                props.name,
+                count_only=list(aws_terms.WAF_KNOWN_BAD_INPUTS_BODY_RULES if count_bodies else ()),
+            )
         )
 
         self.web_acl = Wafv2WebAcl(

@@ -6,6 +6,11 @@ from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from constructs import Construct
 
+from config.health_checks import (
+    admits_route53_prefix_list,
+    alarm_health_check_reasons,
+    route53_prefix_list_name,
+)
 from config.models import ServiceConfig
 from constructs_lib import aws_terms
 from constructs_lib.alarms import (
@@ -167,6 +172,12 @@ class RegionStack(TerraformStack):
                 function_arn=self.proxy.function_arn,
                 function_name=self.proxy.function_name,
                 settings=balancer_settings,
+                route53_prefix_list_name=(
+                    route53_prefix_list_name(region)
+                    if admits_route53_prefix_list(config.load_balancer)
+                    else None
+                ),
+                alarm_health_check=bool(alarm_health_check_reasons(config)),
             ),
         )
         if config.waf.enabled:
@@ -202,6 +213,7 @@ class RegionStack(TerraformStack):
                 function_name=self.proxy.function_name,
                 settings=config.alarms,
                 topic_arn=self.alarm_topic.topic_arn,
+                endpoint_name=name,
             ),
         )
         self._health_check_alarm(config, account_id, prefix)

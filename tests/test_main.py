@@ -71,3 +71,32 @@ def test_context_selects_the_config(tmp_path: Path) -> None:
     result = run_main(tmp_path, extra_env={"CDKTF_CONTEXT_JSON": f'{{"config": "{config}"}}'})
     assert result.returncode == 0, result.stderr
     assert "Synthesized serving-staging" in result.stdout
+
+
+def test_the_cdktf_cli_without_a_chosen_environment_is_refused(tmp_path: Path) -> None:
+    # cdktf.json runs main.py with --from-cdktf-cli; cdktf-cli 0.21 drops `--context`.
+    env = {**os.environ, "CDKTF_OUTDIR": str(tmp_path / "out")}
+    env.pop("SERVING_CONFIG", None)
+    result = subprocess.run(
+        [sys.executable, "main.py", "--from-cdktf-cli"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "no environment chosen" in result.stderr
+    assert "SERVING_CONFIG=config/example.yaml npx cdktf diff" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_two_different_choices_are_refused(tmp_path: Path) -> None:
+    staging = write_config(tmp_path, {"environment": "staging"})
+    result = run_main(
+        tmp_path,
+        ROOT / "config" / "example.yaml",
+        extra_env={"CDKTF_CONTEXT_JSON": f'{{"config": "{staging}"}}'},
+    )
+    assert result.returncode == 2
+    assert "two environments chosen" in result.stderr

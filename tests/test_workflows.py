@@ -1014,3 +1014,18 @@ def test_pull_request_refuses_config_changes_a_live_service_cannot_take() -> Non
     assert "python -m config check" in step["run"]
     names = [s.get("name", "") for s in job["steps"]]
     assert names.index(step["name"]) < names.index("Synthesize")
+
+
+@pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml"])
+def test_every_step_names_its_configuration(name: str) -> None:
+    # `cdktf synth/diff` (main.py --from-cdktf-cli) refuses to guess an environment: a step
+    # that leaves SERVING_CONFIG empty when the repository variable is unset would fail.
+    workflow = load(WORKFLOWS / name)
+    values = [
+        step["env"]["SERVING_CONFIG"]
+        for job in workflow["jobs"].values()
+        for step in job.get("steps", [])
+        if "SERVING_CONFIG" in step.get("env", {})
+    ]
+    assert values, name
+    assert set(values) == {"${{ vars.SERVING_CONFIG || 'config/example.yaml' }}"}, values

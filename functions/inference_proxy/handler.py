@@ -8,8 +8,17 @@ autoscaling step would remove capacity exactly when it is needed). Every failure
 small JSON error with a stable code and the request id, never a stack trace, and every
 request writes exactly one JSON log line to stdout.
 
+A request that may have reached the model is sent exactly once: a second InvokeEndpoint would run
+the model twice and, for a slow model, turn one long call into a timeout. Only failures that
+cannot have run it are retried (no connection, throttling answered before acceptance).
+
+`/ping` answers from the endpoint status cached in the warm container for PING_CACHE_S; when
+DescribeEndpoint (a control-plane API) is throttled or fails, from the last known status for at
+most PING_STALE_S, then unhealthy.
+
 Entry point: `handler.handler`. Environment: ENDPOINT_NAME (required), AWS_REGION (set
-by Lambda), MAX_BODY_BYTES (default 1_000_000), READ_TIMEOUT_S (default 25).
+by Lambda), MAX_BODY_BYTES (default 1_000_000), MAX_RESPONSE_BYTES (default 1_000_000),
+READ_TIMEOUT_S (default 60), PING_CACHE_S (default 5), PING_STALE_S (default 60, at most 60).
 """
 
 from __future__ import annotations
@@ -52,14 +61,33 @@ SERVING_STATUSES = frozenset({"InService", "Updating", "SystemUpdating"})
 
 # The ALB hands at most 1 MB of request body to a Lambda target.
 DEFAULT_MAX_BODY_BYTES = 1_000_000
-# Two attempts (2 x 25 s + connect) stay below the function timeout (55 s by default), which
-# stays below the ALB's 60 s idle timeout, so a slow model yields our 504, not a dropped
-# connection. The stack sets READ_TIMEOUT_S from the configured function timeout.
-DEFAULT_READ_TIMEOUT_S = 25.0
+# The ALB accepts at most 1 MB of response JSON from a Lambda target (serialized, base64
+# included); above it the client gets the ALB's own 502 with no body we wrote.
+DEFAULT_MAX_RESPONSE_BYTES = 1_000_000
+# SageMaker allows a real-time invocation 60 s. One attempt only, so the function timeout (and
+# above it the ALB idle timeout) need only exceed one read timeout plus connecting.
+DEFAULT_READ_TIMEOUT_S = 60.0
 CONNECT_TIMEOUT_S = 2
-# Two attempts in all (one retry; timeouts are retried too): a hung model holds a request for
-# at most about 2 x READ_TIMEOUT_S.
-RETRIES = {"total_max_attempts": 2, "mode": "standard"}
+# botocore retries nothing: standard mode would retry a ReadTimeoutError and run the model twice.
+RETRIES = {"total_max_attempts": 1, "mode": "standard"}
+# Our own retries, only for failures the model cannot have seen.
+INVOKE_ATTEMPTS = 3
+RETRY_BACKOFF_S = 0.1
+# DescribeEndpoint answers for /ping: Route 53 wants a status within 2 s of connecting.
+CONTROL_CONNECT_TIMEOUT_S = 1
+CONTROL_READ_TIMEOUT_S = 2
+DEFAULT_PING_CACHE_S = 5.0
+DEFAULT_PING_STALE_S = 60.0
+MAX_PING_STALE_S = 60.0
+# InvokeEndpoint's limits on the forwarded headers (botocore sagemaker-runtime model).
+MAX_HEADER_CHARS = {
+    "content-type": 1024,
+    "accept": 1024,
+    CUSTOM_ATTRIBUTES_HEADER.lower(): 1024,
+}
+# Visible ASCII, space and tab: what an HTTP header value may carry and what SageMaker takes.
+# A CR or LF would make the HTTP layer refuse the request (botocore HTTPClientError).
+HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 
 # Codes differ between SageMaker's control plane, its runtime and older SDK models.
 THROTTLING_CODES = frozenset(
@@ -93,6 +121,9 @@ class Settings:
     region: str
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    ping_cache_s: float = DEFAULT_PING_CACHE_S
+    ping_stale_s: float = DEFAULT_PING_STALE_S
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -111,9 +142,27 @@ class Settings:
         read_timeout_s = _positive_number(
             env, "READ_TIMEOUT_S", DEFAULT_READ_TIMEOUT_S, float, problems
         )
+        max_response_bytes = _positive_number(
+            env, "MAX_RESPONSE_BYTES", DEFAULT_MAX_RESPONSE_BYTES, int, problems
+        )
+        ping_cache_s = _positive_number(env, "PING_CACHE_S", DEFAULT_PING_CACHE_S, float, problems)
+        ping_stale_s = _positive_number(env, "PING_STALE_S", DEFAULT_PING_STALE_S, float, problems)
+        if ping_stale_s > MAX_PING_STALE_S:
+            problems.append(
+                f"PING_STALE_S: at most {MAX_PING_STALE_S:g} s (a stale status may not hide "
+                f"an outage longer), got {ping_stale_s:g}"
+            )
         if problems:
             raise ValueError("invalid inference proxy configuration: " + "; ".join(problems))
-        return cls(endpoint_name, region, int(max_body_bytes), float(read_timeout_s))
+        return cls(
+            endpoint_name,
+            region,
+            int(max_body_bytes),
+            float(read_timeout_s),
+            int(max_response_bytes),
+            float(ping_cache_s),
+            float(ping_stale_s),
+        )
 
 
 def _positive_number(
@@ -146,6 +195,8 @@ class ProxyError(Exception):
     message: str
     headers: dict[str, str] = field(default_factory=dict)
     detail: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Further fields of the JSON body, beside error, message and requestId."""
 
 
 # Fails the cold start on bad configuration: a misconfigured function never serves.
@@ -154,11 +205,33 @@ SETTINGS = Settings.from_env(os.environ)
 _clients: dict[str, BaseClient] = {}
 
 
+@dataclass
+class EndpointStatus:
+    """The last DescribeEndpoint answer, kept in the warm container for `/ping`."""
+
+    status: str
+    checked_at: float
+
+
+_last_status: EndpointStatus | None = None
+# A function, so tests can play time forward without sleeping.
+_clock = time.monotonic
+
+
 def boto_config(settings: Settings) -> Config:
-    """Client config shared by both SageMaker clients."""
+    """Runtime client config: one attempt per call, read timeout up to SageMaker's 60 s."""
     return Config(
         connect_timeout=CONNECT_TIMEOUT_S,
         read_timeout=settings.read_timeout_s,
+        retries=dict(RETRIES),
+    )
+
+
+def control_config() -> Config:
+    """DescribeEndpoint for `/ping`: short timeouts, one attempt; the cache absorbs failures."""
+    return Config(
+        connect_timeout=CONTROL_CONNECT_TIMEOUT_S,
+        read_timeout=CONTROL_READ_TIMEOUT_S,
         retries=dict(RETRIES),
     )
 
@@ -168,7 +241,8 @@ def _client(service: str) -> BaseClient:
     # to pay per request. Tests stub (or replace) the cached instance.
     client = _clients.get(service)
     if client is None:
-        client = boto3.client(service, region_name=SETTINGS.region, config=boto_config(SETTINGS))
+        config = boto_config(SETTINGS) if service == "sagemaker-runtime" else control_config()
+        client = boto3.client(service, region_name=SETTINGS.region, config=config)
         _clients[service] = client
     return client
 
@@ -181,18 +255,27 @@ def _control() -> BaseClient:
     return _client("sagemaker")
 
 
-def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: Any, context: Any) -> dict[str, Any]:
     """Lambda entry point for ALB events; always returns a response, never raises."""
     started = time.monotonic()
     request_id = str(getattr(context, "aws_request_id", ""))
-    method = str(event.get("httpMethod", "")).upper()
-    path = str(event.get("path", ""))
+    method = path = ""
     error_code: str | None = None
     detail: dict[str, Any] = {}
     try:
-        response, error_code = _route(method, path, event)
+        if not isinstance(event, Mapping):
+            raise ProxyError(
+                400,
+                "invalid_request",
+                "The request could not be read.",
+                detail={"cause": f"event is {type(event).__name__}, not an ALB event object"},
+            )
+        method = str(event.get("httpMethod", "")).upper()
+        path = str(event.get("path", ""))
+        response, error_code, detail = _route(method, path, event)
+        response = _within_response_limit(response, request_id)
     except ProxyError as err:
-        error_code, detail = err.code, err.detail
+        error_code, detail = err.code, {**detail, **err.detail}
         response = _error_response(err, request_id)
     # The catch-all that keeps stack traces away from callers; they go to the log.
     except Exception:
@@ -213,7 +296,37 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     return response
 
 
-def _route(method: str, path: str, event: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+def response_bytes(response: Mapping[str, Any]) -> int:
+    """Size of the response as the ALB receives it: the serialized JSON object.
+
+    From the Python 3.12 runtime on, Lambda serializes the result with Unicode characters as
+    they are (not `\\u` escapes), so this measures UTF-8 without ASCII escaping.
+    """
+    return len(json.dumps(response, ensure_ascii=False).encode("utf-8"))
+
+
+def _within_response_limit(response: dict[str, Any], request_id: str) -> dict[str, Any]:
+    # Measured with room for the X-Request-Id header added afterwards.
+    size = response_bytes(
+        {**response, "headers": {**response["headers"], "X-Request-Id": request_id}}
+    )
+    if size <= SETTINGS.max_response_bytes:
+        return response
+    raise ProxyError(
+        502,
+        "response_too_large",
+        f"The model's response is {size} bytes as sent to the load balancer; the limit is "
+        f"{SETTINGS.max_response_bytes}.",
+        detail={"response_bytes": size, "limit_bytes": SETTINGS.max_response_bytes},
+        extra={"responseBytes": size, "limitBytes": SETTINGS.max_response_bytes},
+    )
+
+
+Answer = tuple[dict[str, Any], str | None, dict[str, Any]]
+"""A response, its error code (None for success) and what the log line adds."""
+
+
+def _route(method: str, path: str, event: Mapping[str, Any]) -> Answer:
     allowed = ROUTES.get(path)
     if allowed is None:
         raise ProxyError(404, "not_found", "No such route.")
@@ -226,13 +339,36 @@ def _route(method: str, path: str, event: Mapping[str, Any]) -> tuple[dict[str, 
         )
     if path == PING_PATH:
         return _ping()
-    return _invoke(event), None
+    return _invoke(event)
 
 
-def _invoke(event: Mapping[str, Any]) -> dict[str, Any]:
-    headers = {
-        str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()
-    }
+def _request_headers(event: Mapping[str, Any]) -> dict[str, str]:
+    raw = event.get("headers") or {}
+    if not isinstance(raw, Mapping):
+        raise ProxyError(
+            400,
+            "invalid_request",
+            "The request headers could not be read.",
+            detail={"cause": f"headers is {type(raw).__name__}"},
+        )
+    headers = {str(name).lower(): str(value) for name, value in raw.items()}
+    for name, limit in MAX_HEADER_CHARS.items():
+        value = headers.get(name)
+        if value is None:
+            continue
+        if not HEADER_VALUE.fullmatch(value) or len(value) > limit:
+            raise ProxyError(
+                400,
+                "invalid_request",
+                f"The {name} header must be at most {limit} printable ASCII characters, "
+                "without line breaks.",
+                detail={"header": name, "header_chars": len(value)},
+            )
+    return headers
+
+
+def _invoke(event: Mapping[str, Any]) -> Answer:
+    headers = _request_headers(event)
     body = _request_body(event)
     params: dict[str, Any] = {
         "EndpointName": SETTINGS.endpoint_name,
@@ -245,10 +381,7 @@ def _invoke(event: Mapping[str, Any]) -> dict[str, Any]:
         params["Accept"] = headers["accept"]
     if CUSTOM_ATTRIBUTES_HEADER.lower() in headers:
         params["CustomAttributes"] = headers[CUSTOM_ATTRIBUTES_HEADER.lower()]
-    try:
-        result = _runtime().invoke_endpoint(**params)
-    except (ClientError, BotoCoreError) as exc:
-        _raise_translated(exc)
+    result, attempts = _invoke_once(params)
     out_headers = {"Content-Type": result.get("ContentType") or "application/octet-stream"}
     if result.get("CustomAttributes") is not None:
         out_headers[CUSTOM_ATTRIBUTES_HEADER] = result["CustomAttributes"]
@@ -258,7 +391,37 @@ def _invoke(event: Mapping[str, Any]) -> dict[str, Any]:
     # InvokeEndpoint's body is a plain blob (bytes), but tolerate a stream as well.
     if hasattr(payload, "read"):
         payload = payload.read()
-    return _http_response(200, payload, out_headers)
+    return _http_response(200, payload, out_headers), None, {"invoke_attempts": attempts}
+
+
+def _invoke_once(params: Mapping[str, Any]) -> tuple[Mapping[str, Any], int]:
+    """InvokeEndpoint, with the model reached at most once.
+
+    Retried: no connection (the request never left), and throttling (SageMaker refuses before
+    it accepts the request). Never retried: a read timeout or a dropped connection after
+    sending, where the model may be running. Returns the result and the number of attempts.
+    """
+    for attempt in range(1, INVOKE_ATTEMPTS + 1):
+        try:
+            result: Mapping[str, Any] = _runtime().invoke_endpoint(**params)
+            return result, attempt
+        except (ClientError, BotoCoreError) as exc:
+            if attempt == INVOKE_ATTEMPTS or not _not_accepted(exc):
+                try:
+                    _raise_translated(exc)
+                except ProxyError as err:
+                    err.detail["invoke_attempts"] = attempt
+                    raise
+        time.sleep(RETRY_BACKOFF_S * attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _not_accepted(exc: ClientError | BotoCoreError) -> bool:
+    """True for failures that cannot have run the model."""
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", "")) in THROTTLING_CODES
+    # No connection was made, so nothing was sent.
+    return isinstance(exc, (EndpointConnectionError, ConnectTimeoutError))
 
 
 def _request_body(event: Mapping[str, Any]) -> bytes:
@@ -286,15 +449,44 @@ def _request_body(event: Mapping[str, Any]) -> bytes:
     return body
 
 
-def _ping() -> tuple[dict[str, Any], str | None]:
+def _ping() -> Answer:
+    global _last_status
+    now = _clock()
+    last = _last_status
+    if last is not None and now - last.checked_at < SETTINGS.ping_cache_s:
+        return _ping_response(last.status, {"status_age_s": round(now - last.checked_at, 1)})
     try:
         description = _control().describe_endpoint(EndpointName=SETTINGS.endpoint_name)
     except (ClientError, BotoCoreError) as exc:
-        _raise_translated(exc)
+        translated = (
+            _translate_client_error(exc)
+            if isinstance(exc, ClientError)
+            else _translate_sdk_error(exc)
+        )
+        if translated is not None and translated.code == "endpoint_unavailable":
+            # Authoritative: the endpoint is gone. Forget what we knew.
+            _last_status = None
+            raise translated from exc
+        cause = {"cause": type(exc).__name__, **(translated.detail if translated else {})}
+        if last is not None and now - last.checked_at <= SETTINGS.ping_stale_s:
+            response, error, _ = _ping_response(last.status)
+            stale = {"status_age_s": round(now - last.checked_at, 1), **cause}
+            return response, error or "endpoint_status_stale", stale
+        raise ProxyError(
+            503,
+            "endpoint_status_unknown",
+            "The endpoint's status could not be read.",
+            detail=cause,
+        ) from exc
     status = str(description.get("EndpointStatus", "Unknown"))
+    _last_status = EndpointStatus(status, now)
+    return _ping_response(status, {"status_age_s": 0.0})
+
+
+def _ping_response(status: str, detail: dict[str, Any] | None = None) -> Answer:
     if status in SERVING_STATUSES:
-        return _json_response(200, {"status": status}), None
-    return _json_response(503, {"status": status}), "endpoint_not_in_service"
+        return _json_response(200, {"status": status}), None, detail or {}
+    return _json_response(503, {"status": status}), "endpoint_not_in_service", detail or {}
 
 
 def _raise_translated(exc: ClientError | BotoCoreError) -> NoReturn:
@@ -408,7 +600,7 @@ def _model_error(response: Mapping[str, Any], detail: dict[str, Any]) -> ProxyEr
 
 
 def _error_response(err: ProxyError, request_id: str) -> dict[str, Any]:
-    body = {"error": err.code, "message": err.message, "requestId": request_id}
+    body = {"error": err.code, "message": err.message, "requestId": request_id, **err.extra}
     return _json_response(err.status, body, err.headers)
 
 

@@ -282,9 +282,16 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
 
 
 def test_proxy_timeout_must_be_below_alb_idle_timeout(tmp_path: Path) -> None:
-    message = only_problem(tmp_path, {"proxy.timeout_s": 60})
+    message = only_problem(tmp_path, {"proxy.timeout_s": 75})
     assert message.startswith(
-        "proxy: timeout_s (60) must be below load_balancer.idle_timeout_s (60)"
+        "proxy: timeout_s (75) must be below load_balancer.idle_timeout_s (75)"
+    )
+
+
+def test_proxy_timeout_must_leave_room_for_sagemakers_60_s(tmp_path: Path) -> None:
+    message = only_problem(tmp_path, {"proxy.timeout_s": 55})
+    assert message.startswith(
+        "proxy: timeout_s (55) must be at least 70: the proxy waits up to SageMaker's 60 s"
     )
 
 

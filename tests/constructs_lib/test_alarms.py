@@ -10,7 +10,7 @@ import pytest
 from config.models import ServiceConfig
 from tests.support.configs import config_with
 from tests.support.lookup import find, ref
-from tests.support.synth import resources, synth_region
+from tests.support.synth import only, resources, synth_region
 
 ENDPOINT_DIMS = {"EndpointName": "serving-prod", "VariantName": "primary"}
 
@@ -122,6 +122,7 @@ def test_gpu_alarm_scaled_by_gpu_count() -> None:
         ("alb-rejected-connections", "AWS/ApplicationELB", "RejectedConnectionCount", 1),
         ("proxy-errors", "AWS/Lambda", "Errors", 5),
         ("proxy-throttles", "AWS/Lambda", "Throttles", 1),
+        ("alb-elb-5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", 5),
     ],
 )
 def test_traffic_alarm(
@@ -141,6 +142,35 @@ def test_traffic_alarm(
         else {"FunctionName": ref("aws_lambda_function", function_key, "function_name")}
     )
     assert found["dimensions"] == expected
+
+
+def test_responses_too_large_for_the_alb_are_counted_from_the_proxy_log_and_alarmed(
+    east: dict[str, Any],
+) -> None:
+    log_filter = only(east, "aws_cloudwatch_log_metric_filter")
+    group_key = next(
+        key
+        for key, group in resources(east, "aws_cloudwatch_log_group").items()
+        if group["name"] == "/aws/lambda/serving-prod-proxy"
+    )
+    assert log_filter["log_group_name"] == ref("aws_cloudwatch_log_group", group_key, "name")
+    assert log_filter["pattern"] == '{ $.error = "response_too_large" }'
+    transformation = log_filter["metric_transformation"]
+    assert (transformation["namespace"], transformation["name"], transformation["value"]) == (
+        "InferenceProxy",
+        "ResponseTooLarge",
+        "1",
+    )
+    assert transformation["dimensions"] == {"Endpoint": "$.endpoint"}
+    found = alarm(east, "proxy-response-too-large")
+    assert (found["namespace"], found["metric_name"], found["threshold"]) == (
+        "InferenceProxy",
+        "ResponseTooLarge",
+        1,
+    )
+    # The proxy logs the endpoint it calls, `<service>-<environment>`.
+    assert found["dimensions"] == {"Endpoint": "serving-prod"}
+    assert found["treat_missing_data"] == "notBreaching"
 
 
 def test_thresholds_come_from_config() -> None:

@@ -39,13 +39,34 @@ def test_managed_rule_groups_are_enforced(stack: dict[str, Any]) -> None:
         assert rule["statement"]["managed_rule_group_statement"]["vendor_name"] == "AWS"
 
 
-def test_large_inference_bodies_are_not_blocked_by_the_common_rules(stack: dict[str, Any]) -> None:
-    statement = rules(stack)["AWSManagedRulesCommonRuleSet"]["statement"][
-        "managed_rule_group_statement"
+def counted(stack: dict[str, Any], group: str) -> list[str]:
+    statement = rules(stack)[group]["statement"]["managed_rule_group_statement"]
+    overrides = statement.get("rule_action_override", [])
+    assert all(o["action_to_use"] == {"count": {}} for o in overrides)
+    return [o["name"] for o in overrides]
+
+
+def test_body_inspecting_rules_count_by_default_so_prompts_with_code_pass(
+    stack: dict[str, Any],
+) -> None:
+    assert counted(stack, "AWSManagedRulesCommonRuleSet") == [
+        "SizeRestrictions_BODY",
+        "CrossSiteScripting_BODY",
+        "GenericLFI_BODY",
+        "GenericRFI_BODY",
+        "EC2MetaDataSSRF_BODY",
     ]
-    assert statement["rule_action_override"] == [
-        {"name": "SizeRestrictions_BODY", "action_to_use": {"count": {}}}
+    assert counted(stack, "AWSManagedRulesKnownBadInputsRuleSet") == [
+        "JavaDeserializationRCE_BODY",
+        "Log4JRCE_BODY",
     ]
+
+
+def test_body_rules_block_when_configured_but_large_bodies_still_pass() -> None:
+    stack = synth_region(config_with(waf__body_rules="block"))
+
+    assert counted(stack, "AWSManagedRulesCommonRuleSet") == ["SizeRestrictions_BODY"]
+    assert counted(stack, "AWSManagedRulesKnownBadInputsRuleSet") == []
 
 
 def test_rate_limit_blocks_per_ip_with_configured_limit() -> None:

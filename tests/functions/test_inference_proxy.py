@@ -23,6 +23,8 @@ import pytest
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from botocore.stub import Stubber
 
+from tests.support.fake_runtime import fake_runtime
+
 HANDLER_PATH = Path(__file__).resolve().parents[2] / "functions" / "inference_proxy" / "handler.py"
 ENDPOINT = "demo-endpoint"
 REGION = "us-east-1"
@@ -40,7 +42,16 @@ FAKE_ENV = {
     "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
     "AWS_EC2_METADATA_DISABLED": "true",
 }
-UNSET_ENV = ("AWS_PROFILE", "MAX_BODY_BYTES", "READ_TIMEOUT_S")
+UNSET_ENV = (
+    "AWS_PROFILE",
+    "MAX_BODY_BYTES",
+    "MAX_RESPONSE_BYTES",
+    "READ_TIMEOUT_S",
+    "PING_CACHE_S",
+    "PING_STALE_S",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME",
+)
 
 
 @dataclass(frozen=True)
@@ -329,9 +340,13 @@ def test_throttling_becomes_429_with_retry_after(
     aws_code: str,
     proxy: ModuleType,
     runtime: Stubber,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    runtime.add_client_error("invoke_endpoint", aws_code, "Rate exceeded", 400)
+    monkeypatch.setattr(time, "sleep", lambda _s: None)
+    # Throttling is answered before SageMaker accepts the request: retried, then reported.
+    for _ in range(proxy.INVOKE_ATTEMPTS):
+        runtime.add_client_error("invoke_endpoint", aws_code, "Rate exceeded", 400)
 
     response, log = call(proxy, capsys, alb_event(body="{}"))
 
@@ -450,7 +465,7 @@ def test_sagemaker_failure_becomes_502(
     ],
     ids=["read", "connect"],
 )
-def test_timeout_becomes_504_after_botocore_retries(
+def test_timeout_becomes_504(
     timeout: Exception,
     proxy: ModuleType,
     monkeypatch: pytest.MonkeyPatch,
@@ -469,8 +484,9 @@ def test_timeout_becomes_504_after_botocore_retries(
     response, log = call(proxy, capsys, alb_event(body="{}"))
 
     assert_error(response, 504, "upstream_timeout")
-    # total_max_attempts counts tries: the first and one retry.
-    assert len(attempts) == 2
+    # A read timeout may have reached the model: never sent twice. A connect timeout cannot.
+    expected = 1 if isinstance(timeout, ReadTimeoutError) else proxy.INVOKE_ATTEMPTS
+    assert len(attempts) == expected == log["invoke_attempts"]
     assert log["cause"] == type(timeout).__name__
 
 
@@ -640,6 +656,7 @@ def test_each_request_prints_one_structured_log_line(
         "region": REGION,
         "endpoint": ENDPOINT,
         "error": None,
+        "status_age_s": 0.0,
     }
     assert isinstance(ok["latency_ms"], float) and ok["latency_ms"] >= 0
     assert (missing["path"], missing["status"], missing["error"]) == (
@@ -649,14 +666,17 @@ def test_each_request_prints_one_structured_log_line(
     )
 
 
-def test_clients_use_short_connect_timeout_and_read_timeout_below_alb_idle_timeout(
+def test_clients_make_one_attempt_and_the_runtime_waits_sagemakers_60_s(
     proxy: ModuleType,
 ) -> None:
+    runtime, control = proxy._runtime().meta.config, proxy._control().meta.config
+    assert (runtime.connect_timeout, runtime.read_timeout) == (2, 60.0)
+    # Route 53 wants a status within 2 s of connecting.
+    assert (control.connect_timeout, control.read_timeout) == (1, 2)
     for client in (proxy._runtime(), proxy._control()):
-        config = client.meta.config
         assert client.meta.region_name == REGION
-        assert (config.connect_timeout, config.read_timeout) == (2, 25.0)
-        assert config.retries == {"mode": "standard", "total_max_attempts": 2}
+        # botocore retries nothing: its standard mode would retry a read timeout.
+        assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 1}
     assert proxy._runtime() is proxy._runtime()  # built once per container
 
 
@@ -673,3 +693,285 @@ def test_invalid_configuration_is_reported_all_at_once(proxy: ModuleType) -> Non
     message = str(excinfo.value)
     assert "ENDPOINT_NAME: required" in message
     assert "MAX_BODY_BYTES: must be a positive int, got '-1'" in message
+
+
+def test_stale_window_above_60_s_is_refused(proxy: ModuleType) -> None:
+    with pytest.raises(ValueError, match=r"PING_STALE_S: at most 60 s"):
+        proxy.Settings.from_env({**FAKE_ENV, "PING_STALE_S": "61"})
+
+
+# --- one model call per request, against a real HTTP server -----------------------------
+
+# SageMaker allows 60 s per invocation. The fake model's delays keep the ratios
+# (45 s and 70 s against a 60 s read timeout), scaled down so the test takes seconds.
+SCALE = 1 / 30
+SAGEMAKER_LIMIT_S = 60
+
+
+@pytest.mark.parametrize(
+    ("model_s", "status"),
+    [(45, 200), (70, 504)],
+    ids=["45s-call-answers", "70s-call-times-out"],
+)
+def test_a_slow_model_is_called_exactly_once(
+    model_s: int,
+    status: int,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with fake_runtime(delay_s=model_s * SCALE) as fake:
+        proxy = load_handler(
+            monkeypatch,
+            READ_TIMEOUT_S=str(SAGEMAKER_LIMIT_S * SCALE),
+            AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=fake.url,
+        )
+
+        response, log = call(proxy, capsys, alb_event(body='{"prompt":"slow"}'))
+
+        assert response["statusCode"] == status
+        assert fake.calls == 1
+    if status == 200:
+        assert json.loads(response["body"]) == {"ok": True}
+        assert response["headers"]["X-Amzn-Invoked-Production-Variant"] == "primary"
+    # The log line says how often InvokeEndpoint was sent.
+    assert log["invoke_attempts"] == 1
+    if status == 504:
+        assert_error(response, 504, "upstream_timeout")
+        assert log["cause"] == "ReadTimeoutError"
+
+
+def test_throttling_before_acceptance_is_retried_and_then_served(
+    proxy: ModuleType,
+    runtime: Stubber,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(time, "sleep", lambda _s: None)
+    runtime.add_client_error("invoke_endpoint", "ThrottlingException", "Rate exceeded", 400)
+    runtime.add_response(
+        "invoke_endpoint",
+        {"Body": b"{}", "ContentType": "application/json"},
+        invoke_params(b"{}"),
+    )
+
+    response, _ = call(proxy, capsys, alb_event(body="{}"))
+
+    assert response["statusCode"] == 200
+
+
+def test_a_model_error_is_not_retried(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The model ran and failed: one call, no second run. (Stubber fails on a second call.)
+    runtime.add_client_error(
+        "invoke_endpoint", "ModelError", "boom", 424, response_meta={"OriginalStatusCode": 500}
+    )
+
+    response, _ = call(proxy, capsys, alb_event(body="{}"))
+
+    assert response["statusCode"] == 502
+
+
+# --- responses over the ALB's 1 MB ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"x" * 2_000_000, "text/plain"),
+        # 800 kB of binary is about 1.07 MB once base64-encoded.
+        (bytes(range(256)) * 3125, "application/octet-stream"),
+    ],
+    ids=["2MB-text", "800kB-binary"],
+)
+def test_response_over_the_alb_limit_is_a_json_502_with_its_size(
+    body: bytes,
+    content_type: str,
+    proxy: ModuleType,
+    runtime: Stubber,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    runtime.add_response(
+        "invoke_endpoint", {"Body": body, "ContentType": content_type}, invoke_params(b"{}")
+    )
+
+    response, log = call(proxy, capsys, alb_event(body="{}"))
+
+    assert response["statusCode"] == 502
+    assert response["headers"]["Content-Type"] == "application/json"
+    payload = json.loads(response["body"])
+    assert payload["error"] == "response_too_large"
+    assert payload["limitBytes"] == 1_000_000
+    assert payload["responseBytes"] > 1_000_000
+    assert (log["status"], log["error"]) == (502, "response_too_large")
+    assert log["response_bytes"] == payload["responseBytes"]
+    assert proxy.response_bytes(response) < 1_000
+
+
+def test_response_just_under_the_limit_is_returned(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = b"x" * 999_000
+    runtime.add_response(
+        "invoke_endpoint", {"Body": body, "ContentType": "text/plain"}, invoke_params(b"{}")
+    )
+
+    response, _ = call(proxy, capsys, alb_event(body="{}"))
+
+    assert response["statusCode"] == 200
+    assert proxy.response_bytes(response) <= 1_000_000
+
+
+def test_non_ascii_text_is_measured_as_the_utf8_the_python_312_runtime_sends(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 900 kB of UTF-8; `\\u00e9` escapes would make it 2.7 MB, but the runtime sends UTF-8.
+    body = "é".encode() * 450_000
+    runtime.add_response(
+        "invoke_endpoint", {"Body": body, "ContentType": "text/plain"}, invoke_params(b"{}")
+    )
+
+    response, _ = call(proxy, capsys, alb_event(body="{}"))
+
+    assert response["statusCode"] == 200
+
+
+# --- hostile events and headers ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("event", [None, [], "GET /ping", 42, ()], ids=repr)
+def test_an_event_that_is_not_an_object_is_a_logged_400(
+    event: Any, proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    response, log = call(proxy, capsys, event)
+
+    assert_error(response, 400, "invalid_request")
+    assert log["status"] == 400 and "not an ALB event object" in log["cause"]
+
+
+def test_headers_that_are_not_an_object_are_a_400(
+    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = {**alb_event(body="{}"), "headers": ["content-type", "text/csv"]}
+
+    response, _ = call(proxy, capsys, event)
+
+    assert_error(response, 400, "invalid_request")
+
+
+@pytest.mark.parametrize("header", [CUSTOM_ATTRIBUTES, "Content-Type", "Accept"])
+@pytest.mark.parametrize(
+    "value",
+    ["a\r\nX-Injected: 1", "a\nb", "a\rb", "caf\u00e9", "\x00", "x" * 1025],
+    ids=["crlf", "lf", "cr", "non-ascii", "nul", "too-long"],
+)
+def test_a_header_sagemaker_cannot_take_is_a_400_before_any_model_call(
+    header: str,
+    value: str,
+    proxy: ModuleType,
+    runtime: Stubber,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The runtime stub has nothing queued: a call to SageMaker would fail the test.
+    response, log = call(proxy, capsys, alb_event(body="{}", headers={header: value}))
+
+    body = assert_error(response, 400, "invalid_request")
+    assert header.lower() in body["message"]
+    assert log["header"] == header.lower()
+
+
+# --- /ping: cached status, bounded staleness --------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(proxy: ModuleType, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    monkeypatch.setattr(proxy, "_clock", fake)
+    return fake
+
+
+def queue_status(control: Stubber, status: str) -> None:
+    control.add_response(
+        "describe_endpoint",
+        {**DESCRIBE_ENDPOINT_RESPONSE, "EndpointStatus": status},
+        {"EndpointName": ENDPOINT},
+    )
+
+
+def ping(proxy: ModuleType, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
+    response, log = call(proxy, capsys, alb_event("GET", "/ping"))
+    return response["statusCode"], log
+
+
+def test_ping_reuses_the_status_for_a_few_seconds_then_asks_again(
+    proxy: ModuleType, control: Stubber, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    queue_status(control, "InService")
+    assert ping(proxy, capsys)[0] == 200
+    clock.now += proxy.DEFAULT_PING_CACHE_S - 0.1
+    # Nothing queued: a second DescribeEndpoint would fail the test.
+    assert ping(proxy, capsys)[0] == 200
+    clock.now += 0.1
+    queue_status(control, "OutOfService")
+
+    assert ping(proxy, capsys)[0] == 503
+
+
+@pytest.mark.parametrize(
+    "failure",
+    ["ThrottlingException", "InternalFailure", "read-timeout"],
+)
+def test_ping_answers_from_the_last_status_for_at_most_60_s_when_describe_fails(
+    failure: str,
+    proxy: ModuleType,
+    control: Stubber,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    queue_status(control, "InService")
+    assert ping(proxy, capsys)[0] == 200
+
+    def fail_describe() -> None:
+        if failure == "read-timeout":
+            control.add_client_error("describe_endpoint", "InternalFailure", "x", 500)
+            return
+        control.add_client_error("describe_endpoint", failure, "Rate exceeded", 400)
+
+    if failure == "read-timeout":
+        monkeypatch.setattr(
+            proxy._control(),
+            "describe_endpoint",
+            lambda **_: (_ for _ in ()).throw(ReadTimeoutError(endpoint_url="https://x")),
+        )
+    for elapsed in (6, 30, 60):
+        clock.now = 1000.0 + elapsed
+        if failure != "read-timeout":
+            fail_describe()
+        status, log = ping(proxy, capsys)
+        assert (status, log["error"]) == (200, "endpoint_status_stale"), elapsed
+        assert log["status_age_s"] == elapsed
+
+    clock.now = 1000.0 + 60.5
+    if failure != "read-timeout":
+        fail_describe()
+    status, log = ping(proxy, capsys)
+    assert (status, log["error"]) == (503, "endpoint_status_unknown")
+
+
+def test_ping_without_any_known_status_is_503_when_describe_is_throttled(
+    proxy: ModuleType, control: Stubber, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    control.add_client_error("describe_endpoint", "ThrottlingException", "Rate exceeded", 400)
+
+    status, log = ping(proxy, capsys)
+
+    assert (status, log["error"]) == (503, "endpoint_status_unknown")

@@ -1,0 +1,68 @@
+"""Numbers in README.md that come from the code are generated from it, or checked against it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import ModuleType
+
+from config.models import (
+    PROXY_MIN_TIMEOUT_S,
+    SAGEMAKER_INVOCATION_TIMEOUT_S,
+    LoadBalancerSettings,
+    ProxySettings,
+)
+from constructs_lib.dns import HEALTH_CHECK_FAILURE_THRESHOLD, HEALTH_CHECK_INTERVAL_S
+from tools.update_readme_facts import README, readme_block, stack_facts
+
+HANDLER_PATH = (
+    Path(__file__).resolve().parent.parent / "functions" / "inference_proxy" / "handler.py"
+)
+
+
+def handler_constants() -> ModuleType:
+    """The handler's module-level constants, without running its cold start."""
+    source = HANDLER_PATH.read_text().split("\n@dataclass(frozen=True)\nclass Settings:")[0]
+    module = ModuleType("handler_constants")
+    exec(compile(source, str(HANDLER_PATH), "exec"), module.__dict__)
+    return module
+
+
+def test_the_stack_table_equals_a_fresh_synth_of_the_example(synthesized_example: Path) -> None:
+    assert readme_block(README.read_text()) == stack_facts(synthesized_example), (
+        "README.md's stack table is stale: run `pipenv run python tools/update_readme_facts.py`"
+    )
+
+
+def test_timeouts_and_ping_cache_in_the_readme_are_the_codes() -> None:
+    text = " ".join(README.read_text().split())
+    handler = handler_constants()
+    proxy_timeout = ProxySettings.model_fields["timeout_s"].default
+    idle_timeout = LoadBalancerSettings.model_fields["idle_timeout_s"].default
+    assert proxy_timeout == PROXY_MIN_TIMEOUT_S
+    assert handler.DEFAULT_READ_TIMEOUT_S == SAGEMAKER_INVOCATION_TIMEOUT_S
+    for claim in (
+        f"timeout {proxy_timeout} s (one InvokeEndpoint of up to SageMaker's "
+        f"{SAGEMAKER_INVOCATION_TIMEOUT_S} s",
+        f"below the ALB's {idle_timeout} s idle timeout",
+        f"the function timeout (default {proxy_timeout} s) and the ALB idle timeout "
+        f"(default {idle_timeout} s)",
+        f"The warm function keeps the status for {handler.DEFAULT_PING_CACHE_S:g} s",
+        f"for at most {handler.MAX_PING_STALE_S:g} s, then 503",
+        f"DescribeEndpoint (cached {handler.DEFAULT_PING_CACHE_S:g} s)",
+        f"{HEALTH_CHECK_FAILURE_THRESHOLD} failures × {HEALTH_CHECK_INTERVAL_S} s interval",
+        f"Worst case ≈ {HEALTH_CHECK_INTERVAL_S} s × {HEALTH_CHECK_FAILURE_THRESHOLD}",
+    ):
+        assert claim in text, claim
+
+
+def test_the_synth_speed_table_is_a_run_of_the_benchmark() -> None:
+    from tools.bench_synth import BEGIN, END, synth_speed_table
+
+    text = README.read_text()
+    table = text[text.index(BEGIN) + len(BEGIN) + 1 : text.index(END)]
+    rounds, lazy, eager = re.search(
+        r"(\d+) rounds:.*?\| ([\d.]+) s \|.*?\| ([\d.]+) s \|", table, re.DOTALL
+    ).groups()  # type: ignore[union-attr]
+    # Written by the tool: its own format, and a ratio that is the two medians' ratio.
+    assert table == synth_speed_table(int(rounds), float(lazy), float(eager))
