@@ -20,6 +20,10 @@ from constructs import Construct
 HEALTH_CHECK_INTERVAL_S = 10
 HEALTH_CHECK_FAILURE_THRESHOLD = 3
 VALIDATION_RECORD_TTL_S = 60
+# A setting that switches the check's kind (TLS policy, WAF allow list, internal ALB) replaces it
+# (`type` forces a new one). Route 53 refuses to delete a health check a record still uses, so the
+# new one must exist and the latency record move to it before the old one goes.
+HEALTH_CHECK_LIFECYCLE = TerraformResourceLifecycle(create_before_destroy=True)
 # Where a retired region moves the shared validation record before releasing it from state.
 RELEASED_VALIDATION_RECORD_ID = "certificate_released_shared_validation_record"
 
@@ -165,6 +169,7 @@ class RegionalRecords(Construct):
                 measure_latency=True,
                 enable_sni=True,
                 tags={"Name": f"{self.regional_name}/ping"},
+                lifecycle=HEALTH_CHECK_LIFECYCLE,
             )
         else:
             self.health_check = Route53HealthCheck(
@@ -175,6 +180,7 @@ class RegionalRecords(Construct):
                 cloudwatch_alarm_region=props.region,
                 insufficient_data_health_status="LastKnownStatus",
                 tags={"Name": f"{self.regional_name} (alarm)"},
+                lifecycle=HEALTH_CHECK_LIFECYCLE,
             )
         self.latency_record = Route53Record(
             self,

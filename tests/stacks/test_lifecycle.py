@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support.configs import config_with
-from tests.support.synth import synth_region
+from tests.support.synth import resources, synth_region
 
 
 def lifecycles(document: dict[str, Any], rule: str) -> list[str]:
@@ -47,9 +47,26 @@ def test_replaced_by_name_resources_are_created_before_destroyed(
         stack(synthesized_example, f"serving-prod-{region}"), "create_before_destroy"
     ) == [
         "aws_acm_certificate",
+        "aws_route53_health_check",
         "aws_sagemaker_endpoint_configuration",
         "aws_sagemaker_model",
     ]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"waf__allow_cidrs": ["10.0.0.0/8"]}, {"load_balancer__internal": True}],
+    ids=["waf-allow-list", "internal-alb"],
+)
+def test_switching_the_health_check_kind_replaces_it_before_the_old_goes(
+    overrides: dict[str, Any],
+) -> None:
+    # These settings swap the HTTPS check for the alarm-based one (`type` forces a new check);
+    # Route 53 refuses to delete a check a latency record still uses.
+    checks = resources(synth_region(config_with(**overrides)), "aws_route53_health_check")
+    (check,) = checks.values()
+    assert check["type"] == "CLOUDWATCH_METRIC"
+    assert check["lifecycle"] == {"create_before_destroy": True}
 
 
 def test_dev_environment_may_destroy_its_log_bucket() -> None:
