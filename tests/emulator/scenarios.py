@@ -33,6 +33,15 @@ REREGISTRATION: Expected = {
 }
 
 
+def business_day(starts_at: int) -> list[dict[str, Any]]:
+    """The example's schedule after the range change (floor 3): 4 from `starts_at`, 3 at 19:00."""
+    return [
+        {"name": name, "schedule": f"cron(0 {hour} ? * MON-FRI *)", "min_instance_count": floor,
+         "max_instance_count": 6, "timezone": "Europe/Berlin"}
+        for name, hour, floor in (("business-hours", starts_at, 4), ("after-hours", 19, 3))
+    ]  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Scenario:
     id: str
@@ -150,22 +159,7 @@ _SURROUNDINGS_SCENARIOS = [
         verdict="in place",
         overrides={
             "endpoint.min_instance_count": 3,
-            "autoscaling.scheduled_actions": [
-                {
-                    "name": "business-hours",
-                    "schedule": "cron(0 7 ? * MON-FRI *)",
-                    "min_instance_count": 4,
-                    "max_instance_count": 6,
-                    "timezone": "Europe/Berlin",
-                },
-                {
-                    "name": "after-hours",
-                    "schedule": "cron(0 19 ? * MON-FRI *)",
-                    "min_instance_count": 3,
-                    "max_instance_count": 6,
-                    "timezone": "Europe/Berlin",
-                },
-            ],
+            "autoscaling.scheduled_actions": business_day(starts_at=7),
         },
         expected={**REREGISTRATION, ("aws_cloudwatch_dashboard", "update"): 1},
     ),
@@ -175,24 +169,7 @@ _SURROUNDINGS_SCENARIOS = [
         change="business hours start at 06:00 instead of 07:00",
         effect="in place: the scheduled action is updated",
         verdict="in place",
-        overrides={
-            "autoscaling.scheduled_actions": [
-                {
-                    "name": "business-hours",
-                    "schedule": "cron(0 6 ? * MON-FRI *)",
-                    "min_instance_count": 4,
-                    "max_instance_count": 6,
-                    "timezone": "Europe/Berlin",
-                },
-                {
-                    "name": "after-hours",
-                    "schedule": "cron(0 19 ? * MON-FRI *)",
-                    "min_instance_count": 3,
-                    "max_instance_count": 6,
-                    "timezone": "Europe/Berlin",
-                },
-            ]
-        },
+        overrides={"autoscaling.scheduled_actions": business_day(starts_at=6)},
         expected={("aws_appautoscaling_scheduled_action", "update"): 1},
     ),
     Scenario(
