@@ -26,7 +26,13 @@ from config import aws_limits, health_checks
 from config.aws_limits import DOCUMENTED, shape
 
 if TYPE_CHECKING:
-    from config.models import ServiceConfig
+    from config.models import (
+        AutoscalingSettings,
+        InstanceFleet,
+        ServiceConfig,
+        ShadowVariantSettings,
+        VariantSettings,
+    )
 
 # An account ID is a token at synth time; names that embed it are checked with 12 digits.
 ACCOUNT_PLACEHOLDER = "123456789012"
@@ -209,24 +215,61 @@ _TAG_COUNT_LIMIT = (
 
 _RETENTION = _in(aws_limits.log_retention_days, "CloudWatch Logs retention (botocore logs `Days`)")
 
+
+def _model_rules(at: str) -> dict[str, list[FieldRule]]:
+    return {
+        f"{at}.image_uri": [_shape_rule("sagemaker", "ContainerImage")],
+        f"{at}.model_data_url": [_shape_rule("sagemaker", "Url")],
+        f"{at}.execution_role_arn": [_shape_rule("sagemaker", "RoleArn")],
+        f"{at}.environment": [
+            _shape_rule("sagemaker", "EnvironmentMap"),
+            _each(_shape_rule("sagemaker", "EnvironmentKey")),
+            _each_value(_shape_rule("sagemaker", "EnvironmentValue")),
+        ],
+    }
+
+
+def _fleet_rules(at: str) -> dict[str, list[FieldRule]]:
+    """The production-variant fields every fleet (endpoint, A/B variant, shadow) sends."""
+    return {
+        f"{at}.instance_type": [
+            FieldRule(
+                lambda: (
+                    f"one of {len(aws_limits.sagemaker_instance_types())} values (botocore "
+                    "sagemaker ProductionVariantInstanceType)"
+                ),
+                _instance_type,
+            )
+        ],
+        f"{at}.volume_size_gb": [_shape_rule("sagemaker", "ProductionVariantVolumeSizeInGB")],
+        f"{at}.container_startup_health_check_timeout_s": [
+            _shape_rule("sagemaker", "ProductionVariantContainerStartupHealthCheckTimeoutInSeconds")
+        ],
+        f"{at}.model_data_download_timeout_s": [
+            _shape_rule("sagemaker", "ProductionVariantModelDataDownloadTimeoutInSeconds")
+        ],
+        f"{at}.inference_ami_version": [
+            _shape_rule("sagemaker", "ProductionVariantInferenceAmiVersion")
+        ],
+    }
+
+
 FIELD_RULES: dict[str, list[FieldRule]] = {
-    "endpoint.instance_type": [
-        FieldRule(
-            lambda: (
-                f"one of {len(aws_limits.sagemaker_instance_types())} values (botocore "
-                "sagemaker ProductionVariantInstanceType)"
-            ),
-            _instance_type,
-        )
-    ],
     "endpoint.variant_name": [_shape_rule("sagemaker", "VariantName")],
-    "model.image_uri": [_shape_rule("sagemaker", "ContainerImage")],
-    "model.model_data_url": [_shape_rule("sagemaker", "Url")],
-    "model.execution_role_arn": [_shape_rule("sagemaker", "RoleArn")],
-    "model.environment": [
-        _shape_rule("sagemaker", "EnvironmentMap"),
-        _each(_shape_rule("sagemaker", "EnvironmentKey")),
-        _each_value(_shape_rule("sagemaker", "EnvironmentValue")),
+    **_model_rules("model"),
+    **_model_rules("variants[].model"),
+    **_model_rules("shadow.model"),
+    **_fleet_rules("endpoint"),
+    **_fleet_rules("variants[]"),
+    **_fleet_rules("shadow"),
+    "variants[].name": [_shape_rule("sagemaker", "VariantName")],
+    "shadow.name": [_shape_rule("sagemaker", "VariantName")],
+    "endpoint.weight": [_shape_rule("sagemaker", "VariantWeight")],
+    "variants[].weight": [_shape_rule("sagemaker", "VariantWeight")],
+    "endpoint.serverless.memory_mb": [_shape_rule("sagemaker", "ServerlessMemorySizeInMB")],
+    "endpoint.serverless.max_concurrency": [_shape_rule("sagemaker", "ServerlessMaxConcurrency")],
+    "endpoint.serverless.provisioned_concurrency": [
+        _shape_rule("sagemaker", "ServerlessProvisionedConcurrency")
     ],
     "autoscaling.scheduled_actions[].name": [
         _shape_rule("application-autoscaling", "ScheduledActionName")
@@ -265,7 +308,6 @@ FIELD_RULES: dict[str, list[FieldRule]] = {
     "proxy.log_retention_days": [_RETENTION],
     "proxy.memory_mb": [_shape_rule("lambda", "MemorySize")],
     "proxy.timeout_s": [_shape_rule("lambda", "Timeout")],
-    "endpoint.volume_size_gb": [_shape_rule("sagemaker", "ProductionVariantVolumeSizeInGB")],
     "data_capture.sampling_percent": [_shape_rule("sagemaker", "SamplingPercentage")],
     "data_capture.json_content_types": [
         _shape_rule("sagemaker", "JsonContentTypes"),
@@ -487,12 +529,6 @@ def derived_names(config: ServiceConfig) -> list[DerivedName]:
             _shape_check("logs", "LogGroupName"),
         ),
         DerivedName(
-            "scaling policy name",
-            f"{name}-invocations-per-instance",
-            svc,
-            _shape_check("application-autoscaling", "PolicyName"),
-        ),
-        DerivedName(
             "certificate domain name",
             config.domain.record_name,
             "domain.record_name",
@@ -509,15 +545,25 @@ def derived_names(config: ServiceConfig) -> list[DerivedName]:
                 _shape_check("wafv2", "EntityName"),
             )
         )
-    for index, action in enumerate(config.autoscaling.scheduled_actions):
+    for scaled in scaled_variants(config):
+        blame = scaled.fleet_path if scaled.fleet_path != "endpoint" else svc
         names.append(
             DerivedName(
-                "scheduled action name",
-                f"{name}-{action.name}",
-                f"autoscaling.scheduled_actions[{index}].name",
-                _shape_check("application-autoscaling", "ScheduledActionName"),
+                "scaling policy name",
+                f"{scaled.name_prefix}-invocations-per-instance",
+                blame if scaled.fleet_path == "endpoint" else f"{scaled.fleet_path}.name",
+                _shape_check("application-autoscaling", "PolicyName"),
             )
         )
+        for index, action in enumerate(scaled.scaling.scheduled_actions):
+            names.append(
+                DerivedName(
+                    "scheduled action name",
+                    f"{scaled.name_prefix}-{action.name}",
+                    f"{scaled.scaling_path}.scheduled_actions[{index}].name",
+                    _shape_check("application-autoscaling", "ScheduledActionName"),
+                )
+            )
     if isinstance(config.state, S3StateSettings):
         names.append(
             DerivedName(
@@ -587,25 +633,42 @@ def derived_names(config: ServiceConfig) -> list[DerivedName]:
                 "domain.record_name",
                 _shape_check("route53", "TagValue"),
             ),
-            DerivedName(
-                "image URI", image, "model.image_uri", _shape_check("sagemaker", "ContainerImage")
-            ),
         ]
-        if config.model.model_data_url is not None:
-            url = config.model.model_data_url.replace("{region}", region)
+        for at, model in _models(config):
+            image = model.image_uri.replace("{region}", region)
+            names.append(
+                DerivedName(
+                    "image URI",
+                    image,
+                    f"{at}.image_uri",
+                    _shape_check("sagemaker", "ContainerImage"),
+                )
+            )
+            if model.model_data_url is None:
+                continue
+            url = model.model_data_url.replace("{region}", region)
             bucket = url.removeprefix("s3://").split("/", 1)[0]
             names.append(
-                DerivedName("model artifact bucket", bucket, "model.model_data_url", _bucket)
+                DerivedName("model artifact bucket", bucket, f"{at}.model_data_url", _bucket)
             )
             names.append(
                 DerivedName(
                     "model artifact URL",
                     url,
-                    "model.model_data_url",
+                    f"{at}.model_data_url",
                     _shape_check("sagemaker", "Url"),
                 )
             )
-        if config.data_capture.enabled:
+        for at, variant_name in _more_variants(config):
+            names.append(
+                DerivedName(
+                    "alarm name",
+                    f"{stack}-{variant_name}-latency-p99",
+                    f"{at}.name",
+                    _shape_check("cloudwatch", "AlarmName"),
+                )
+            )
+        if config.data_capture_enabled:
             names.append(
                 DerivedName(
                     "data capture bucket",
@@ -633,6 +696,23 @@ def derived_names(config: ServiceConfig) -> list[DerivedName]:
                 )
             )
     return names
+
+
+def _models(config: ServiceConfig) -> list[tuple[str, Any]]:
+    """(path, model settings) of every variant's model."""
+    found: list[tuple[str, Any]] = [("model", config.model)]
+    found += [(f"variants[{i}].model", v.model) for i, v in enumerate(config.variants)]
+    if config.shadow is not None:
+        found.append(("shadow.model", config.shadow.model))
+    return found
+
+
+def _more_variants(config: ServiceConfig) -> list[tuple[str, str]]:
+    """(path, name) of the variants beside the `endpoint` block's."""
+    found = [(f"variants[{i}]", v.name) for i, v in enumerate(config.variants)]
+    if config.shadow is not None:
+        found.append(("shadow", config.shadow.name))
+    return found
 
 
 def state_key_alias(bucket: str) -> str:
@@ -668,49 +748,100 @@ def _tag_count_problems(config: ServiceConfig) -> list[Problem]:
     return problems
 
 
+@dataclass(frozen=True)
+class ScaledVariant:
+    """A variant with a scaling target, and where its settings sit in the file."""
+
+    fleet_path: str
+    fleet: InstanceFleet
+    scaling_path: str
+    scaling: AutoscalingSettings
+    name_prefix: str
+    """Prefix of its policy and scheduled-action names: `<service>-<env>[-<variant>]`."""
+
+
+def scaled_variants(config: ServiceConfig) -> list[ScaledVariant]:
+    found = []
+    if config.endpoint.serverless is None and config.autoscaling is not None:
+        found.append(
+            ScaledVariant(
+                "endpoint", config.endpoint, "autoscaling", config.autoscaling, config.name
+            )
+        )
+    fleets: list[tuple[str, VariantSettings | ShadowVariantSettings]] = [
+        (f"variants[{i}]", v) for i, v in enumerate(config.variants)
+    ]
+    if config.shadow is not None:
+        fleets.append(("shadow", config.shadow))
+    for path, fleet in fleets:
+        own = fleet.autoscaling
+        scaling = own or config.autoscaling
+        if scaling is not None:
+            found.append(
+                ScaledVariant(
+                    path,
+                    fleet,
+                    f"{path}.autoscaling" if own else "autoscaling",
+                    scaling,
+                    f"{config.name}-{fleet.name}",
+                )
+            )
+    return found
+
+
 def _autoscaling_problems(config: ServiceConfig) -> list[Problem]:
     problems: list[Problem] = []
-    endpoint = config.endpoint
-    actions = config.autoscaling.scheduled_actions
+    for scaled in scaled_variants(config):
+        problems += _scaling_problems_of(scaled)
+    return sorted(set(problems), key=problems.index)
+
+
+def _scaling_problems_of(scaled: ScaledVariant) -> list[Problem]:
+    problems: list[Problem] = []
+    fleet, at, where = scaled.fleet, scaled.scaling_path, scaled.fleet_path
+    # Inherited settings that do not fit this variant are reported at the variant.
+    inherited = "" if at.startswith(where) or where == "endpoint" else f" (for {where})"
+    actions = scaled.scaling.scheduled_actions
     for index, action in enumerate(actions):
-        if action.min_instance_count < 2 and not endpoint.allow_single_instance:
+        if action.min_instance_count < 2 and not fleet.allow_single_instance:
             problems.append(
                 (
-                    f"autoscaling.scheduled_actions[{index}].min_instance_count",
+                    f"{at}.scheduled_actions[{index}].min_instance_count",
                     f"{action.min_instance_count} instance is a single Availability Zone "
                     "while the action applies; set 2 or more, or spell out "
-                    "endpoint.allow_single_instance: true (not for production)",
+                    f"{where}.allow_single_instance: true (not for production){inherited}",
                 )
             )
-        if action.max_instance_count > endpoint.max_instance_count:
-            # Every new fleet starts at endpoint.max_instance_count (a rollout must not shrink
-            # the endpoint): a schedule above it would be undone by the next rollout.
+        if action.max_instance_count > fleet.max_instance_count:
+            # Every new fleet starts at max_instance_count (a rollout must not shrink the
+            # endpoint): a schedule above it would be undone by the next rollout.
             problems.append(
                 (
-                    f"autoscaling.scheduled_actions[{index}].max_instance_count",
-                    f"{action.max_instance_count} is above endpoint.max_instance_count "
-                    f"({endpoint.max_instance_count}), the size of every new fleet; raise "
-                    "endpoint.max_instance_count instead",
+                    f"{at}.scheduled_actions[{index}].max_instance_count",
+                    f"{action.max_instance_count} is above {where}.max_instance_count "
+                    f"({fleet.max_instance_count}), the size of every new fleet; raise "
+                    f"{where}.max_instance_count instead{inherited}",
                 )
             )
-    base = (endpoint.min_instance_count, endpoint.max_instance_count)
+    base = (fleet.min_instance_count, fleet.max_instance_count)
     ranges = {(a.min_instance_count, a.max_instance_count) for a in actions}
     if ranges - {base} and base not in ranges:
         # Application Auto Scaling never restores a range by itself: the first action would
         # stay in force for ever (README "Changing a live service").
         problems.append(
             (
-                "autoscaling.scheduled_actions",
-                "no action scales back to the endpoint's own range (min_instance_count "
-                f"{base[0]}, max_instance_count {base[1]}); add one, e.g. after business hours",
+                f"{at}.scheduled_actions",
+                f"no action scales back to {where}'s own range (min_instance_count "
+                f"{base[0]}, max_instance_count {base[1]}); add one, e.g. after business "
+                f"hours{inherited}",
             )
         )
-    target = config.autoscaling.invocations_target
+    target = scaled.scaling.invocations_target
     limit = aws_limits.max_target_value()
     if not math.isfinite(target) or target > limit:
         problems.append(
             (
-                "autoscaling.max_rps_per_instance",
+                f"{at}.max_rps_per_instance",
                 f"max_rps_per_instance × safety_factor × 60 overflows ({target:g}); Application "
                 f"Auto Scaling takes targets up to 2^360: give a realistic requests per second",
             )
@@ -718,17 +849,17 @@ def _autoscaling_problems(config: ServiceConfig) -> list[Problem]:
     elif target < 1:
         problems.append(
             (
-                "autoscaling.max_rps_per_instance",
+                f"{at}.max_rps_per_instance",
                 f"max_rps_per_instance × safety_factor × 60 gives a target of {target:g} "
                 "invocations per instance per minute; it must be at least 1 (raise "
                 "max_rps_per_instance or safety_factor)",
             )
         )
-    concurrency = config.autoscaling.concurrency_target
+    concurrency = scaled.scaling.concurrency_target
     if concurrency is not None and concurrency > limit:
         problems.append(
             (
-                "autoscaling.concurrency_target",
+                f"{at}.concurrency_target",
                 f"{concurrency:g} is above Application Auto Scaling's largest target (2^360)",
             )
         )

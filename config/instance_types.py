@@ -65,3 +65,13 @@ def has_gpu(instance_type: str) -> bool:
 def gpus(instance_type: str) -> int | None:
     family, size = _family_size(instance_type)
     return GPUS.get(f"{family}.{size}")
+
+
+# GPU and accelerator families: weights are loaded onto the device, so a new instance takes
+# longer to download and start (the start-up timeouts' defaults, config/models.py).
+ACCELERATED_FAMILY_PREFIXES = ("g", "p", "inf", "trn", "dl")
+
+
+def is_accelerated(instance_type: str) -> bool:
+    family, _ = _family_size(instance_type)
+    return family.startswith(ACCELERATED_FAMILY_PREFIXES)

@@ -11,6 +11,7 @@ import difflib
 import ipaddress
 import math
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -34,9 +35,30 @@ PROVIDER_ENDPOINT_WAIT_S = 3600
 # Time kept inside that wait for a rollback (traffic back to the old fleet, new fleet deleted).
 ROLLBACK_ALLOWANCE_S = 600
 MAX_ROLLOUT_S = PROVIDER_ENDPOINT_WAIT_S - ROLLBACK_ALLOWANCE_S
-# Launching the new (green) fleet before the first traffic shift: instances start, the image
-# is pulled, the container passes its health check. Large images on GPU types take longest.
-FLEET_START_ALLOWANCE_S = 900
+# Launching the new (green) fleet before the first traffic shift: instances are provisioned
+# (this allowance), then the model is downloaded and the container passes its health check (each
+# bounded by the variant's own timeout, which SageMaker enforces).
+INSTANCE_LAUNCH_ALLOWANCE_S = 300
+# Timeouts of new fleets when the config leaves them out, by instance family. GPU and accelerator
+# families (g*, p*, inf*, trn*, dl*) load large weights onto the device: longer. The CPU defaults
+# keep the fleet start at 900 s, the allowance rollouts were planned with before these settings.
+DEFAULT_DOWNLOAD_TIMEOUT_S = {"cpu": 300, "accelerated": 600}
+DEFAULT_STARTUP_TIMEOUT_S = {"cpu": 300, "accelerated": 900}
+# `routing_strategy` values and the API's names for them (botocore sagemaker RoutingStrategy;
+# Terraform's AWS provider 5.100 accepts these two).
+ROUTING_STRATEGIES = {
+    "least_outstanding_requests": "LEAST_OUTSTANDING_REQUESTS",
+    "random": "RANDOM",
+}
+# Inference AMI versions that both botocore's ProductionVariantInferenceAmiVersion enum and
+# Terraform's AWS provider 5.100 accept (measured with `terraform validate`: the provider refuses
+# the newer al2023 image botocore lists). aws_rules checks them against botocore as well.
+INFERENCE_AMI_VERSIONS = (
+    "al2-ami-sagemaker-inference-gpu-2",
+    "al2-ami-sagemaker-inference-gpu-2-1",
+    "al2-ami-sagemaker-inference-gpu-3-1",
+    "al2-ami-sagemaker-inference-neuron-2",
+)
 # ALB and target group names are limited to 32 characters; "<service>-<env>" plus a short suffix
 # must fit.
 MAX_SERVICE_ENV_LENGTH = 26
@@ -178,104 +200,6 @@ class ModelSettings(Strict):
         return None if region == "{region}" else region
 
 
-class EndpointSettings(Strict):
-    """The SageMaker endpoint's production variant and its instance counts."""
-
-    instance_type: str = Field(
-        description="SageMaker instance type of the production variant.",
-        examples=["ml.m5.xlarge", "ml.g5.xlarge"],
-    )
-    allow_single_instance: bool = Field(
-        default=False,
-        description=(
-            "Allow `min_instance_count: 1`. Default: false; one instance is one Availability "
-            "Zone, and AWS Config flags single-instance production endpoints."
-        ),
-    )
-    min_instance_count: int = Field(
-        default=2,
-        ge=1,
-        description=(
-            "Fewest instances autoscaling may leave. Default: 2, so SageMaker spreads them "
-            "over Availability Zones."
-        ),
-    )
-    initial_instance_count: int | None = Field(
-        default=None,
-        ge=1,
-        description=(
-            "Instances of every new fleet: at creation and at each rollout (blue/green starts "
-            "a new fleet of this size). Must equal `max_instance_count`: Terraform's AWS "
-            "provider 5.100 cannot keep the live count through an update "
-            "(`RetainAllVariantProperties`), so a smaller fleet would shrink an endpoint that "
-            "autoscaling has scaled out. Default: `max_instance_count`; autoscaling scales in "
-            "after `scale_in_cooldown_s`."
-        ),
-    )
-    max_instance_count: int = Field(
-        default=4, ge=1, description="Most instances autoscaling may add. Default: 4."
-    )
-    variant_name: str = Field(
-        default="primary",
-        pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
-        description="Name of the production variant. Default: `primary`.",
-    )
-    volume_size_gb: int | None = Field(
-        default=None,
-        ge=1,
-        le=512,
-        description=(
-            "ML storage volume per instance (GB), for instance types without local NVMe. "
-            "Default: SageMaker's default for the instance type."
-        ),
-    )
-
-    @field_validator("instance_type")
-    @classmethod
-    def _instance_type(cls, value: str) -> str:
-        if not INSTANCE_TYPE_PATTERN.match(value):
-            raise ValueError(
-                f"'{value}' is not a SageMaker instance type; expected ml.<family>.<size>, "
-                "e.g. ml.m5.xlarge"
-            )
-        return value
-
-    @field_validator("min_instance_count")
-    @classmethod
-    def _min_is_highly_available(cls, value: int, info: ValidationInfo) -> int:
-        if value < 2 and not info.data.get("allow_single_instance", False):
-            raise ValueError(
-                f"{value} instance is a single Availability Zone; set min_instance_count: 2 "
-                "or more, or spell out allow_single_instance: true (not for production)"
-            )
-        return value
-
-    @field_validator("max_instance_count")
-    @classmethod
-    def _max_not_below_others(cls, value: int, info: ValidationInfo) -> int:
-        minimum = info.data.get("min_instance_count")
-        initial = info.data.get("initial_instance_count")
-        if minimum is not None and value < minimum:
-            raise ValueError(
-                f"{value} is below min_instance_count ({minimum}); max_instance_count must be "
-                f"at least {minimum}"
-            )
-        if initial is not None and initial != value:
-            raise ValueError(
-                f"initial_instance_count ({initial}) differs from max_instance_count ({value}): "
-                "every rollout starts its new fleet at initial_instance_count, and the AWS "
-                "provider cannot keep the live count, so a rollout at peak would shrink the "
-                "endpoint; remove initial_instance_count (it defaults to max_instance_count)"
-            )
-        return value
-
-    @property
-    def initial_instances(self) -> int:
-        """Instances of every new fleet (creation and rollouts): the most autoscaling may reach,
-        so a rollout never leaves fewer instances than were serving before it."""
-        return self.max_instance_count
-
-
 class ScheduledAction(Strict):
     """A scheduled change of the autoscaling range (e.g. scale up before business hours)."""
 
@@ -374,6 +298,325 @@ class AutoscalingSettings(Strict):
             return float(self.target_invocations_per_instance)
         assert self.max_rps_per_instance is not None
         return round(self.max_rps_per_instance * self.safety_factor * 60, 2)
+
+
+class ServerlessSettings(Strict):
+    """Serverless Inference: SageMaker runs the container on demand and scales it itself."""
+
+    memory_mb: int = Field(
+        description=(
+            "Memory of each serverless container (MB): 1024 to 6144 in 1024-MB steps "
+            "(botocore sagemaker ServerlessConfig MemorySizeInMB)."
+        ),
+    )
+    max_concurrency: int = Field(
+        default=10,
+        ge=1,
+        description="Most concurrent invocations the endpoint serves. Default: 10.",
+    )
+    provisioned_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Invocations kept warm (no cold start); at most `max_concurrency`. Default: none "
+            "(every container starts on demand)."
+        ),
+    )
+
+    @field_validator("memory_mb")
+    @classmethod
+    def _memory_steps(cls, value: int) -> int:
+        if value % 1024:
+            raise ValueError(
+                f"{value} MB is not a whole number of GB; serverless memory comes in 1024-MB "
+                "steps (1024, 2048, ... 6144)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _provisioned_within_max(self) -> ServerlessSettings:
+        provisioned = self.provisioned_concurrency
+        if provisioned is not None and provisioned > self.max_concurrency:
+            raise ValueError(
+                f"provisioned_concurrency ({provisioned}) is above max_concurrency "
+                f"({self.max_concurrency}); SageMaker requires it to be at most max_concurrency"
+            )
+        return self
+
+
+class InstanceFleet(Strict):
+    """Instances of one production variant: type, counts, start-up limits and routing."""
+
+    instance_type: str = Field(
+        description="SageMaker instance type of the variant.",
+        examples=["ml.m5.xlarge", "ml.g5.xlarge"],
+    )
+    allow_single_instance: bool = Field(
+        default=False,
+        description=(
+            "Allow `min_instance_count: 1`. Default: false; one instance is one Availability "
+            "Zone, and AWS Config flags single-instance production endpoints."
+        ),
+    )
+    min_instance_count: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "Fewest instances autoscaling may leave. Default: 2, so SageMaker spreads them "
+            "over Availability Zones."
+        ),
+    )
+    initial_instance_count: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Instances of every new fleet: at creation and at each rollout (blue/green starts "
+            "a new fleet of this size). Must equal `max_instance_count`: Terraform's AWS "
+            "provider 5.100 cannot keep the live count through an update "
+            "(`RetainAllVariantProperties`), so a smaller fleet would shrink an endpoint that "
+            "autoscaling has scaled out. Default: `max_instance_count`; autoscaling scales in "
+            "after `scale_in_cooldown_s`."
+        ),
+    )
+    max_instance_count: int = Field(
+        default=4, ge=1, description="Most instances autoscaling may add. Default: 4."
+    )
+    volume_size_gb: int | None = Field(
+        default=None,
+        ge=1,
+        le=512,
+        description=(
+            "ML storage volume per instance (GB), for instance types without local NVMe. "
+            "Default: SageMaker's default for the instance type."
+        ),
+    )
+    routing_strategy: Literal["least_outstanding_requests", "random"] = Field(
+        default="least_outstanding_requests",
+        description=(
+            "How SageMaker spreads requests over the variant's instances: "
+            "`least_outstanding_requests` sends each to the instance with the fewest in "
+            "flight (lower tail latency when requests vary in cost); `random` picks any. "
+            "Default: least_outstanding_requests."
+        ),
+    )
+    container_startup_health_check_timeout_s: int | None = Field(
+        default=None,
+        ge=60,
+        le=3600,
+        description=(
+            "Seconds a new instance's container has to pass its first health check (`/ping`) "
+            "before SageMaker fails the fleet. Default: "
+            f"{DEFAULT_STARTUP_TIMEOUT_S['accelerated']} for GPU and accelerator families "
+            f"(g, p, inf, trn, dl), {DEFAULT_STARTUP_TIMEOUT_S['cpu']} otherwise."
+        ),
+    )
+    model_data_download_timeout_s: int | None = Field(
+        default=None,
+        ge=60,
+        le=3600,
+        description=(
+            "Seconds a new instance has to download and extract the model artifact. Default: "
+            f"{DEFAULT_DOWNLOAD_TIMEOUT_S['accelerated']} for GPU and accelerator families, "
+            f"{DEFAULT_DOWNLOAD_TIMEOUT_S['cpu']} otherwise."
+        ),
+    )
+    inference_ami_version: (
+        Literal[
+            "al2-ami-sagemaker-inference-gpu-2",
+            "al2-ami-sagemaker-inference-gpu-2-1",
+            "al2-ami-sagemaker-inference-gpu-3-1",
+            "al2-ami-sagemaker-inference-neuron-2",
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description=(
+            "AMI of the instances (GPU driver and CUDA, or Neuron driver, versions). Default: "
+            "SageMaker's choice for the instance type."
+        ),
+    )
+
+    @field_validator("instance_type")
+    @classmethod
+    def _instance_type(cls, value: str | None) -> str | None:
+        if value is not None and not INSTANCE_TYPE_PATTERN.match(value):
+            raise ValueError(
+                f"'{value}' is not a SageMaker instance type; expected ml.<family>.<size>, "
+                "e.g. ml.m5.xlarge"
+            )
+        return value
+
+    @field_validator("min_instance_count")
+    @classmethod
+    def _min_is_highly_available(cls, value: int, info: ValidationInfo) -> int:
+        if value < 2 and not info.data.get("allow_single_instance", False):
+            raise ValueError(
+                f"{value} instance is a single Availability Zone; set min_instance_count: 2 "
+                "or more, or spell out allow_single_instance: true (not for production)"
+            )
+        return value
+
+    @field_validator("max_instance_count")
+    @classmethod
+    def _max_not_below_others(cls, value: int, info: ValidationInfo) -> int:
+        minimum = info.data.get("min_instance_count")
+        initial = info.data.get("initial_instance_count")
+        if minimum is not None and value < minimum:
+            raise ValueError(
+                f"{value} is below min_instance_count ({minimum}); max_instance_count must be "
+                f"at least {minimum}"
+            )
+        if initial is not None and initial != value:
+            raise ValueError(
+                f"initial_instance_count ({initial}) differs from max_instance_count ({value}): "
+                "every rollout starts its new fleet at initial_instance_count, and the AWS "
+                "provider cannot keep the live count, so a rollout at peak would shrink the "
+                "endpoint; remove initial_instance_count (it defaults to max_instance_count)"
+            )
+        return value
+
+    @property
+    def initial_instances(self) -> int:
+        """Instances of every new fleet (creation and rollouts): the most autoscaling may reach,
+        so a rollout never leaves fewer instances than were serving before it."""
+        return self.max_instance_count
+
+    @property
+    def accelerated(self) -> bool:
+        """GPU or accelerator family: the start-up defaults are longer."""
+        return self.instance_type is not None and instance_types.is_accelerated(self.instance_type)
+
+    @property
+    def startup_timeout_s(self) -> int:
+        if self.container_startup_health_check_timeout_s is not None:
+            return self.container_startup_health_check_timeout_s
+        return DEFAULT_STARTUP_TIMEOUT_S["accelerated" if self.accelerated else "cpu"]
+
+    @property
+    def download_timeout_s(self) -> int:
+        if self.model_data_download_timeout_s is not None:
+            return self.model_data_download_timeout_s
+        return DEFAULT_DOWNLOAD_TIMEOUT_S["accelerated" if self.accelerated else "cpu"]
+
+    @property
+    def fleet_start_s(self) -> int:
+        """Longest a new fleet of this variant takes before it can take traffic."""
+        return INSTANCE_LAUNCH_ALLOWANCE_S + self.download_timeout_s + self.startup_timeout_s
+
+
+# Instance fields a serverless endpoint may not set (SageMaker has no instances to apply them to).
+INSTANCE_ONLY_FIELDS = (
+    "instance_type",
+    "allow_single_instance",
+    "min_instance_count",
+    "initial_instance_count",
+    "max_instance_count",
+    "volume_size_gb",
+    "routing_strategy",
+    "container_startup_health_check_timeout_s",
+    "model_data_download_timeout_s",
+    "inference_ami_version",
+)
+
+
+class EndpointSettings(InstanceFleet):
+    """The endpoint's (first) production variant: its instances, or serverless."""
+
+    instance_type: str | None = Field(  # type: ignore[assignment]
+        default=None,
+        description=(
+            "SageMaker instance type of the production variant. Required unless `serverless`."
+        ),
+        examples=["ml.m5.xlarge", "ml.g5.xlarge"],
+    )
+    variant_name: str = Field(
+        default="primary",
+        pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
+        description="Name of the production variant. Default: `primary`.",
+    )
+    weight: float = Field(
+        default=1,
+        gt=0,
+        description=(
+            "Share of traffic when `variants` adds A/B variants: weight ÷ the sum of all "
+            "production variants' weights. Default: 1."
+        ),
+    )
+    serverless: ServerlessSettings | None = Field(
+        default=None,
+        description=(
+            "Serverless Inference instead of instances, for non-production environments: no "
+            "instance fields, no autoscaling (SageMaker scales it), no `variants`/`shadow`, no "
+            "network isolation, no data capture (AWS: Serverless Inference feature "
+            "exclusions). Default: instances."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _instances_or_serverless(self) -> EndpointSettings:
+        if self.serverless is None:
+            if self.instance_type is None:
+                raise ValueError(
+                    "give instance_type (e.g. ml.m5.xlarge), or serverless: {memory_mb: 2048} "
+                    "for a serverless endpoint"
+                )
+            return self
+        given = [f for f in INSTANCE_ONLY_FIELDS if f in self.model_fields_set]
+        if given:
+            raise ValueError(
+                f"serverless endpoints have no instances; remove {', '.join(given)} "
+                "(or remove serverless to run on instances)"
+            )
+        return self
+
+    @property
+    def fleet_start_s(self) -> int:
+        if self.serverless is not None:
+            # No fleet to launch: containers start on demand (each cold start is ModelSetupTime).
+            return INSTANCE_LAUNCH_ALLOWANCE_S
+        return super().fleet_start_s
+
+
+class VariantSettings(InstanceFleet):
+    """An additional production variant (A/B): its own model, weight, instances and scaling."""
+
+    name: str = Field(
+        pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
+        description="Variant name, unique on the endpoint; kept for the variant's life.",
+    )
+    model: ModelSettings = Field(description="The variant's model (same fields as `model`).")
+    weight: float = Field(
+        default=1,
+        gt=0,
+        description="Share of traffic: weight ÷ the sum of all weights. Default: 1.",
+    )
+    autoscaling: AutoscalingSettings | None = Field(
+        default=None,
+        description="The variant's target tracking. Default: the service's `autoscaling`.",
+    )
+
+
+class ShadowVariantSettings(InstanceFleet):
+    """A shadow variant: gets a copy of the production variant's requests; its answers are only
+    captured (data capture), never returned to clients."""
+
+    name: str = Field(
+        pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
+        description="Variant name, unique on the endpoint.",
+    )
+    model: ModelSettings = Field(description="The candidate model (same fields as `model`).")
+    traffic_copy_percent: int = Field(
+        default=100,
+        ge=1,
+        le=100,
+        description=(
+            "Share of the production variant's requests copied to the shadow (%). Default: 100."
+        ),
+    )
+    autoscaling: AutoscalingSettings | None = Field(
+        default=None,
+        description="The shadow's target tracking. Default: the service's `autoscaling`.",
+    )
 
 
 class DomainSettings(Strict):
@@ -646,26 +889,11 @@ class RolloutSettings(Strict):
             return math.ceil(100 / self.linear_step_percent)
         return 1
 
-    @property
-    def planned_duration_s(self) -> int:
-        """Worst case of a rollout that goes well: the new fleet starts, every shift bakes, and
-        the old fleet waits out `termination_wait_s`."""
-        return FLEET_START_ALLOWANCE_S + self.traffic_shifts * self.wait_s + self.termination_wait_s
-
-    @model_validator(mode="after")
-    def _fits_in_the_provider_wait(self) -> RolloutSettings:
-        planned = self.planned_duration_s
-        if planned > self.maximum_execution_timeout_s:
-            raise ValueError(
-                f"a {self.strategy} rollout takes up to {planned} s ({FLEET_START_ALLOWANCE_S} s "
-                f"to start the new fleet + {self.traffic_shifts} shifts × wait_s {self.wait_s} s "
-                f"+ termination_wait_s {self.termination_wait_s} s), more than "
-                f"maximum_execution_timeout_s ({self.maximum_execution_timeout_s} s, at most "
-                f"{MAX_ROLLOUT_S} because the AWS provider stops waiting after "
-                f"{PROVIDER_ENDPOINT_WAIT_S // 60} minutes); shorten wait_s or "
-                "termination_wait_s, or take bigger steps"
-            )
-        return self
+    def planned_duration_s(self, fleet_start_s: int) -> int:
+        """Worst case of a rollout that goes well: the new fleet starts (`fleet_start_s`: launch,
+        model download, container health check), every shift bakes, and the old fleet waits
+        out `termination_wait_s`."""
+        return fleet_start_s + self.traffic_shifts * self.wait_s + self.termination_wait_s
 
 
 class AlarmSettings(Strict):
@@ -741,6 +969,16 @@ class AlarmSettings(Strict):
         description=(
             "ALB `HTTPCode_ELB_5XX_Count` per period: 5XX the load balancer answers itself "
             "(no healthy target, a target response it cannot take). Default: 5."
+        ),
+    )
+    serverless_concurrency_utilization_percent: int = Field(
+        default=90,
+        ge=1,
+        le=100,
+        description=(
+            "Serverless endpoints only: `ServerlessConcurrentExecutionsUtilization` (concurrent "
+            "executions ÷ `max_concurrency`) above this %, requests are about to be throttled. "
+            "Default: 90."
         ),
     )
     proxy_response_too_large: int = Field(
@@ -871,6 +1109,34 @@ class CloudStateSettings(Strict):
     )
 
 
+@dataclass(frozen=True)
+class ServingVariant:
+    """One variant as the stacks build it (production or shadow), whichever config block it
+    came from."""
+
+    name: str
+    model: ModelSettings
+    fleet: InstanceFleet | None
+    """None for a serverless endpoint."""
+    weight: float
+    autoscaling: AutoscalingSettings | None
+    primary: bool = False
+    """The `endpoint` block's variant: keeps the resource addresses of one-variant stacks."""
+    shadow: bool = False
+
+
+def _image_region_problems(model: ModelSettings, regions: list[str]) -> list[str]:
+    image_region = model.image_region()
+    elsewhere = [r for r in regions if r != image_region]
+    if image_region is not None and elsewhere:
+        return [
+            f"image_uri is in {image_region} but SageMaker pulls images from the endpoint's own "
+            f"region ({', '.join(elsewhere)}); write {{region}} in its place and replicate the "
+            "repository to every region"
+        ]
+    return []
+
+
 class ServiceConfig(Strict):
     """One environment of the inference service."""
 
@@ -899,7 +1165,30 @@ class ServiceConfig(Strict):
     )
     model: ModelSettings
     endpoint: EndpointSettings
-    autoscaling: AutoscalingSettings
+    autoscaling: AutoscalingSettings | None = Field(
+        default=None,
+        description=(
+            "Target tracking of the production variants' instance counts. Required for "
+            "instance-based endpoints; not for serverless (SageMaker scales it itself)."
+        ),
+    )
+    variants: list[VariantSettings] = Field(
+        default_factory=list,
+        max_length=9,
+        description=(
+            "More production variants beside `endpoint` (A/B): each with its own model, weight, "
+            "instances, scaling target, alarms and dashboard row. At most 9 (SageMaker takes 10 "
+            "production variants). Not with `shadow` (SageMaker: one production variant when "
+            "there is a shadow). Default: none."
+        ),
+    )
+    shadow: ShadowVariantSettings | None = Field(
+        default=None,
+        description=(
+            "A shadow variant: a candidate model that gets a copy of the traffic; its answers "
+            "are captured (data capture is turned on for it), never returned. Default: none."
+        ),
+    )
     domain: DomainSettings
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     load_balancer: LoadBalancerSettings = Field(default_factory=LoadBalancerSettings)
@@ -952,6 +1241,149 @@ class ServiceConfig(Strict):
         return value
 
     @model_validator(mode="after")
+    def _serving_combinations(self) -> ServiceConfig:
+        # Combinations SageMaker refuses or that cannot work, each with its source.
+        found: list[tuple[str, str]] = []
+        endpoint = self.endpoint
+        if endpoint.serverless is not None:
+            # AWS: "Serverless Inference — feature exclusions" (serverless-endpoints.html).
+            excluded = [
+                ("variants", bool(self.variants), "multiple production variants"),
+                ("shadow", self.shadow is not None, "shadow variants (a second variant)"),
+                ("data_capture.enabled", self.data_capture.enabled, "data capture"),
+                ("model.network_isolation", self.model.network_isolation, "network isolation"),
+            ]
+            for path, present, feature in excluded:
+                if present:
+                    fix = (
+                        "set model.network_isolation: false"
+                        if path == "model.network_isolation"
+                        else f"remove {path.split('.')[0]}"
+                        if path != "data_capture.enabled"
+                        else "set data_capture.enabled: false"
+                    )
+                    found.append(
+                        (
+                            path,
+                            f"serverless endpoints do not support {feature} (AWS: Serverless "
+                            f"Inference feature exclusions); {fix}, or run on instances",
+                        )
+                    )
+            if self.autoscaling is not None:
+                found.append(
+                    (
+                        "autoscaling",
+                        "serverless endpoints scale themselves (no scaling target); remove "
+                        "autoscaling, or use max_concurrency/provisioned_concurrency",
+                    )
+                )
+            if self.rollout.strategy != "all_at_once":
+                found.append(
+                    (
+                        "rollout.strategy",
+                        f"{self.rollout.strategy} shifts a share of instance capacity, and a "
+                        "serverless endpoint has no instances; set rollout.strategy: "
+                        "all_at_once (SageMaker's blue/green default)",
+                    )
+                )
+        elif self.autoscaling is None:
+            found.append(
+                (
+                    "autoscaling",
+                    "required for an instance-based endpoint; give target_invocations_per_"
+                    "instance or max_rps_per_instance",
+                )
+            )
+        if self.variants and self.shadow is not None:
+            found.append(
+                (
+                    "shadow",
+                    "SageMaker allows a shadow variant only beside exactly one production "
+                    "variant (botocore CreateEndpointConfig ShadowProductionVariants); remove "
+                    "`variants` or `shadow`",
+                )
+            )
+        names = [endpoint.variant_name, *(v.name for v in self.variants)]
+        if self.shadow is not None:
+            names.append(self.shadow.name)
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            found.append(
+                (
+                    "variants",
+                    f"variant names must be unique on the endpoint; repeated: {repeated}",
+                )
+            )
+        fleets: list[tuple[str, InstanceFleet]] = [
+            (f"variants[{i}]", v) for i, v in enumerate(self.variants)
+        ]
+        if self.shadow is not None:
+            fleets.append(("shadow", self.shadow))
+        if endpoint.serverless is None:
+            fleets.insert(0, ("endpoint", endpoint))
+        if self.rollout.strategy != "all_at_once":
+            for path, fleet in fleets:
+                if fleet.instance_type and fleet.instance_type.startswith("ml.inf1."):
+                    # AWS: Deployment guardrails — Exclusions.
+                    found.append(
+                        (
+                            f"{path}.instance_type",
+                            f"SageMaker cannot shift traffic in steps on Inf1 instances (it "
+                            f"falls back to all at once with no baking: Deployment guardrails "
+                            f"exclusions), so a {self.rollout.strategy} rollout would not be "
+                            "what it says; set rollout.strategy: all_at_once or use ml.inf2",
+                        )
+                    )
+        for path, fleet in fleets:
+            if fleet.inference_ami_version is not None and not fleet.accelerated:
+                found.append(
+                    (
+                        f"{path}.inference_ami_version",
+                        f"{fleet.inference_ami_version} is an AMI for GPU or Neuron "
+                        f"instances, and {fleet.instance_type} has neither; remove it",
+                    )
+                )
+        for index, variant in enumerate(self.variants):
+            found += [
+                (f"variants[{index}].model", m)
+                for m in _image_region_problems(variant.model, self.stack_regions)
+            ]
+        if self.shadow is not None:
+            found += [
+                ("shadow.model", m)
+                for m in _image_region_problems(self.shadow.model, self.stack_regions)
+            ]
+        slowest = max([endpoint.fleet_start_s, *(fleet.fleet_start_s for _, fleet in fleets)])
+        planned = self.rollout.planned_duration_s(slowest)
+        rollout = self.rollout
+        if planned > rollout.maximum_execution_timeout_s:
+            found.append(
+                (
+                    "rollout",
+                    f"a {rollout.strategy} rollout takes up to {planned} s ({slowest} s to start "
+                    f"the new fleet: {INSTANCE_LAUNCH_ALLOWANCE_S} s launch + the model download "
+                    f"and container start-up timeouts, + {rollout.traffic_shifts} shifts × "
+                    f"wait_s {rollout.wait_s} s + termination_wait_s "
+                    f"{rollout.termination_wait_s} s), more than maximum_execution_timeout_s "
+                    f"({rollout.maximum_execution_timeout_s} s, at most {MAX_ROLLOUT_S} because "
+                    f"the AWS provider stops waiting after {PROVIDER_ENDPOINT_WAIT_S // 60} "
+                    "minutes); shorten wait_s or termination_wait_s, take bigger steps, or "
+                    "lower the start-up timeouts",
+                )
+            )
+        if found:
+            raise PydanticCustomError(
+                "serving_combination",
+                "{count} setting(s) that cannot work together: {details}",
+                {
+                    "count": len(found),
+                    "details": "; ".join(f"{path}: {message}" for path, message in found),
+                    "problems": found,
+                },
+            )
+        return self
+
+    @model_validator(mode="after")
     def _within_aws_limits(self) -> ServiceConfig:
         # Once every field is valid: each value and derived name against its AWS API's limits.
         found = aws_rules.problems(self)
@@ -981,15 +1413,10 @@ class ServiceConfig(Strict):
     @field_validator("model")
     @classmethod
     def _image_in_every_region(cls, value: ModelSettings, info: ValidationInfo) -> ModelSettings:
-        image_region = value.image_region()
         with_stacks = [*info.data.get("regions", []), *info.data.get("retired_regions", [])]
-        elsewhere = [r for r in with_stacks if r != image_region]
-        if image_region is not None and elsewhere:
-            raise ValueError(
-                f"image_uri is in {image_region} but SageMaker pulls images from the "
-                f"endpoint's own region ({', '.join(elsewhere)}); write {{region}} in its "
-                "place and replicate the repository to every region"
-            )
+        problems = _image_region_problems(value, with_stacks)
+        if problems:
+            raise ValueError(problems[0])
         return value
 
     @field_validator("network")
@@ -1011,21 +1438,24 @@ class ServiceConfig(Strict):
     def _instance_type_is_known_to_alarms(
         cls, value: AlarmSettings, info: ValidationInfo
     ) -> AlarmSettings:
-        endpoint = info.data.get("endpoint")
-        if endpoint is None:
-            return value
-        kind = endpoint.instance_type
-        if instance_types.vcpus(kind) is None:
-            raise ValueError(
-                f"cannot tell the vCPUs of {kind} to scale the CPU alarm; use a standard size "
-                "(large, xlarge, 2xlarge, ...)"
-            )
-        if instance_types.has_gpu(kind) and not (
-            value.gpus_per_instance or instance_types.gpus(kind)
-        ):
-            raise ValueError(
-                f"{kind} has GPUs, but how many is not known here; set alarms.gpus_per_instance"
-            )
+        fleets = [
+            info.data.get("endpoint"),
+            *info.data.get("variants", []),
+            info.data.get("shadow"),
+        ]
+        kinds = [f.instance_type for f in fleets if f is not None and f.instance_type]
+        for kind in dict.fromkeys(kinds):
+            if instance_types.vcpus(kind) is None:
+                raise ValueError(
+                    f"cannot tell the vCPUs of {kind} to scale the CPU alarm; use a standard "
+                    "size (large, xlarge, 2xlarge, ...)"
+                )
+            if instance_types.has_gpu(kind) and not (
+                value.gpus_per_instance or instance_types.gpus(kind)
+            ):
+                raise ValueError(
+                    f"{kind} has GPUs, but how many is not known here; set alarms.gpus_per_instance"
+                )
         return value
 
     @field_validator("proxy")
@@ -1050,6 +1480,51 @@ class ServiceConfig(Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return value
+
+    @property
+    def serving_variants(self) -> list[ServingVariant]:
+        """Every variant the endpoint serves: `endpoint` first, then `variants`, then `shadow`."""
+        endpoint = self.endpoint
+        found = [
+            ServingVariant(
+                name=endpoint.variant_name,
+                model=self.model,
+                fleet=None if endpoint.serverless is not None else endpoint,
+                weight=endpoint.weight,
+                autoscaling=self.autoscaling,
+                primary=True,
+            )
+        ]
+        found += [
+            ServingVariant(
+                name=v.name,
+                model=v.model,
+                fleet=v,
+                weight=v.weight,
+                autoscaling=v.autoscaling or self.autoscaling,
+            )
+            for v in self.variants
+        ]
+        if self.shadow is not None:
+            found.append(
+                ServingVariant(
+                    name=self.shadow.name,
+                    model=self.shadow.model,
+                    fleet=self.shadow,
+                    # SageMaker copies to a shadow the share of the production variant's requests
+                    # given by the ratio of their weights.
+                    weight=round(endpoint.weight * self.shadow.traffic_copy_percent / 100, 6),
+                    autoscaling=self.shadow.autoscaling or self.autoscaling,
+                    shadow=True,
+                )
+            )
+        return found
+
+    @property
+    def data_capture_enabled(self) -> bool:
+        """Data capture is on when asked for, and always with a shadow variant: capture is the
+        only record of a shadow's answers."""
+        return self.data_capture.enabled or self.shadow is not None
 
     @property
     def name(self) -> str:

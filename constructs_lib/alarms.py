@@ -132,17 +132,27 @@ class EndpointAlarmsProps:
     endpoint_name: str
     """Plain name from config (not a token): the endpoint's rollout refers to these alarms."""
     variant_name: str
-    instance_type: str
+    instance_type: str | None
+    """None for a serverless endpoint: no instance alarms, a concurrency alarm instead."""
     settings: AlarmSettings
     topic_arn: str
     auto_rollback: bool = True
     """default: on; off disarms the two rollback alarms and pages through `-notify` twins."""
+    rollout_watched: bool = True
+    """default: this variant's 5XX and latency alarms are the two the endpoint's rollout watches
+    (the first variant). Other variants get plain alarms, named after the variant."""
+    rollback_variants: tuple[str, ...] = ()
+    """default: `variant_name` only. Every production variant, when the rollback alarms must
+    watch them all (A/B)."""
 
 
 class EndpointAlarms(Construct):
-    """5XX errors, p99 model latency, 4XX rate, CPU, memory and (GPU types) GPU of the variant.
+    """5XX errors, p99 model latency, 4XX rate, CPU, memory and (GPU types) GPU of a variant;
+    for a serverless endpoint, memory and concurrency instead of the instance alarms.
 
-    `rollback_alarm_names` (5XX and p99 latency) are the alarms a blue/green rollout watches.
+    `rollback_alarm_names` (5XX and p99 latency) are the alarms a blue/green rollout watches:
+    with several production variants they add up every variant's errors and take the worst
+    variant's latency, so a bad A/B variant rolls a rollout back too.
     """
 
     def __init__(self, scope: Construct, id_: str, props: EndpointAlarmsProps) -> None:
@@ -150,12 +160,22 @@ class EndpointAlarms(Construct):
         settings = props.settings
         dims = aws_terms.endpoint_dimensions(props.endpoint_name, props.variant_name)
         target = AlarmTarget(settings, props.topic_arn)
+        base = (
+            f"{props.prefix}-endpoint"
+            if props.rollout_watched
+            else f"{props.prefix}-{props.variant_name}"
+        )
+        self.alarm_name_prefix = base
 
         # The endpoint's blue/green rollout always names these two alarms: its
         # `auto_rollback_configuration` forces a new endpoint when it changes (provider 5.100).
         # `rollout.auto_rollback: false` disarms them instead, and pages through `-notify` twins.
-        rollback_names = (f"{props.prefix}-endpoint-5xx", f"{props.prefix}-endpoint-latency-p99")
-        if props.auto_rollback:
+        rollback_names = (f"{base}-5xx", f"{base}-latency-p99")
+        rollback: list[CloudwatchMetricAlarm]
+        if not props.rollout_watched:
+            self._errors_and_latency(props, dims, target, "", rollback_names)
+            rollback = []
+        elif props.auto_rollback:
             rollback = self._errors_and_latency(props, dims, target, "", rollback_names)
         else:
             self._errors_and_latency(
@@ -178,7 +198,7 @@ class EndpointAlarms(Construct):
         CloudwatchMetricAlarm(
             self,
             "invocation_4xx_rate",
-            alarm_name=f"{props.prefix}-endpoint-4xx-rate",
+            alarm_name=f"{base}-4xx-rate",
             alarm_description=(
                 f"More than {settings.invocation_4xx_error_rate_percent:g}% of invocations fail "
                 "with 4XX (clients send what the model rejects)"
@@ -203,16 +223,7 @@ class EndpointAlarms(Construct):
 
         # Instance metrics, as % of the instance: SageMaker sums CPU over vCPUs and GPU over GPUs,
         # so those thresholds are scaled by the counts.
-        vcpus = instance_types.vcpus(props.instance_type) or 1
         utilization = [
-            (
-                "cpu",
-                "CPU",
-                aws_terms.CPU_UTILIZATION,
-                settings.cpu_utilization_percent,
-                vcpus,
-                "vCPUs",
-            ),
             (
                 "memory",
                 "memory",
@@ -222,7 +233,22 @@ class EndpointAlarms(Construct):
                 "",
             ),
         ]
-        if instance_types.has_gpu(props.instance_type):
+        if props.instance_type is None:
+            self._serverless_concurrency(props, dims, target, base)
+        else:
+            vcpus = instance_types.vcpus(props.instance_type) or 1
+            utilization.insert(
+                0,
+                (
+                    "cpu",
+                    "CPU",
+                    aws_terms.CPU_UTILIZATION,
+                    settings.cpu_utilization_percent,
+                    vcpus,
+                    "vCPUs",
+                ),
+            )
+        if props.instance_type is not None and instance_types.has_gpu(props.instance_type):
             gpus = settings.gpus_per_instance or instance_types.gpus(props.instance_type) or 1
             utilization.append(
                 (
@@ -239,7 +265,7 @@ class EndpointAlarms(Construct):
             metric_alarm(
                 self,
                 id_,
-                name=f"{props.prefix}-endpoint-{id_}",
+                name=f"{base}-{id_}",
                 description=f"Average {label} above {percent}%{of_units}",
                 namespace=aws_terms.SAGEMAKER_INSTANCE_NAMESPACE,
                 metric=metric,
@@ -260,6 +286,9 @@ class EndpointAlarms(Construct):
         names: tuple[str, ...],
     ) -> list[CloudwatchMetricAlarm]:
         settings = props.settings
+        variants = props.rollback_variants if props.rollout_watched else ()
+        if len(variants) > 1:
+            return self._errors_and_latency_of_all(props, target, id_suffix, names, variants)
         errors = metric_alarm(
             self,
             f"invocation_5xx{id_suffix}",
@@ -288,6 +317,108 @@ class EndpointAlarms(Construct):
             target=target,
         )
         return [errors, latency]
+
+    def _errors_and_latency_of_all(
+        self,
+        props: EndpointAlarmsProps,
+        target: AlarmTarget,
+        id_suffix: str,
+        names: tuple[str, ...],
+        variants: tuple[str, ...],
+    ) -> list[CloudwatchMetricAlarm]:
+        """The rollback alarms of an A/B endpoint: every production variant's 5XX added up, and
+        the worst variant's p99 latency (metric math; the alarm names stay the same)."""
+        settings = props.settings
+        actions = [target.topic_arn]
+
+        def queries(metric: str, stat: str) -> list[CloudwatchMetricAlarmMetricQuery]:
+            return [
+                CloudwatchMetricAlarmMetricQuery(
+                    id=f"v{index}",
+                    label=variant,
+                    return_data=False,
+                    metric=CloudwatchMetricAlarmMetricQueryMetric(
+                        namespace=aws_terms.SAGEMAKER_METRICS_NAMESPACE,
+                        metric_name=metric,
+                        dimensions=aws_terms.endpoint_dimensions(props.endpoint_name, variant),
+                        period=settings.period_s,
+                        stat=stat,
+                    ),
+                )
+                for index, variant in enumerate(variants)
+            ]
+
+        ids = ", ".join(f"v{i}" for i in range(len(variants)))
+        alarms = []
+        for id_, name, description, metric, stat, expression, threshold, comparison in (
+            (
+                "invocation_5xx",
+                names[0],
+                "The model containers of all variants answer with 5XX errors",
+                aws_terms.INVOCATION_5XX,
+                "Sum",
+                f"SUM([{ids}])",
+                settings.invocation_5xx_errors,
+                "GreaterThanOrEqualToThreshold",
+            ),
+            (
+                "model_latency_p99",
+                names[1],
+                f"p99 model latency of a variant above {settings.model_latency_p99_ms} ms",
+                aws_terms.MODEL_LATENCY,
+                "p99",
+                f"MAX([{ids}])",
+                settings.model_latency_p99_ms * 1000,  # ModelLatency is in microseconds
+                "GreaterThanThreshold",
+            ),
+        ):
+            alarms.append(
+                CloudwatchMetricAlarm(
+                    self,
+                    f"{id_}{id_suffix}",
+                    alarm_name=name,
+                    alarm_description=description,
+                    evaluation_periods=settings.evaluation_periods,
+                    threshold=threshold,
+                    comparison_operator=comparison,
+                    treat_missing_data=NOT_BREACHING,
+                    alarm_actions=actions,
+                    ok_actions=actions,
+                    metric_query=[
+                        *queries(metric, stat),
+                        CloudwatchMetricAlarmMetricQuery(
+                            id="all", label=description, expression=expression, return_data=True
+                        ),
+                    ],
+                )
+            )
+        return alarms
+
+    def _serverless_concurrency(
+        self,
+        props: EndpointAlarmsProps,
+        dims: Mapping[str, str],
+        target: AlarmTarget,
+        base: str,
+    ) -> None:
+        percent = props.settings.serverless_concurrency_utilization_percent
+        metric_alarm(
+            self,
+            "serverless_concurrency",
+            name=f"{base}-concurrency",
+            description=(
+                f"Serverless concurrency above {percent}% of max_concurrency: requests are "
+                "about to be throttled"
+            ),
+            namespace=aws_terms.SAGEMAKER_METRICS_NAMESPACE,
+            metric=aws_terms.SERVERLESS_CONCURRENCY_UTILIZATION,
+            dimensions=dims,
+            threshold=percent / 100,  # the metric is a ratio
+            comparison="GreaterThanThreshold",
+            missing_data=NOT_BREACHING,
+            statistic="Maximum",
+            target=target,
+        )
 
     def _disarmed_rollback_alarm(
         self,

@@ -109,6 +109,8 @@ OVERHEAD_LATENCY = "OverheadLatency"  # microseconds
 CPU_UTILIZATION = "CPUUtilization"  # sum over cores: 0 to 100 × vCPUs
 MEMORY_UTILIZATION = "MemoryUtilization"
 GPU_UTILIZATION = "GPUUtilization"  # sum over GPUs: 0 to 100 × GPUs
+# Serverless endpoints: concurrent executions ÷ MaxConcurrency (0 to 1), AWS/SageMaker namespace.
+SERVERLESS_CONCURRENCY_UTILIZATION = "ServerlessConcurrentExecutionsUtilization"
 
 ALB_TARGET_5XX = "HTTPCode_Target_5XX_Count"
 ALB_REJECTED_CONNECTIONS = "RejectedConnectionCount"

@@ -27,6 +27,18 @@ class RegionDashboardProps:
     target_group_arn_suffix: str
     function_name: str
     health_check_id: str
+    serverless: bool = False
+    """default: instances. Serverless: a concurrency widget instead of the instance count."""
+    more_variants: tuple[DashboardVariant, ...] = ()
+    """default: none. A row per A/B or shadow variant beside the first one."""
+
+
+@dataclass(frozen=True)
+class DashboardVariant:
+    name: str
+    min_instance_count: int
+    max_instance_count: int
+    shadow: bool = False
 
 
 def _widget(title: str, metrics: list[list[Any]], region: str, **properties: Any) -> dict[str, Any]:
@@ -43,6 +55,78 @@ def _widget(title: str, metrics: list[list[Any]], region: str, **properties: Any
             **properties,
         },
     }
+
+
+def _instances_widget(
+    title: str, variant: list[str], minimum: int, maximum: int, region: str
+) -> dict[str, Any]:
+    return _widget(
+        title,
+        [
+            [
+                aws_terms.SAGEMAKER_INSTANCE_NAMESPACE,
+                aws_terms.CPU_UTILIZATION,
+                *variant,
+                {"stat": "SampleCount", "label": "instances"},
+            ]
+        ],
+        region,
+        annotations={
+            "horizontal": [
+                {"label": "autoscaling min", "value": minimum},
+                {"label": "autoscaling max", "value": maximum},
+            ]
+        },
+    )
+
+
+def _concurrency_widget(variant: list[str], region: str) -> dict[str, Any]:
+    return _widget(
+        "Serverless concurrency (share of max_concurrency)",
+        [
+            [
+                aws_terms.SAGEMAKER_METRICS_NAMESPACE,
+                aws_terms.SERVERLESS_CONCURRENCY_UTILIZATION,
+                *variant,
+                {"stat": "Maximum"},
+            ]
+        ],
+        region,
+        yAxis={"left": {"min": 0, "max": 1}},
+    )
+
+
+def _variant_row(endpoint_name: str, more: DashboardVariant, region: str) -> list[dict[str, Any]]:
+    """Invocations and errors, latency, and instances of one more variant."""
+    sm = aws_terms.SAGEMAKER_METRICS_NAMESPACE
+    variant = ["EndpointName", endpoint_name, "VariantName", more.name]
+    kind = "Shadow variant" if more.shadow else "Variant"
+    return [
+        _widget(
+            f"{kind} {more.name}: invocations and errors",
+            [
+                [sm, aws_terms.INVOCATIONS, *variant, {"stat": "Sum"}],
+                [sm, aws_terms.INVOCATION_4XX, *variant, {"stat": "Sum"}],
+                [sm, aws_terms.INVOCATION_5XX, *variant, {"stat": "Sum"}],
+            ],
+            region,
+        ),
+        _widget(
+            f"{kind} {more.name}: model latency (µs)",
+            [
+                [sm, aws_terms.MODEL_LATENCY, *variant, {"stat": p, "label": p}]
+                for p in ("p50", "p99")
+            ],
+            region,
+        ),
+        _instances_widget(
+            f"{kind} {more.name}: instances against the autoscaling range",
+            variant,
+            more.min_instance_count,
+            more.max_instance_count,
+            region,
+        ),
+    ]
 
 
 class RegionDashboard(Construct):
@@ -97,23 +181,14 @@ class RegionDashboard(Construct):
                 ],
                 region,
             ),
-            _widget(
+            _concurrency_widget(variant, region)
+            if props.serverless
+            else _instances_widget(
                 "Instances (reporting CPU) against the autoscaling range",
-                [
-                    [
-                        aws_terms.SAGEMAKER_INSTANCE_NAMESPACE,
-                        aws_terms.CPU_UTILIZATION,
-                        *variant,
-                        {"stat": "SampleCount", "label": "instances"},
-                    ]
-                ],
+                variant,
+                props.min_instance_count,
+                props.max_instance_count,
                 region,
-                annotations={
-                    "horizontal": [
-                        {"label": "autoscaling min", "value": props.min_instance_count},
-                        {"label": "autoscaling max", "value": props.max_instance_count},
-                    ]
-                },
             ),
             _widget(
                 "Load balancer requests and healthy targets",
@@ -145,6 +220,8 @@ class RegionDashboard(Construct):
                 yAxis={"left": {"min": 0, "max": 1}},
             ),
         ]
+        for more in props.more_variants:
+            widgets += _variant_row(props.endpoint_name, more, region)
         self.dashboard = CloudwatchDashboard(
             self,
             "dashboard",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -25,6 +26,10 @@ from cdktf_cdktf_provider_aws.sagemaker_endpoint_configuration import (
     SagemakerEndpointConfigurationDataCaptureConfigCaptureContentTypeHeader,
     SagemakerEndpointConfigurationDataCaptureConfigCaptureOptions,
     SagemakerEndpointConfigurationProductionVariants,
+    SagemakerEndpointConfigurationProductionVariantsRoutingConfig,
+    SagemakerEndpointConfigurationProductionVariantsServerlessConfig,
+    SagemakerEndpointConfigurationShadowProductionVariants,
+    SagemakerEndpointConfigurationShadowProductionVariantsRoutingConfig,
 )
 from cdktf_cdktf_provider_aws.sagemaker_model import (
     SagemakerModel,
@@ -34,11 +39,12 @@ from constructs import Construct
 
 from config.models import (
     ECR_IMAGE_PATTERN,
+    ROUTING_STRATEGIES,
     S3_URL_PATTERN,
     DataCaptureSettings,
-    EndpointSettings,
-    ModelSettings,
     RolloutSettings,
+    ServerlessSettings,
+    ServingVariant,
 )
 from constructs_lib import aws_terms
 from constructs_lib.policies import policy_document, rotating_key, service_trust_policy
@@ -54,13 +60,17 @@ class InferenceEndpointProps:
     region: str
     account_id: str
     """Account of the stack, usually a `aws_caller_identity` token."""
-    model: ModelSettings
-    endpoint: EndpointSettings
+    variants: tuple[ServingVariant, ...]
+    """Production variants, the `endpoint` block's first, then at most one shadow variant."""
     rollout: RolloutSettings
     rollback_alarm_names: tuple[str, ...]
     """Alarms a rollout watches (1-10, SageMaker's limit); plain names, the same whether
     auto-rollback is armed or not (see EndpointAlarms)."""
     data_capture: DataCaptureSettings
+    capture_enabled: bool = False
+    """default: off. On when `data_capture.enabled`, and always with a shadow variant."""
+    serverless: ServerlessSettings | None = None
+    """default: instances. The first variant's serverless settings."""
 
 
 class InferenceEndpoint(Construct):
@@ -74,11 +84,15 @@ class InferenceEndpoint(Construct):
     def __init__(self, scope: Construct, id_: str, props: InferenceEndpointProps) -> None:
         super().__init__(scope, id_)
         name = props.endpoint_name
-        model = props.model
-        self.image_uri = model.image_uri.replace("{region}", props.region)
-        self.model_data_url = (
-            model.model_data_url.replace("{region}", props.region) if model.model_data_url else None
-        )
+        region = props.region
+        self.image_uris = {
+            v.name: v.model.image_uri.replace("{region}", region) for v in props.variants
+        }
+        self.model_data_urls = {
+            v.name: v.model.model_data_url.replace("{region}", region)
+            for v in props.variants
+            if v.model.model_data_url
+        }
 
         self.kms_key = rotating_key(
             self,
@@ -88,47 +102,67 @@ class InferenceEndpoint(Construct):
             account_id=props.account_id,
         )
 
-        self.capture_bucket = self._capture_bucket(props) if props.data_capture.enabled else None
-        self.execution_role_arn = model.execution_role_arn or self._create_execution_role(props)
+        self.capture_bucket = self._capture_bucket(props) if props.capture_enabled else None
+        needs_role = [v for v in props.variants if v.model.execution_role_arn is None]
+        created_role = self._create_execution_role(props, needs_role) if needs_role else None
 
-        self.model = SagemakerModel(
-            self,
-            "model",
-            # A content-derived name: a new image, artifact or environment is a new model, created
-            # before the old one is removed (see create_before_destroy below).
-            name=f"{name}-{self._fingerprint(props)}",
-            execution_role_arn=self.execution_role_arn,
-            enable_network_isolation=model.network_isolation,
-            primary_container=SagemakerModelPrimaryContainer(
-                image=self.image_uri,
-                model_data_url=self.model_data_url,
-                environment=dict(model.environment) or None,
-            ),
-            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-        )
-
-        endpoint = props.endpoint
-        self.variant_name = endpoint.variant_name
+        self.models: dict[str, SagemakerModel] = {}
+        for variant in props.variants:
+            model = variant.model
+            role = model.execution_role_arn or created_role
+            assert role is not None  # created when a variant names none
+            self.models[variant.name] = SagemakerModel(
+                self,
+                # The first variant keeps the address one-variant stacks have always had.
+                "model" if variant.primary else f"model_{variant.name}",
+                # A content-derived name: a new image, artifact or environment is a new model,
+                # created before the old one is removed (see create_before_destroy below).
+                name=f"{name}-{self._fingerprint(variant)}",
+                execution_role_arn=role,
+                enable_network_isolation=model.network_isolation,
+                primary_container=SagemakerModelPrimaryContainer(
+                    image=self.image_uris[variant.name],
+                    model_data_url=self.model_data_urls.get(variant.name),
+                    environment=dict(model.environment) or None,
+                ),
+                lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+            )
+        primary = props.variants[0]
+        self.model = self.models[primary.name]
+        self.variant_name = primary.name
+        self.execution_role_arn = primary.model.execution_role_arn or created_role
+        production = [v for v in props.variants if not v.shadow]
+        shadows = [v for v in props.variants if v.shadow]
         self.endpoint_configuration = SagemakerEndpointConfiguration(
             self,
             "endpoint_configuration",
             # Endpoint configurations are immutable and referenced by name: a new one (new
             # generated name) must exist before the endpoint switches to it and the old one goes.
             name_prefix=f"{name}-",
-            kms_key_arn=self.kms_key.arn,
+            kms_key_arn=self.kms_key.arn if props.serverless is None else None,
             production_variants=[
                 SagemakerEndpointConfigurationProductionVariants(
-                    variant_name=endpoint.variant_name,
-                    model_name=self.model.name,
-                    instance_type=endpoint.instance_type,
-                    # Every new fleet starts at the most autoscaling may reach: provider 5.100
-                    # sends UpdateEndpoint without RetainAllVariantProperties, so the new fleet
-                    # takes this count whatever the live one is.
-                    initial_instance_count=endpoint.initial_instances,
-                    initial_variant_weight=1,
-                    volume_size_in_gb=endpoint.volume_size_gb,
+                    **self._variant_settings(v, props.serverless),
+                    routing_config=self._routing(v, shadow=False),
+                    serverless_config=(
+                        SagemakerEndpointConfigurationProductionVariantsServerlessConfig(
+                            memory_size_in_mb=props.serverless.memory_mb,
+                            max_concurrency=props.serverless.max_concurrency,
+                            provisioned_concurrency=props.serverless.provisioned_concurrency,
+                        )
+                        if props.serverless is not None
+                        else None
+                    ),
                 )
+                for v in production
             ],
+            shadow_production_variants=[
+                SagemakerEndpointConfigurationShadowProductionVariants(
+                    **self._variant_settings(v, None), routing_config=self._routing(v, shadow=True)
+                )
+                for v in shadows
+            ]
+            or None,
             data_capture_config=self._data_capture_config(props.data_capture),
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
@@ -142,6 +176,45 @@ class InferenceEndpoint(Construct):
         )
         self.endpoint_name = self.endpoint.name
         self.endpoint_arn = self.endpoint.arn
+
+    def _variant_settings(
+        self, variant: ServingVariant, serverless: ServerlessSettings | None
+    ) -> dict[str, Any]:
+        """What production and shadow variants share: model, weight, instances, start-up."""
+        settings: dict[str, Any] = {
+            "variant_name": variant.name,
+            "model_name": self.models[variant.name].name,
+            "initial_variant_weight": variant.weight,
+        }
+        fleet = variant.fleet
+        if serverless is None and fleet is not None:
+            settings.update(
+                instance_type=fleet.instance_type,
+                # Every new fleet starts at the most autoscaling may reach: provider 5.100
+                # sends UpdateEndpoint without RetainAllVariantProperties, so the new fleet
+                # takes this count whatever the live one is.
+                initial_instance_count=fleet.initial_instances,
+                volume_size_in_gb=fleet.volume_size_gb,
+                container_startup_health_check_timeout_in_seconds=fleet.startup_timeout_s,
+                model_data_download_timeout_in_seconds=fleet.download_timeout_s,
+                inference_ami_version=fleet.inference_ami_version,
+            )
+        return settings
+
+    @staticmethod
+    def _routing(variant: ServingVariant, *, shadow: bool) -> list[Any] | None:
+        if variant.fleet is None:
+            return None  # serverless: SageMaker routes to its own containers
+        strategy = ROUTING_STRATEGIES[variant.fleet.routing_strategy]
+        if shadow:
+            return [
+                SagemakerEndpointConfigurationShadowProductionVariantsRoutingConfig(
+                    routing_strategy=strategy
+                )
+            ]
+        return [
+            SagemakerEndpointConfigurationProductionVariantsRoutingConfig(routing_strategy=strategy)
+        ]
 
     @staticmethod
     def _deployment_config(props: InferenceEndpointProps) -> SagemakerEndpointDeploymentConfig:
@@ -226,25 +299,54 @@ class InferenceEndpoint(Construct):
         )
 
     @staticmethod
-    def _fingerprint(props: InferenceEndpointProps) -> str:
-        model = props.model
-        identity = json.dumps(
-            [
-                model.image_uri,
-                model.model_data_url,
-                sorted(model.environment.items()),
-                model.execution_role_arn,
-                model.network_isolation,
-            ]
-        )
-        return hashlib.sha256(identity.encode()).hexdigest()[:8]
+    def _fingerprint(variant: ServingVariant) -> str:
+        model = variant.model
+        identity: list[Any] = [
+            model.image_uri,
+            model.model_data_url,
+            sorted(model.environment.items()),
+            model.execution_role_arn,
+            model.network_isolation,
+        ]
+        if not variant.primary:
+            # Two variants may serve the same model; each needs a model of its own name. The
+            # first variant's identity is unchanged, so its model keeps its name.
+            identity.append(variant.name)
+        return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:8]
 
-    def _create_execution_role(self, props: InferenceEndpointProps) -> str:
-        """A role that may pull this image, read this artifact and write this endpoint's logs."""
+    @staticmethod
+    def _one_or_many(values: list[str]) -> str | list[str]:
+        unique = list(dict.fromkeys(values))
+        return unique[0] if len(unique) == 1 else unique
+
+    def _create_execution_role(
+        self, props: InferenceEndpointProps, variants: list[ServingVariant]
+    ) -> str:
+        """A role that may pull these variants' images, read their artifacts and write this
+        endpoint's logs."""
         name = props.endpoint_name
         account = props.account_id
-        image = ECR_IMAGE_PATTERN.match(self.image_uri)
-        assert image is not None  # validated by the config model
+        repositories = []
+        for variant in variants:
+            image = ECR_IMAGE_PATTERN.match(self.image_uris[variant.name])
+            assert image is not None  # validated by the config model
+            repositories.append(
+                aws_terms.arn(
+                    "ecr",
+                    props.region,
+                    image.group("account"),
+                    f"repository/{image.group('repository')}",
+                )
+            )
+        artifacts = []
+        for variant in variants:
+            url = self.model_data_urls.get(variant.name)
+            if url:
+                artifact = S3_URL_PATTERN.match(url)
+                assert artifact is not None
+                artifacts.append(
+                    aws_terms.s3_object_arn(artifact.group("bucket"), artifact.group("key"))
+                )
         statements: list[dict[str, object]] = [
             {
                 "Sid": "EcrLogin",
@@ -260,12 +362,7 @@ class InferenceEndpoint(Construct):
                     "ecr:BatchGetImage",
                     "ecr:GetDownloadUrlForLayer",
                 ],
-                "Resource": aws_terms.arn(
-                    "ecr",
-                    props.region,
-                    image.group("account"),
-                    f"repository/{image.group('repository')}",
-                ),
+                "Resource": self._one_or_many(repositories),
             },
             {
                 "Sid": "WriteEndpointLogs",
@@ -288,17 +385,13 @@ class InferenceEndpoint(Construct):
                 "Condition": {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
             },
         ]
-        if self.model_data_url:
-            artifact = S3_URL_PATTERN.match(self.model_data_url)
-            assert artifact is not None
+        if artifacts:
             statements.append(
                 {
                     "Sid": "ReadModelArtifact",
                     "Effect": "Allow",
                     "Action": "s3:GetObject",
-                    "Resource": aws_terms.s3_object_arn(
-                        artifact.group("bucket"), artifact.group("key")
-                    ),
+                    "Resource": self._one_or_many(artifacts),
                 }
             )
         if self.capture_bucket is not None:

@@ -23,7 +23,7 @@ from constructs_lib.alarms import (
     TrafficAlarms,
     TrafficAlarmsProps,
 )
-from constructs_lib.dashboard import RegionDashboard, RegionDashboardProps
+from constructs_lib.dashboard import DashboardVariant, RegionDashboard, RegionDashboardProps
 from constructs_lib.dns import (
     CertificateProps,
     RegionalRecords,
@@ -72,20 +72,29 @@ class RegionStack(TerraformStack):
                 subscriptions=config.notifications.subscriptions,
             ),
         )
-        # Created before the endpoint: its blue/green rollout watches two of them.
-        self.endpoint_alarms = EndpointAlarms(
-            self,
-            "endpoint_alarms",
-            EndpointAlarmsProps(
-                prefix=prefix,
-                endpoint_name=name,
-                variant_name=config.endpoint.variant_name,
-                instance_type=config.endpoint.instance_type,
-                settings=config.alarms,
-                topic_arn=self.alarm_topic.topic_arn,
-                auto_rollback=config.rollout.auto_rollback,
-            ),
-        )
+        variants = config.serving_variants
+        production = tuple(v.name for v in variants if not v.shadow)
+        # Created before the endpoint: its blue/green rollout watches two of the first
+        # variant's (with A/B variants, those two watch every production variant).
+        self.variant_alarms = {
+            variant.name: EndpointAlarms(
+                self,
+                "endpoint_alarms" if variant.primary else f"endpoint_alarms_{variant.name}",
+                EndpointAlarmsProps(
+                    prefix=prefix,
+                    endpoint_name=name,
+                    variant_name=variant.name,
+                    instance_type=variant.fleet.instance_type if variant.fleet else None,
+                    settings=config.alarms,
+                    topic_arn=self.alarm_topic.topic_arn,
+                    auto_rollback=config.rollout.auto_rollback,
+                    rollout_watched=variant.primary,
+                    rollback_variants=production,
+                ),
+            )
+            for variant in variants
+        }
+        self.endpoint_alarms = self.variant_alarms[config.endpoint.variant_name]
         self.inference = InferenceEndpoint(
             self,
             "inference",
@@ -93,26 +102,34 @@ class RegionStack(TerraformStack):
                 endpoint_name=name,
                 region=region,
                 account_id=account_id,
-                model=config.model,
-                endpoint=config.endpoint,
+                variants=tuple(variants),
                 rollout=config.rollout,
                 rollback_alarm_names=self.endpoint_alarms.rollback_alarm_names,
                 data_capture=config.data_capture,
+                capture_enabled=config.data_capture_enabled,
+                serverless=config.endpoint.serverless,
             ),
         )
-        self.autoscaling = EndpointAutoscaling(
-            self,
-            "autoscaling",
-            EndpointAutoscalingProps(
-                endpoint_name=self.inference.endpoint_name,
-                policy_name_prefix=name,
-                variant_name=self.inference.variant_name,
-                instance_type=config.endpoint.instance_type,
-                min_instance_count=config.endpoint.min_instance_count,
-                max_instance_count=config.endpoint.max_instance_count,
-                settings=config.autoscaling,
-            ),
-        )
+        # A scaling target per variant with instances (serverless scales itself).
+        self.variant_autoscaling: dict[str, EndpointAutoscaling] = {}
+        for variant in variants:
+            if variant.fleet is None or variant.autoscaling is None:
+                continue
+            assert variant.fleet.instance_type is not None  # instances: validated
+            self.variant_autoscaling[variant.name] = EndpointAutoscaling(
+                self,
+                "autoscaling" if variant.primary else f"autoscaling_{variant.name}",
+                EndpointAutoscalingProps(
+                    endpoint_name=self.inference.endpoint_name,
+                    policy_name_prefix=name if variant.primary else f"{name}-{variant.name}",
+                    variant_name=variant.name,
+                    instance_type=variant.fleet.instance_type,
+                    min_instance_count=variant.fleet.min_instance_count,
+                    max_instance_count=variant.fleet.max_instance_count,
+                    settings=variant.autoscaling,
+                ),
+            )
+        self.autoscaling = self.variant_autoscaling.get(config.endpoint.variant_name)
 
         self.log_key = LogEncryptionKey(
             self,
@@ -231,6 +248,17 @@ class RegionStack(TerraformStack):
                 target_group_arn_suffix=self.load_balancer.target_group.arn_suffix,
                 function_name=self.proxy.function_name,
                 health_check_id=self.records.health_check.id,
+                serverless=config.endpoint.serverless is not None,
+                more_variants=tuple(
+                    DashboardVariant(
+                        name=v.name,
+                        min_instance_count=v.fleet.min_instance_count,
+                        max_instance_count=v.fleet.max_instance_count,
+                        shadow=v.shadow,
+                    )
+                    for v in variants
+                    if not v.primary and v.fleet is not None
+                ),
             ),
         )
 

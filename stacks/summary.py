@@ -13,17 +13,34 @@ from config.models import ServiceConfig
 def summary(
     config: ServiceConfig, path: Path, stacks: Sequence[TerraformStack], outdir: str
 ) -> str:
-    endpoint = config.endpoint
-    scaling = config.autoscaling
     names = [getattr(s, "stack_name", s.node.id) for s in stacks]
     lines = [
         f"Synthesized {config.name} from {path}",
         f"  stacks:      {', '.join(names)}",
         f"  regions:     {', '.join(config.regions)}"
         + (f" (retiring: {', '.join(config.retired_regions)})" if config.retired_regions else ""),
-        f"  instances:   {endpoint.initial_instances} × {endpoint.instance_type} per region "
-        f"(autoscaling {endpoint.min_instance_count}-{endpoint.max_instance_count}, "
-        f"target {scaling.invocations_target:g} invocations/instance/min)",
+        *_variant_lines(config),
         f"  terraform:   {Path(outdir).resolve()}/stacks/<stack>/cdk.tf.json",
     ]
     return "\n".join(lines)
+
+
+def _variant_lines(config: ServiceConfig) -> list[str]:
+    serverless = config.endpoint.serverless
+    if serverless is not None:
+        return [
+            f"  serverless:  {serverless.memory_mb} MB, up to {serverless.max_concurrency} "
+            "concurrent invocations per region"
+        ]
+    lines = []
+    for variant in config.serving_variants:
+        fleet, scaling = variant.fleet, variant.autoscaling
+        assert fleet is not None and scaling is not None  # instances: validated
+        label = "instances:" if variant.primary else f"{variant.name}:"
+        kind = "shadow, " if variant.shadow else ""
+        lines.append(
+            f"  {label:<12} {fleet.initial_instances} × {fleet.instance_type} per region "
+            f"({kind}autoscaling {fleet.min_instance_count}-{fleet.max_instance_count}, "
+            f"target {scaling.invocations_target:g} invocations/instance/min)"
+        )
+    return lines
