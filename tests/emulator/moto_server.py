@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,18 @@ GAPS: list[str] = [
     "SageMaker: CreateEndpoint ignores DeploymentConfig (blue/green policy, auto-rollback alarms), "
     "so the re-plan wants to replace the endpoint; shim: keep it and return it in DescribeEndpoint "
     "(LastDeploymentConfig).",
+    "SageMaker: CreateEndpointConfig drops ShadowProductionVariants, so DescribeEndpointConfig "
+    "has none and the re-plan wants to replace the configuration; shim: keep them (their models "
+    "must exist, as for production variants) and return them.",
+    "SageMaker: CreateEndpointConfig checks InstanceType against a stale list and refuses types "
+    "SageMaker accepts (ml.g5, ml.g6, ml.inf2, ml.c6i, ml.m6i, ...); shim: check it against "
+    "botocore's ProductionVariantInstanceType enum.",
+    "SageMaker: CreateEndpointConfig accepts variants SageMaker refuses; shim: ValidationException "
+    "for more than one production or shadow variant beside ShadowProductionVariants, a variant "
+    "name used twice, a variant with both or neither of ServerlessConfig and "
+    "InstanceType+InitialInstanceCount, a ServerlessConfig out of botocore's limits (memory in "
+    "1024-MB steps, ProvisionedConcurrency above MaxConcurrency) and a serverless endpoint with "
+    "several production variants.",
     "SageMaker: UpdateEndpoint is not implemented (HTTP 500), so a rollout to a new endpoint "
     "configuration cannot be applied; shim: SageMaker's documented rules, refusals included "
     "(ValidationException for an unknown endpoint or configuration, an endpoint not InService, "
@@ -85,6 +98,9 @@ def apply_shims(update_endpoint_record: Path) -> None:
     _shim_sagemaker_omit_empty_blocks()
     _shim_sagemaker_network_isolation()
     _shim_sagemaker_deployment_config()
+    _shim_sagemaker_shadow_variants()
+    _shim_sagemaker_instance_types()
+    _shim_sagemaker_endpoint_config_refusals()
     _shim_sagemaker_update_endpoint(update_endpoint_record)
     _shim_sagemaker_weights_and_capacities()
     _shim_acm_key_algorithm()
@@ -205,6 +221,182 @@ def _shim_sagemaker_deployment_config() -> None:
         return result
 
     Response.create_endpoint = create_endpoint  # type: ignore[method-assign]
+
+
+class ConfigRefused(Exception):
+    """A CreateEndpointConfig request that SageMaker refuses with a ValidationException."""
+
+
+@cache
+def _sagemaker_shape(name: str) -> Any:
+    # botocore's service model is the source of SageMaker's shapes, enums and limits.
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("sagemaker").shape_for(name)
+
+
+def sagemaker_instance_types() -> frozenset[str]:
+    """The instance types a production variant may have (botocore's enum)."""
+    return frozenset(_sagemaker_shape("ProductionVariantInstanceType").enum)
+
+
+def _serverless_limits() -> dict[str, tuple[int, int]]:
+    members = _sagemaker_shape("ProductionVariantServerlessConfig").members
+    return {name: (shape.metadata["min"], shape.metadata["max"]) for name, shape in members.items()}
+
+
+def check_endpoint_config(
+    production_variants: list[dict[str, Any]], shadow_variants: list[dict[str, Any]] | None = None
+) -> None:
+    """Raises ConfigRefused where SageMaker refuses CreateEndpointConfig for these variants."""
+    shadow = shadow_variants or []
+    if shadow and (len(production_variants), len(shadow)) != (1, 1):
+        # botocore, CreateEndpointConfig.ShadowProductionVariants: "If you use this field, you can
+        # only specify one variant for ProductionVariants and one variant for
+        # ShadowProductionVariants."
+        raise ConfigRefused(
+            "With ShadowProductionVariants, an endpoint configuration has exactly one production "
+            f"variant and one shadow variant, not {len(production_variants)} and {len(shadow)}."
+        )
+    names = [str(variant.get("VariantName")) for variant in production_variants + shadow]
+    for name in sorted({name for name in names if names.count(name) > 1}):
+        # A variant is addressed by its name alone (InvokeEndpoint's TargetVariant,
+        # UpdateEndpointWeightsAndCapacities, Application Auto Scaling's ResourceId
+        # endpoint/<endpoint>/variant/<variant>), across production and shadow variants alike.
+        raise ConfigRefused(
+            f'The variant name "{name}" is used by more than one variant: variant names must be '
+            "unique across ProductionVariants and ShadowProductionVariants."
+        )
+    for field_name, variants in (
+        ("ProductionVariants", production_variants),
+        ("ShadowProductionVariants", shadow),
+    ):
+        for index, variant in enumerate(variants, start=1):
+            _check_variant(f"{field_name}.{index}", variant)
+    if len(production_variants) > 1 and any(v.get("ServerlessConfig") for v in production_variants):
+        # Serverless Inference, "Feature exclusions": multiple production variants are not
+        # supported (docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html).
+        raise ConfigRefused(
+            "A serverless endpoint supports one production variant only, not "
+            f"{len(production_variants)}: serverless endpoints do not support multiple "
+            "production variants."
+        )
+
+
+def _check_variant(path: str, variant: dict[str, Any]) -> None:
+    serverless = variant.get("ServerlessConfig")
+    instance_settings = [k for k in ("InstanceType", "InitialInstanceCount") if k in variant]
+    name = variant.get("VariantName")
+    # botocore, ProductionVariant.ServerlessConfig: "Specifies a serverless endpoint configuration
+    # instead of an instance-based endpoint configuration."
+    if serverless is not None and instance_settings:
+        raise ConfigRefused(
+            f'{path} (variant "{name}") has ServerlessConfig and {" and ".join(instance_settings)}: '
+            "a variant is either serverless (ServerlessConfig) or instance-based (InstanceType "
+            "and InitialInstanceCount), not both."
+        )
+    if serverless is None and len(instance_settings) < 2:
+        missing = " and ".join(
+            k for k in ("InstanceType", "InitialInstanceCount") if k not in instance_settings
+        )
+        raise ConfigRefused(
+            f'{path} (variant "{name}") has no {missing}: an instance-based variant needs '
+            "InstanceType and InitialInstanceCount; a serverless one needs ServerlessConfig."
+        )
+    instance_type = variant.get("InstanceType")
+    if instance_type is not None and instance_type not in sagemaker_instance_types():
+        raise ConfigRefused(
+            f"Value '{instance_type}' at '{path}.member.instanceType' failed to satisfy "
+            "constraint: Member must satisfy enum value set: "
+            f"[{', '.join(sorted(sagemaker_instance_types()))}]"
+        )
+    if serverless is not None:
+        _check_serverless(f"{path}.serverlessConfig", serverless)
+
+
+def _check_serverless(path: str, serverless: dict[str, Any]) -> None:
+    for setting, (low, high) in _serverless_limits().items():
+        value = serverless.get(setting)
+        if value is not None and not low <= value <= high:
+            raise ConfigRefused(
+                f"Value '{value}' at '{path}.{setting[0].lower()}{setting[1:]}' failed to satisfy "
+                f"constraint: Member must have value between {low} and {high}"
+            )
+    memory = serverless.get("MemorySizeInMB")
+    # botocore, ProductionVariantServerlessConfig.MemorySizeInMB: "Valid values are in 1 GB
+    # increments: 1024 MB, 2048 MB, 3072 MB, 4096 MB, 5120 MB, or 6144 MB."
+    if memory is not None and memory % 1024:
+        raise ConfigRefused(
+            f"Value '{memory}' at '{path}.memorySizeInMB' failed to satisfy constraint: Member "
+            "must be one of 1024, 2048, 3072, 4096, 5120 or 6144 (1 GB increments)"
+        )
+    provisioned = serverless.get("ProvisionedConcurrency")
+    maximum = serverless.get("MaxConcurrency")
+    # botocore, ProductionVariantServerlessConfig.ProvisionedConcurrency: "Should be less than or
+    # equal to MaxConcurrency."
+    if provisioned is not None and maximum is not None and provisioned > maximum:
+        raise ConfigRefused(
+            f"ProvisionedConcurrency ({provisioned}) at '{path}' is greater than MaxConcurrency "
+            f"({maximum}): it must be less than or equal to MaxConcurrency."
+        )
+
+
+def _shim_sagemaker_shadow_variants() -> None:
+    # EMULATOR GAP: moto's CreateEndpointConfig drops ShadowProductionVariants; the provider reads
+    # `shadow_production_variants` back (ForceNew), so the re-plan would replace the configuration.
+    from moto.sagemaker.responses import SageMakerResponse as Response
+
+    create = Response.create_endpoint_config
+
+    def create_endpoint_config(self: Any) -> Any:
+        shadow = self._get_param("ShadowProductionVariants")
+        if shadow:
+            # Refused as moto refuses a production variant of an unknown model.
+            self.sagemaker_backend.validate_production_variants(shadow)
+        result = create(self)
+        config = self.sagemaker_backend.endpoint_configs[self._get_param("EndpointConfigName")]
+        # DescribeEndpointConfig answers from the object's attributes (None left out).
+        config.shadow_production_variants = shadow or None
+        return result
+
+    Response.create_endpoint_config = create_endpoint_config  # type: ignore[method-assign]
+
+
+def _shim_sagemaker_instance_types() -> None:
+    # EMULATOR GAP: moto checks a variant's InstanceType against a list frozen years ago, so it
+    # refuses ml.g5.xlarge and every newer type; botocore's enum is what SageMaker accepts.
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.models import FakeEndpointConfig
+
+    def validate_instance_type(self: Any, instance_type: str) -> None:
+        if instance_type not in sagemaker_instance_types():
+            raise ValidationError(
+                message=f"Value '{instance_type}' at 'instanceType' failed to satisfy constraint: "
+                f"Member must satisfy enum value set: {sorted(sagemaker_instance_types())}"
+            )
+
+    FakeEndpointConfig.validate_instance_type = validate_instance_type  # type: ignore[method-assign]
+
+
+def _shim_sagemaker_endpoint_config_refusals() -> None:
+    # EMULATOR GAP: moto's CreateEndpointConfig accepts variant combinations that SageMaker
+    # refuses; check_endpoint_config() holds SageMaker's documented rules.
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.responses import SageMakerResponse as Response
+
+    create = Response.create_endpoint_config
+
+    def create_endpoint_config(self: Any) -> Any:
+        try:
+            check_endpoint_config(
+                self._get_param("ProductionVariants") or [],
+                self._get_param("ShadowProductionVariants"),
+            )
+        except ConfigRefused as refused:
+            raise ValidationError(message=str(refused)) from None
+        return create(self)
+
+    Response.create_endpoint_config = create_endpoint_config  # type: ignore[method-assign]
 
 
 class UpdateRefused(Exception):
