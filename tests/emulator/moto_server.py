@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,9 @@ UPDATE_ENDPOINT_RECORD = "sagemaker-update-endpoint.jsonl"
 
 SAGEMAKER_VARIANT_CAPACITY = "sagemaker:variant:DesiredInstanceCount"
 """Application Auto Scaling's dimension for the instance count of a SageMaker variant."""
+
+SAGEMAKER_VARIANT_PROVISIONED_CONCURRENCY = "sagemaker:variant:DesiredProvisionedConcurrency"
+"""Application Auto Scaling's dimension for the provisioned concurrency of a serverless variant."""
 
 # Read by moto when it is imported, so set in the server's environment.
 SERVER_ENVIRONMENT = {
@@ -52,17 +56,38 @@ GAPS: list[str] = [
     "SageMaker: CreateEndpoint ignores DeploymentConfig (blue/green policy, auto-rollback alarms), "
     "so the re-plan wants to replace the endpoint; shim: keep it and return it in DescribeEndpoint "
     "(LastDeploymentConfig).",
+    "SageMaker: CreateEndpointConfig drops ShadowProductionVariants, so DescribeEndpointConfig "
+    "has none and the re-plan wants to replace the configuration; shim: keep them (their models "
+    "must exist, as for production variants) and return them.",
+    "SageMaker: CreateEndpointConfig checks InstanceType against a stale list and refuses types "
+    "SageMaker accepts (ml.g5, ml.g6, ml.inf2, ml.c6i, ml.m6i, ...); shim: check it against "
+    "botocore's ProductionVariantInstanceType enum.",
+    "SageMaker: CreateEndpointConfig accepts variants SageMaker refuses; shim: ValidationException "
+    "for more than one production or shadow variant beside ShadowProductionVariants, a variant "
+    "name used twice, a variant with both or neither of ServerlessConfig and "
+    "InstanceType+InitialInstanceCount, a ServerlessConfig out of botocore's limits (memory in "
+    "1024-MB steps, ProvisionedConcurrency above MaxConcurrency) and a serverless endpoint with "
+    "several production variants.",
+    "SageMaker: DescribeEndpoint has no ShadowProductionVariants, leaves out a variant weight of 0 "
+    "and the default weight (1.0) and has no RoutingConfig; shim: report every variant as "
+    "botocore's ProductionVariantSummary has it.",
     "SageMaker: UpdateEndpoint is not implemented (HTTP 500), so a rollout to a new endpoint "
     "configuration cannot be applied; shim: SageMaker's documented rules, refusals included "
     "(ValidationException for an unknown endpoint or configuration, an endpoint not InService, "
-    "variant names changed under a DeploymentConfig, an instance type changed or a variant removed "
-    "while registered with Application Auto Scaling); variants take the new configuration's "
+    "variant names (production or shadow) changed under a DeploymentConfig, an instance-based "
+    "endpoint updated to a serverless configuration, an instance type changed or a variant "
+    "(production or shadow) removed while registered with Application Auto Scaling); variants "
+    "(shadow variants too) take the new configuration's "
     "initial counts and weights unless RetainAllVariantProperties. The rollout completes at once "
     "(InService on return: no Updating phase, traffic shifting, baking or auto-rollback). Every "
     f"request is recorded with its outcome in <workdir>/{UPDATE_ENDPOINT_RECORD}.",
     "SageMaker: UpdateEndpointWeightsAndCapacities clears the weight (or instance count) of a "
-    "variant that the request leaves out, where AWS changes only what is given; shim: keep what "
-    "is left out.",
+    "variant that the request leaves out, where AWS changes only what is given, and refuses a "
+    "shadow variant as not present in the endpoint configuration; shim: keep what is left out, "
+    "and apply the request to shadow variants too.",
+    "Application Auto Scaling: RegisterScalableTarget refuses the dimension "
+    "sagemaker:variant:DesiredProvisionedConcurrency (a serverless variant's provisioned "
+    "concurrency), which AWS supports; shim: accept it for a SageMaker variant.",
     "ACM: certificates stay PENDING_VALIDATION for MOTO_ACM_VALIDATION_WAIT seconds (default 60); "
     "shim: MOTO_ACM_VALIDATION_WAIT=0.",
     "ACM: RequestCertificate ignores KeyAlgorithm (DescribeCertificate always says RSA_2048), so "
@@ -85,8 +110,13 @@ def apply_shims(update_endpoint_record: Path) -> None:
     _shim_sagemaker_omit_empty_blocks()
     _shim_sagemaker_network_isolation()
     _shim_sagemaker_deployment_config()
+    _shim_sagemaker_shadow_variants()
+    _shim_sagemaker_instance_types()
+    _shim_sagemaker_endpoint_config_refusals()
+    _shim_sagemaker_endpoint_variants()
     _shim_sagemaker_update_endpoint(update_endpoint_record)
     _shim_sagemaker_weights_and_capacities()
+    _shim_application_autoscaling_provisioned_concurrency()
     _shim_acm_key_algorithm()
     _shim_lambda_logging_config()
     _shim_elbv2_deletion_protection()
@@ -207,6 +237,182 @@ def _shim_sagemaker_deployment_config() -> None:
     Response.create_endpoint = create_endpoint  # type: ignore[method-assign]
 
 
+class ConfigRefused(Exception):
+    """A CreateEndpointConfig request that SageMaker refuses with a ValidationException."""
+
+
+@cache
+def _sagemaker_shape(name: str) -> Any:
+    # botocore's service model is the source of SageMaker's shapes, enums and limits.
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("sagemaker").shape_for(name)
+
+
+def sagemaker_instance_types() -> frozenset[str]:
+    """The instance types a production variant may have (botocore's enum)."""
+    return frozenset(_sagemaker_shape("ProductionVariantInstanceType").enum)
+
+
+def _serverless_limits() -> dict[str, tuple[int, int]]:
+    members = _sagemaker_shape("ProductionVariantServerlessConfig").members
+    return {name: (shape.metadata["min"], shape.metadata["max"]) for name, shape in members.items()}
+
+
+def check_endpoint_config(
+    production_variants: list[dict[str, Any]], shadow_variants: list[dict[str, Any]] | None = None
+) -> None:
+    """Raises ConfigRefused where SageMaker refuses CreateEndpointConfig for these variants."""
+    shadow = shadow_variants or []
+    if shadow and (len(production_variants), len(shadow)) != (1, 1):
+        # botocore, CreateEndpointConfig.ShadowProductionVariants: "If you use this field, you can
+        # only specify one variant for ProductionVariants and one variant for
+        # ShadowProductionVariants."
+        raise ConfigRefused(
+            "With ShadowProductionVariants, an endpoint configuration has exactly one production "
+            f"variant and one shadow variant, not {len(production_variants)} and {len(shadow)}."
+        )
+    names = [str(variant.get("VariantName")) for variant in production_variants + shadow]
+    for name in sorted({name for name in names if names.count(name) > 1}):
+        # A variant is addressed by its name alone (InvokeEndpoint's TargetVariant,
+        # UpdateEndpointWeightsAndCapacities, Application Auto Scaling's ResourceId
+        # endpoint/<endpoint>/variant/<variant>), across production and shadow variants alike.
+        raise ConfigRefused(
+            f'The variant name "{name}" is used by more than one variant: variant names must be '
+            "unique across ProductionVariants and ShadowProductionVariants."
+        )
+    for field_name, variants in (
+        ("ProductionVariants", production_variants),
+        ("ShadowProductionVariants", shadow),
+    ):
+        for index, variant in enumerate(variants, start=1):
+            _check_variant(f"{field_name}.{index}", variant)
+    if len(production_variants) > 1 and any(v.get("ServerlessConfig") for v in production_variants):
+        # Serverless Inference, "Feature exclusions": multiple production variants are not
+        # supported (docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html).
+        raise ConfigRefused(
+            "A serverless endpoint supports one production variant only, not "
+            f"{len(production_variants)}: serverless endpoints do not support multiple "
+            "production variants."
+        )
+
+
+def _check_variant(path: str, variant: dict[str, Any]) -> None:
+    serverless = variant.get("ServerlessConfig")
+    instance_settings = [k for k in ("InstanceType", "InitialInstanceCount") if k in variant]
+    name = variant.get("VariantName")
+    # botocore, ProductionVariant.ServerlessConfig: "Specifies a serverless endpoint configuration
+    # instead of an instance-based endpoint configuration."
+    if serverless is not None and instance_settings:
+        raise ConfigRefused(
+            f'{path} (variant "{name}") has ServerlessConfig and {" and ".join(instance_settings)}: '
+            "a variant is either serverless (ServerlessConfig) or instance-based (InstanceType "
+            "and InitialInstanceCount), not both."
+        )
+    if serverless is None and len(instance_settings) < 2:
+        missing = " and ".join(
+            k for k in ("InstanceType", "InitialInstanceCount") if k not in instance_settings
+        )
+        raise ConfigRefused(
+            f'{path} (variant "{name}") has no {missing}: an instance-based variant needs '
+            "InstanceType and InitialInstanceCount; a serverless one needs ServerlessConfig."
+        )
+    instance_type = variant.get("InstanceType")
+    if instance_type is not None and instance_type not in sagemaker_instance_types():
+        raise ConfigRefused(
+            f"Value '{instance_type}' at '{path}.member.instanceType' failed to satisfy "
+            "constraint: Member must satisfy enum value set: "
+            f"[{', '.join(sorted(sagemaker_instance_types()))}]"
+        )
+    if serverless is not None:
+        _check_serverless(f"{path}.serverlessConfig", serverless)
+
+
+def _check_serverless(path: str, serverless: dict[str, Any]) -> None:
+    for setting, (low, high) in _serverless_limits().items():
+        value = serverless.get(setting)
+        if value is not None and not low <= value <= high:
+            raise ConfigRefused(
+                f"Value '{value}' at '{path}.{setting[0].lower()}{setting[1:]}' failed to satisfy "
+                f"constraint: Member must have value between {low} and {high}"
+            )
+    memory = serverless.get("MemorySizeInMB")
+    # botocore, ProductionVariantServerlessConfig.MemorySizeInMB: "Valid values are in 1 GB
+    # increments: 1024 MB, 2048 MB, 3072 MB, 4096 MB, 5120 MB, or 6144 MB."
+    if memory is not None and memory % 1024:
+        raise ConfigRefused(
+            f"Value '{memory}' at '{path}.memorySizeInMB' failed to satisfy constraint: Member "
+            "must be one of 1024, 2048, 3072, 4096, 5120 or 6144 (1 GB increments)"
+        )
+    provisioned = serverless.get("ProvisionedConcurrency")
+    maximum = serverless.get("MaxConcurrency")
+    # botocore, ProductionVariantServerlessConfig.ProvisionedConcurrency: "Should be less than or
+    # equal to MaxConcurrency."
+    if provisioned is not None and maximum is not None and provisioned > maximum:
+        raise ConfigRefused(
+            f"ProvisionedConcurrency ({provisioned}) at '{path}' is greater than MaxConcurrency "
+            f"({maximum}): it must be less than or equal to MaxConcurrency."
+        )
+
+
+def _shim_sagemaker_shadow_variants() -> None:
+    # EMULATOR GAP: moto's CreateEndpointConfig drops ShadowProductionVariants; the provider reads
+    # `shadow_production_variants` back (ForceNew), so the re-plan would replace the configuration.
+    from moto.sagemaker.responses import SageMakerResponse as Response
+
+    create = Response.create_endpoint_config
+
+    def create_endpoint_config(self: Any) -> Any:
+        shadow = self._get_param("ShadowProductionVariants")
+        if shadow:
+            # Refused as moto refuses a production variant of an unknown model.
+            self.sagemaker_backend.validate_production_variants(shadow)
+        result = create(self)
+        config = self.sagemaker_backend.endpoint_configs[self._get_param("EndpointConfigName")]
+        # DescribeEndpointConfig answers from the object's attributes (None left out).
+        config.shadow_production_variants = shadow or None
+        return result
+
+    Response.create_endpoint_config = create_endpoint_config  # type: ignore[method-assign]
+
+
+def _shim_sagemaker_instance_types() -> None:
+    # EMULATOR GAP: moto checks a variant's InstanceType against a list frozen years ago, so it
+    # refuses ml.g5.xlarge and every newer type; botocore's enum is what SageMaker accepts.
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.models import FakeEndpointConfig
+
+    def validate_instance_type(self: Any, instance_type: str) -> None:
+        if instance_type not in sagemaker_instance_types():
+            raise ValidationError(
+                message=f"Value '{instance_type}' at 'instanceType' failed to satisfy constraint: "
+                f"Member must satisfy enum value set: {sorted(sagemaker_instance_types())}"
+            )
+
+    FakeEndpointConfig.validate_instance_type = validate_instance_type  # type: ignore[method-assign]
+
+
+def _shim_sagemaker_endpoint_config_refusals() -> None:
+    # EMULATOR GAP: moto's CreateEndpointConfig accepts variant combinations that SageMaker
+    # refuses; check_endpoint_config() holds SageMaker's documented rules.
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.responses import SageMakerResponse as Response
+
+    create = Response.create_endpoint_config
+
+    def create_endpoint_config(self: Any) -> Any:
+        try:
+            check_endpoint_config(
+                self._get_param("ProductionVariants") or [],
+                self._get_param("ShadowProductionVariants"),
+            )
+        except ConfigRefused as refused:
+            raise ValidationError(message=str(refused)) from None
+        return create(self)
+
+    Response.create_endpoint_config = create_endpoint_config  # type: ignore[method-assign]
+
+
 class UpdateRefused(Exception):
     """An UpdateEndpoint request that SageMaker refuses with a ValidationException (the message)."""
 
@@ -227,8 +433,10 @@ class DeployedEndpoint:
     instance_types: dict[str, str | None]
     """The instance type each variant runs on (None for a serverless variant)."""
     autoscaled: frozenset[str] = frozenset()
-    """The variants registered as Application Auto Scaling scalable targets."""
+    """The variants (production or shadow) registered as Application Auto Scaling targets."""
     last_deployment_config: dict[str, Any] | None = None
+    shadow_variants: list[dict[str, Any]] = field(default_factory=list)
+    """ShadowProductionVariants as DescribeEndpoint reports them."""
 
 
 @dataclass(frozen=True)
@@ -237,6 +445,7 @@ class Rollout:
 
     variants: list[dict[str, Any]]
     last_deployment_config: dict[str, Any] | None
+    shadow_variants: list[dict[str, Any]] = field(default_factory=list)
 
 
 def plan_rollout(
@@ -244,9 +453,11 @@ def plan_rollout(
     config_arn: str,
     config_variants: list[dict[str, Any]],
     request: dict[str, Any],
+    config_shadow_variants: list[dict[str, Any]] | None = None,
 ) -> Rollout:
     """What the UpdateEndpoint `request` makes of `endpoint`, deploying the configuration
-    `config_arn` (its ProductionVariants: `config_variants`), as SageMaker documents it.
+    `config_arn` (its ProductionVariants: `config_variants`, its ShadowProductionVariants:
+    `config_shadow_variants`), as SageMaker documents it.
 
     Raises UpdateRefused where SageMaker refuses the request.
     """
@@ -261,21 +472,40 @@ def plan_rollout(
     deployment_config = request.get("DeploymentConfig")
     if deployment_config is None and request.get("RetainDeploymentConfig"):
         deployment_config = endpoint.last_deployment_config
+    config_shadow = config_shadow_variants or []
     current = {variant["VariantName"]: variant for variant in endpoint.variants}
+    current_shadow = {variant["VariantName"]: variant for variant in endpoint.shadow_variants}
     new = {variant["VariantName"]: variant for variant in config_variants}
-    if deployment_config and set(new) != set(current):
+    new_shadow = {variant["VariantName"]: variant for variant in config_shadow}
+    instance_based = any(endpoint.instance_types.get(name) for name in current | current_shadow)
+    serverless = [name for name, v in (new | new_shadow).items() if v.get("ServerlessConfig")]
+    if instance_based and serverless:
+        # "Update a serverless endpoint" (docs.aws.amazon.com/sagemaker/latest/dg/
+        # serverless-endpoints-update.html): updating a real-time (instance-based) endpoint to a
+        # serverless one is not supported; serverless to instance-based is.
         raise UpdateRefused(
-            f'Endpoint configuration "{config_arn}" has the variants {sorted(new)} and endpoint '
-            f'"{endpoint.arn}" the variants {sorted(current)}: a blue/green or rolling deployment '
-            "(DeploymentConfig) needs the same variant names."
+            f'Endpoint "{endpoint.arn}" is instance-based and endpoint configuration '
+            f'"{config_arn}" has serverless variants {sorted(serverless)}: an instance-based '
+            "endpoint cannot be updated to a serverless endpoint configuration."
         )
-    for name in sorted(endpoint.autoscaled & current.keys()):
-        if name not in new:
+    if deployment_config and (set(new), set(new_shadow)) != (set(current), set(current_shadow)):
+        # "Exclusions" of deployment guardrails (docs.aws.amazon.com/sagemaker/latest/dg/
+        # deployment-guardrails-exclusions.html): the new endpoint configuration must have the
+        # same variant names. Shadow variants are held to it too: AWS does not say otherwise.
+        raise UpdateRefused(
+            f'Endpoint configuration "{config_arn}" has the variants '
+            f"{_variant_names(new, new_shadow)} and endpoint "
+            f'"{endpoint.arn}" the variants {_variant_names(current, current_shadow)}: a '
+            "blue/green or rolling deployment (DeploymentConfig) needs the same variant names."
+        )
+    new_all = new | new_shadow
+    for name in sorted(endpoint.autoscaled & (current.keys() | current_shadow.keys())):
+        if name not in new_all:
             change = "remove it"
-        elif new[name].get("InstanceType") != endpoint.instance_types.get(name):
+        elif new_all[name].get("InstanceType") != endpoint.instance_types.get(name):
             change = (
                 f"change its instance type from {endpoint.instance_types.get(name)} to "
-                f"{new[name].get('InstanceType')}"
+                f"{new_all[name].get('InstanceType')}"
             )
         else:
             continue  # A new model on the same instance type is allowed.
@@ -291,6 +521,18 @@ def plan_rollout(
         retained = {"DesiredInstanceCount", "DesiredWeight"} - {
             item.get("VariantPropertyType") for item in excluded
         }
+    return Rollout(
+        variants=_rolled_out(config_variants, current, retained),
+        last_deployment_config=deployment_config,
+        shadow_variants=_rolled_out(config_shadow, current_shadow, retained),
+    )
+
+
+def _rolled_out(
+    config_variants: list[dict[str, Any]],
+    current: dict[str, dict[str, Any]],
+    retained: set[str],
+) -> list[dict[str, Any]]:
     variants = []
     for config_variant in config_variants:
         variant = _deployed_variant(config_variant)
@@ -302,7 +544,11 @@ def plan_rollout(
         if "DesiredWeight" in retained and "DesiredWeight" in old:
             variant["CurrentWeight"] = variant["DesiredWeight"] = old["DesiredWeight"]
         variants.append(variant)
-    return Rollout(variants=variants, last_deployment_config=deployment_config)
+    return variants
+
+
+def _variant_names(production: dict[str, Any], shadow: dict[str, Any]) -> str:
+    return f"{sorted(production)} (shadow: {sorted(shadow)})" if shadow else str(sorted(production))
 
 
 def variant_resource_id(endpoint_name: str, variant_name: str) -> str:
@@ -311,16 +557,45 @@ def variant_resource_id(endpoint_name: str, variant_name: str) -> str:
 
 
 def _deployed_variant(config_variant: dict[str, Any]) -> dict[str, Any]:
-    # A configuration's variant once deployed, shaped as moto's CreateEndpoint shapes it.
-    variant: dict[str, Any] = {"VariantName": config_variant["VariantName"]}
-    for given, reported in (
+    # A configuration's variant once deployed, as DescribeEndpoint reports it (botocore's
+    # ProductionVariantSummary): no instance type, a weight of 1.0 where none was given
+    # (ProductionVariant.InitialVariantWeight: "If unspecified, it defaults to 1.0"), and a weight
+    # of 0 kept (moto drops it, as it drops every falsy value).
+    import copy
+
+    given = {"InitialVariantWeight": 1.0, **copy.deepcopy(config_variant)}
+    variant: dict[str, Any] = {"VariantName": given["VariantName"]}
+    for setting, reported in (
         ("InitialInstanceCount", "InstanceCount"),
         ("InitialVariantWeight", "Weight"),
         ("ServerlessConfig", "ServerlessConfig"),
     ):
-        if config_variant.get(given) is not None:
-            variant[f"Current{reported}"] = variant[f"Desired{reported}"] = config_variant[given]
+        if given.get(setting) is not None:
+            variant[f"Current{reported}"] = given[setting]
+            variant[f"Desired{reported}"] = copy.deepcopy(given[setting])
+    if given.get("RoutingConfig") is not None:
+        variant["RoutingConfig"] = given["RoutingConfig"]
     return variant
+
+
+def _shim_sagemaker_endpoint_variants() -> None:
+    # EMULATOR GAP: moto's DescribeEndpoint has no ShadowProductionVariants, leaves out a weight
+    # of 0 (an A/B variant taking no traffic yet) and the default weight, and has no RoutingConfig.
+    from moto.sagemaker.responses import SageMakerResponse as Response
+
+    create = Response.create_endpoint
+
+    def create_endpoint(self: Any) -> Any:
+        result = create(self)
+        endpoint = self.sagemaker_backend.endpoints[self._get_param("EndpointName")]
+        config = self.sagemaker_backend.endpoint_configs[endpoint.endpoint_config_name]
+        endpoint.production_variants = [_deployed_variant(v) for v in config.production_variants]
+        shadow = getattr(config, "shadow_production_variants", None) or []
+        # DescribeEndpoint answers from the object's attributes (None left out).
+        endpoint.shadow_production_variants = [_deployed_variant(v) for v in shadow] or None
+        return result
+
+    Response.create_endpoint = create_endpoint  # type: ignore[method-assign]
 
 
 def _shim_sagemaker_update_endpoint(record_path: Path) -> None:
@@ -345,7 +620,11 @@ def _shim_sagemaker_update_endpoint(record_path: Path) -> None:
     create = Response.create_endpoint
 
     def types_of(config: Any) -> dict[str, str | None]:
-        return {v["VariantName"]: v.get("InstanceType") for v in config.production_variants}
+        variants = config.production_variants + shadow_of(config)
+        return {v["VariantName"]: v.get("InstanceType") for v in variants}
+
+    def shadow_of(config_or_endpoint: Any) -> list[dict[str, Any]]:
+        return getattr(config_or_endpoint, "shadow_production_variants", None) or []
 
     def create_endpoint(self: Any) -> Any:
         result = create(self)
@@ -357,12 +636,14 @@ def _shim_sagemaker_update_endpoint(record_path: Path) -> None:
 
     def autoscaled(backend: Any, endpoint: Any) -> frozenset[str]:
         scaling = applicationautoscaling_backends[backend.account_id][backend.region_name]
-        targets = scaling.targets.get(SAGEMAKER_VARIANT_CAPACITY, {})
         return frozenset(
             variant["VariantName"]
-            for variant in endpoint.production_variants
+            for variant in endpoint.production_variants + shadow_of(endpoint)
+            for dimension in (SAGEMAKER_VARIANT_CAPACITY, SAGEMAKER_VARIANT_PROVISIONED_CONCURRENCY)
             if getattr(
-                targets.get(variant_resource_id(endpoint.endpoint_name, variant["VariantName"])),
+                scaling.targets.get(dimension, {}).get(
+                    variant_resource_id(endpoint.endpoint_name, variant["VariantName"])
+                ),
                 "service_namespace",
                 None,
             )
@@ -393,13 +674,16 @@ def _shim_sagemaker_update_endpoint(record_path: Path) -> None:
                 instance_types=instance_types[endpoint.arn],
                 autoscaled=autoscaled(backend, endpoint),
                 last_deployment_config=getattr(endpoint, "last_deployment_config", None),
+                shadow_variants=shadow_of(endpoint),
             ),
             config_arn=config.endpoint_config_arn,
             config_variants=config.production_variants,
             request=request,
+            config_shadow_variants=shadow_of(config),
         )
         endpoint.endpoint_config_name = config_name
         endpoint.production_variants = rollout.variants
+        endpoint.shadow_production_variants = rollout.shadow_variants or None
         endpoint.data_capture_config = config.data_capture_config
         endpoint.last_deployment_config = rollout.last_deployment_config
         endpoint.last_modified_time = utcnow()
@@ -437,6 +721,10 @@ def _shim_sagemaker_weights_and_capacities() -> None:
     # EMULATOR GAP: moto's UpdateEndpointWeightsAndCapacities sets both DesiredWeight and
     # DesiredInstanceCount (and their Current twins) from the request, None for one left out;
     # AWS changes only what the request gives, so "scale out to 5" would drop the variant's weight.
+    # moto also checks variant names against the production variants only; ShadowProductionVariants
+    # are variants of the endpoint too (DescribeEndpoint reports their weights and counts), which
+    # Application Auto Scaling scales through this same API.
+    from moto.sagemaker.exceptions import AWSValidationException
     from moto.sagemaker.models import SageMakerModelBackend as Backend
 
     update = Backend.update_endpoint_weights_and_capacities
@@ -448,14 +736,51 @@ def _shim_sagemaker_weights_and_capacities() -> None:
         endpoint = self.endpoints.get(endpoint_name)
         variants = endpoint.production_variants if endpoint is not None else []
         current = {variant["VariantName"]: variant for variant in variants}
-        completed = []
+        shadow = {
+            variant["VariantName"]: variant
+            for variant in getattr(endpoint, "shadow_production_variants", None) or []
+            if variant["VariantName"] not in current
+        }
+        completed: list[dict[str, Any]] = []
+        shadow_completed: list[dict[str, Any]] = []
         for desired in desired_weights_and_capacities:
-            now = current.get(desired.get("VariantName"), {})
+            name = desired.get("VariantName")
+            now = current.get(name) or shadow.get(name) or {}
             kept = {key: now.get(key) for key in settings if desired.get(key) is None}
-            completed.append({**desired, **kept})
-        return update(self, endpoint_name, completed)
+            (shadow_completed if name in shadow else completed).append({**desired, **kept})
+        names = [desired["VariantName"] for desired in shadow_completed]
+        for name in names:
+            if names.count(name) > 1:
+                raise AWSValidationException(
+                    f'The variant name "{name}" was non-unique within the request.'
+                )
+        arn = update(self, endpoint_name, completed)
+        for desired in shadow_completed:
+            variant = shadow[desired["VariantName"]]
+            for key in settings:
+                variant[key] = variant[key.replace("Desired", "Current")] = desired.get(key)
+        return str(arn)
 
     Backend.update_endpoint_weights_and_capacities = update_endpoint_weights_and_capacities  # type: ignore[method-assign]
+
+
+def _shim_application_autoscaling_provisioned_concurrency() -> None:
+    # EMULATOR GAP: moto's list of scalable dimensions lacks
+    # sagemaker:variant:DesiredProvisionedConcurrency, which AWS supports for serverless variants
+    # ("You can scale SageMaker AI endpoint variants, provisioned concurrency for serverless
+    # endpoints, and inference components", Application Auto Scaling User Guide,
+    # services-that-can-integrate-sagemaker.html). Both modules read the enum at call time.
+    from enum import Enum
+
+    from moto.applicationautoscaling import models, responses
+
+    dimensions = {member.name: member.value for member in models.ScalableDimensionValueSet}
+    dimensions["SAGEMAKER_VARIANT_DESIRED_PROVISIONED_CONCURRENCY"] = (
+        SAGEMAKER_VARIANT_PROVISIONED_CONCURRENCY
+    )
+    extended: Any = Enum("ScalableDimensionValueSet", dimensions)  # type: ignore[misc]
+    models.ScalableDimensionValueSet = extended  # type: ignore[misc,assignment]
+    responses.ScalableDimensionValueSet = extended  # type: ignore[misc,assignment]
 
 
 def _shim_acm_key_algorithm() -> None:
