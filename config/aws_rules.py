@@ -229,6 +229,20 @@ def _model_rules(at: str) -> dict[str, list[FieldRule]]:
     }
 
 
+def _scheduled_action_rules(at: str) -> dict[str, list[FieldRule]]:
+    return {
+        f"{at}.scheduled_actions[].name": [
+            _shape_rule("application-autoscaling", "ScheduledActionName")
+        ],
+        f"{at}.scheduled_actions[].schedule": [
+            _shape_rule("application-autoscaling", "ResourceIdMaxLen1600")
+        ],
+        f"{at}.scheduled_actions[].timezone": [
+            FieldRule(_text("an IANA time zone name known to the tz database"), _timezone)
+        ],
+    }
+
+
 def _fleet_rules(at: str) -> dict[str, list[FieldRule]]:
     """The production-variant fields every fleet (endpoint, A/B variant, shadow) sends."""
     return {
@@ -271,15 +285,9 @@ FIELD_RULES: dict[str, list[FieldRule]] = {
     "endpoint.serverless.provisioned_concurrency": [
         _shape_rule("sagemaker", "ServerlessProvisionedConcurrency")
     ],
-    "autoscaling.scheduled_actions[].name": [
-        _shape_rule("application-autoscaling", "ScheduledActionName")
-    ],
-    "autoscaling.scheduled_actions[].schedule": [
-        _shape_rule("application-autoscaling", "ResourceIdMaxLen1600")
-    ],
-    "autoscaling.scheduled_actions[].timezone": [
-        FieldRule(_text("an IANA time zone name known to the tz database"), _timezone)
-    ],
+    **_scheduled_action_rules("autoscaling"),
+    **_scheduled_action_rules("variants[].autoscaling"),
+    **_scheduled_action_rules("shadow.autoscaling"),
     "network.vpc_cidr": [FieldRule(_text(DOCUMENTED["vpc_cidr"].text), _vpc_cidr)],
     "load_balancer.ingress_cidrs": [
         FieldRule(_text("no repeats"), _unique),
@@ -801,6 +809,7 @@ def _scaling_problems_of(scaled: ScaledVariant) -> list[Problem]:
     fleet, at, where = scaled.fleet, scaled.scaling_path, scaled.fleet_path
     # Inherited settings that do not fit this variant are reported at the variant.
     inherited = "" if at.startswith(where) or where == "endpoint" else f" (for {where})"
+    owner = "the endpoint" if where == "endpoint" else where
     actions = scaled.scaling.scheduled_actions
     for index, action in enumerate(actions):
         if action.min_instance_count < 2 and not fleet.allow_single_instance:
@@ -831,7 +840,7 @@ def _scaling_problems_of(scaled: ScaledVariant) -> list[Problem]:
         problems.append(
             (
                 f"{at}.scheduled_actions",
-                f"no action scales back to {where}'s own range (min_instance_count "
+                f"no action scales back to {owner}'s own range (min_instance_count "
                 f"{base[0]}, max_instance_count {base[1]}); add one, e.g. after business "
                 f"hours{inherited}",
             )

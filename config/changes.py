@@ -26,6 +26,21 @@ def unsafe_changes(old: ServiceConfig, new: ServiceConfig) -> list[str]:
             "SageMaker's blue/green update needs the same variant name, so the rollout would "
             f"fail; keep {old.endpoint.variant_name!r} (clients never see it)"
         )
+    old_variants = sorted(v.name for v in old.variants)
+    new_variants = sorted(v.name for v in new.variants)
+    if old.endpoint.variant_name == new.endpoint.variant_name and old_variants != new_variants:
+        problems.append(
+            f"variants: production variant names {old_variants} → {new_variants}: SageMaker's "
+            "blue/green update needs the same names (Deployment guardrails, Exclusions), so "
+            "the rollout would fail; keep every variant and give weight 0 to one you want out "
+            'of traffic; adding or removing one needs a new environment (README "A/B variants")'
+        )
+    if old.endpoint.serverless is None and new.endpoint.serverless is not None:
+        problems.append(
+            "endpoint.serverless: an instance-based endpoint cannot become serverless (AWS: "
+            "Update a serverless endpoint — SageMaker refuses the update); create a new "
+            "environment for serverless, or keep the instances"
+        )
     dropped = sorted(set(old.stack_regions) - set(new.stack_regions))
     skipped = sorted(set(old.regions) & set(dropped))
     if skipped:

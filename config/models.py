@@ -536,10 +536,11 @@ class EndpointSettings(InstanceFleet):
     )
     weight: float = Field(
         default=1,
-        gt=0,
+        ge=0,
         description=(
             "Share of traffic when `variants` adds A/B variants: weight ÷ the sum of all "
-            "production variants' weights. Default: 1."
+            "production variants' weights; 0 parks the variant (no traffic, instances kept). "
+            "Default: 1."
         ),
     )
     serverless: ServerlessSettings | None = Field(
@@ -587,8 +588,11 @@ class VariantSettings(InstanceFleet):
     model: ModelSettings = Field(description="The variant's model (same fields as `model`).")
     weight: float = Field(
         default=1,
-        gt=0,
-        description="Share of traffic: weight ÷ the sum of all weights. Default: 1.",
+        ge=0,
+        description=(
+            "Share of traffic: weight ÷ the sum of all production variants' weights; 0 parks "
+            "the variant. Default: 1."
+        ),
     )
     autoscaling: AutoscalingSettings | None = Field(
         default=None,
@@ -1292,6 +1296,15 @@ class ServiceConfig(Strict):
                     "autoscaling",
                     "required for an instance-based endpoint; give target_invocations_per_"
                     "instance or max_rps_per_instance",
+                )
+            )
+        weights = [endpoint.weight, *(v.weight for v in self.variants)]
+        if not any(weights):
+            found.append(
+                (
+                    "endpoint.weight",
+                    "every production variant has weight 0, so no request could be served; "
+                    "give at least one a weight above 0",
                 )
             )
         if self.variants and self.shadow is not None:

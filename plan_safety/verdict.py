@@ -94,9 +94,10 @@ def _variant_names(values: Any) -> list[Any]:
 
 
 def _variant_renamed(change: Mapping[str, Any]) -> str | None:
-    """`before → after` when a production variant's name changes (unknown names are not judged)."""
+    """`before → after` when the production variants' names change: renamed, added or removed
+    (order aside; unknown names are not judged). Shadow variants may come and go."""
     before, after = _variant_names(change.get("before")), _variant_names(change.get("after"))
-    if not before or not after or None in after or before == after:
+    if not before or not after or None in after or sorted(before) == sorted(after):
         return None
     return f"{', '.join(map(str, before))} → {', '.join(map(str, after))}"
 
