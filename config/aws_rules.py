@@ -783,7 +783,7 @@ def scaled_variants(config: ServiceConfig) -> list[ScaledVariant]:
         fleets.append(("shadow", config.shadow))
     for path, fleet in fleets:
         own = fleet.autoscaling
-        scaling = own or config.autoscaling
+        scaling = own or config.inherited_autoscaling
         if scaling is not None:
             found.append(
                 ScaledVariant(

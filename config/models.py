@@ -596,7 +596,10 @@ class VariantSettings(InstanceFleet):
     )
     autoscaling: AutoscalingSettings | None = Field(
         default=None,
-        description="The variant's target tracking. Default: the service's `autoscaling`.",
+        description=(
+            "The variant's target tracking. Default: the service's `autoscaling` without its "
+            "scheduled actions (they set instance ranges, and ranges are per variant)."
+        ),
     )
 
 
@@ -619,7 +622,10 @@ class ShadowVariantSettings(InstanceFleet):
     )
     autoscaling: AutoscalingSettings | None = Field(
         default=None,
-        description="The shadow's target tracking. Default: the service's `autoscaling`.",
+        description=(
+            "The shadow's target tracking. Default: the service's `autoscaling` without its "
+            "scheduled actions."
+        ),
     )
 
 
@@ -1514,7 +1520,7 @@ class ServiceConfig(Strict):
                 model=v.model,
                 fleet=v,
                 weight=v.weight,
-                autoscaling=v.autoscaling or self.autoscaling,
+                autoscaling=v.autoscaling or self.inherited_autoscaling,
             )
             for v in self.variants
         ]
@@ -1527,11 +1533,20 @@ class ServiceConfig(Strict):
                     # SageMaker copies to a shadow the share of the production variant's requests
                     # given by the ratio of their weights.
                     weight=round(endpoint.weight * self.shadow.traffic_copy_percent / 100, 6),
-                    autoscaling=self.shadow.autoscaling or self.autoscaling,
+                    autoscaling=self.shadow.autoscaling or self.inherited_autoscaling,
                     shadow=True,
                 )
             )
         return found
+
+    @property
+    def inherited_autoscaling(self) -> AutoscalingSettings | None:
+        """What a variant without its own `autoscaling` gets: the service's targets and
+        cooldowns, without its scheduled actions (they set instance ranges, which are each
+        variant's own)."""
+        if self.autoscaling is None:
+            return None
+        return self.autoscaling.model_copy(update={"scheduled_actions": []})
 
     @property
     def data_capture_enabled(self) -> bool:
