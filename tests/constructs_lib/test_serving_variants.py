@@ -262,3 +262,25 @@ def test_serverless_rollout_shifts_all_at_once(serverless: dict[str, Any]) -> No
         "blue_green_update_policy"
     ]["traffic_routing_configuration"]
     assert routing["type"] == "ALL_AT_ONCE"
+
+
+def test_a_new_model_for_one_variant_replaces_only_that_variants_model(ab: dict[str, Any]) -> None:
+    config = load_config(EXAMPLES / "ab.yaml")
+    (challenger,) = config.variants
+    model = challenger.model.model_copy(
+        update={"model_data_url": "s3://example-models-{region}/fraud-scoring/v9/model.tar.gz"}
+    )
+    changed = config.model_copy(
+        update={"variants": [challenger.model_copy(update={"model": model})]}
+    )
+    after = synth_region(changed)
+
+    def names(stack: dict[str, Any]) -> dict[str, str]:
+        return {
+            k.rsplit("_", 1)[0]: m["name"]
+            for k, m in resources(stack, "aws_sagemaker_model").items()
+        }
+
+    before_names, after_names = names(ab), names(after)
+    assert after_names["inference_model"] == before_names["inference_model"]
+    assert after_names["inference_model_challenger"] != before_names["inference_model_challenger"]
