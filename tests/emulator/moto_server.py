@@ -74,7 +74,8 @@ GAPS: list[str] = [
     "SageMaker: UpdateEndpoint is not implemented (HTTP 500), so a rollout to a new endpoint "
     "configuration cannot be applied; shim: SageMaker's documented rules, refusals included "
     "(ValidationException for an unknown endpoint or configuration, an endpoint not InService, "
-    "variant names (production or shadow) changed under a DeploymentConfig, an instance-based "
+    "production variant names changed under a DeploymentConfig (shadow variants may be added, "
+    "removed or renamed: SageMaker runs shadow tests on live endpoints), an instance-based "
     "endpoint updated to a serverless configuration, an instance type changed or a variant "
     "(production or shadow) removed while registered with Application Auto Scaling); variants "
     "(shadow variants too) take the new configuration's "
@@ -488,15 +489,19 @@ def plan_rollout(
             f'"{config_arn}" has serverless variants {sorted(serverless)}: an instance-based '
             "endpoint cannot be updated to a serverless endpoint configuration."
         )
-    if deployment_config and (set(new), set(new_shadow)) != (set(current), set(current_shadow)):
+    if deployment_config and set(new) != set(current):
         # "Exclusions" of deployment guardrails (docs.aws.amazon.com/sagemaker/latest/dg/
-        # deployment-guardrails-exclusions.html): the new endpoint configuration must have the
-        # same variant names. Shadow variants are held to it too: AWS does not say otherwise.
+        # deployment-guardrails-exclusions.html): "your new endpoint configuration must have the
+        # same variant name as the old endpoint configuration" — the production variants, which
+        # the blue/green fleet replaces and shifts traffic to. Shadow variants take no traffic
+        # and are not held to it: SageMaker's own shadow tests deploy a shadow variant onto an
+        # endpoint already serving ("You can run the test on an existing endpoint that is serving
+        # inference requests", docs.aws.amazon.com/sagemaker/latest/dg/shadow-tests-create.html).
         raise UpdateRefused(
-            f'Endpoint configuration "{config_arn}" has the variants '
-            f"{_variant_names(new, new_shadow)} and endpoint "
-            f'"{endpoint.arn}" the variants {_variant_names(current, current_shadow)}: a '
-            "blue/green or rolling deployment (DeploymentConfig) needs the same variant names."
+            f'Endpoint configuration "{config_arn}" has the production variants '
+            f'{sorted(new)} and endpoint "{endpoint.arn}" the production variants '
+            f"{sorted(current)}: a blue/green or rolling deployment (DeploymentConfig) needs the "
+            "same variant names."
         )
     new_all = new | new_shadow
     for name in sorted(endpoint.autoscaled & (current.keys() | current_shadow.keys())):
@@ -545,10 +550,6 @@ def _rolled_out(
             variant["CurrentWeight"] = variant["DesiredWeight"] = old["DesiredWeight"]
         variants.append(variant)
     return variants
-
-
-def _variant_names(production: dict[str, Any], shadow: dict[str, Any]) -> str:
-    return f"{sorted(production)} (shadow: {sorted(shadow)})" if shadow else str(sorted(production))
 
 
 def variant_resource_id(endpoint_name: str, variant_name: str) -> str:

@@ -558,12 +558,38 @@ def test_a_rollout_deploys_the_new_shadow_variant(sagemaker: Any) -> None:
     assert counts_and_weights(shadow) == (2, 2, 0.2, 0.2)
 
 
-def test_a_renamed_shadow_variant_is_refused_for_a_blue_green_deployment(sagemaker: Any) -> None:
-    rollout = {
-        "BlueGreenUpdatePolicy": {
-            "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 60}
-        }
+BLUE_GREEN = {
+    "BlueGreenUpdatePolicy": {
+        "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 60}
     }
+}
+
+
+# Deployment guardrails, "Exclusions" (deployment-guardrails-exclusions.html): the new endpoint
+# configuration must have the same variant name; that is the production variants. A shadow variant
+# may be deployed onto an endpoint already serving (shadow-tests-create.html).
+
+
+def test_a_shadow_variant_can_be_added_under_a_blue_green_deployment(sagemaker: Any) -> None:
+    deployed(sagemaker, "shadow-add", [instance_variant("primary")])
+    sagemaker.create_endpoint_config(
+        EndpointConfigName="shadow-add-v2",
+        ProductionVariants=[instance_variant("primary")],
+        ShadowProductionVariants=[instance_variant("candidate", model="model-b", count=1)],
+    )
+
+    sagemaker.update_endpoint(
+        EndpointName="shadow-add", EndpointConfigName="shadow-add-v2", DeploymentConfig=BLUE_GREEN
+    )
+
+    shadow = variants_of(sagemaker, "shadow-add", "ShadowProductionVariants")
+    assert list(shadow) == ["candidate"]
+    assert list(variants_of(sagemaker, "shadow-add")) == ["primary"]
+
+
+def test_a_renamed_shadow_variant_is_accepted_under_a_blue_green_deployment(
+    sagemaker: Any,
+) -> None:
     deployed(
         sagemaker,
         "shadow-rename",
@@ -576,15 +602,41 @@ def test_a_renamed_shadow_variant_is_refused_for_a_blue_green_deployment(sagemak
         ShadowProductionVariants=[instance_variant("candidate", model="model-c")],
     )
 
+    sagemaker.update_endpoint(
+        EndpointName="shadow-rename",
+        EndpointConfigName="shadow-rename-v2",
+        DeploymentConfig=BLUE_GREEN,
+    )
+
+    assert list(variants_of(sagemaker, "shadow-rename", "ShadowProductionVariants")) == [
+        "candidate"
+    ]
+
+
+def test_a_renamed_production_variant_beside_a_shadow_is_refused_under_a_blue_green_deployment(
+    sagemaker: Any,
+) -> None:
+    deployed(
+        sagemaker,
+        "production-rename",
+        [instance_variant("primary")],
+        ShadowProductionVariants=[instance_variant("shadow", model="model-b")],
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName="production-rename-v2",
+        ProductionVariants=[instance_variant("blue")],
+        ShadowProductionVariants=[instance_variant("shadow", model="model-b")],
+    )
+
     with pytest.raises(ClientError) as refused:
         sagemaker.update_endpoint(
-            EndpointName="shadow-rename",
-            EndpointConfigName="shadow-rename-v2",
-            DeploymentConfig=rollout,
+            EndpointName="production-rename",
+            EndpointConfigName="production-rename-v2",
+            DeploymentConfig=BLUE_GREEN,
         )
 
     message = refusal(refused)
-    assert "(shadow: ['candidate'])" in message and "(shadow: ['shadow'])" in message
+    assert "production variants ['blue']" in message and "['primary']" in message
     assert "same variant names" in message
 
 
