@@ -142,6 +142,7 @@ def scalable_target_range(deployment: Deployment, config: ServiceConfig, region:
 
 def target_tracking_policies(deployment: Deployment, config: ServiceConfig, region: str) -> None:
     scaling = config.autoscaling
+    assert scaling is not None, "the example endpoint runs on instances"
     expected = {aws_terms.INVOCATIONS_PER_INSTANCE: scaling.invocations_target}
     if scaling.concurrency_target is not None:
         expected[aws_terms.CONCURRENT_REQUESTS_PER_MODEL] = scaling.concurrency_target
@@ -162,6 +163,7 @@ def target_tracking_policies(deployment: Deployment, config: ServiceConfig, regi
 
 
 def scheduled_actions(deployment: Deployment, config: ServiceConfig, region: str) -> None:
+    assert config.autoscaling is not None, "the example endpoint runs on instances"
     expected = sorted(
         (a.schedule, a.timezone, a.min_instance_count, a.max_instance_count)
         for a in config.autoscaling.scheduled_actions
