@@ -266,9 +266,49 @@ REGION_ROWS = [
 ]
 
 
+# Applied by tests/emulator/test_serving_variants.py on the A/B and shadow examples.
+WEIGHT_SHIFT = Scenario(
+    id="ab-weights",
+    section="endpoint.weight, variants[].weight",
+    change="champion/challenger 9/1 → 1/1",
+    effect=(
+        "a new endpoint configuration (created before the old one is destroyed); the endpoint "
+        "is updated in place to it"
+    ),
+    verdict="model rollout",
+    expected={
+        ("aws_sagemaker_endpoint_configuration", "replace"): 1,
+        ("aws_sagemaker_endpoint", "update"): 1,
+    },
+)
+SHADOW_ADDED = Scenario(
+    id="shadow-added",
+    section="shadow",
+    change="a shadow variant (candidate) added",
+    effect=(
+        "the candidate's model, a new endpoint configuration, the endpoint updated in place; "
+        "the candidate's scalable target, target tracking and alarms created; the execution "
+        "role reads its artifact; the dashboard shows it"
+    ),
+    verdict="model rollout",
+    expected={
+        ("aws_sagemaker_model", "create"): 1,
+        ("aws_sagemaker_endpoint_configuration", "replace"): 1,
+        ("aws_sagemaker_endpoint", "update"): 1,
+        ("aws_iam_role_policy", "update"): 1,
+        ("terraform_data", "create"): 1,
+        ("aws_appautoscaling_target", "create"): 1,
+        ("aws_appautoscaling_policy", "create"): 1,
+        ("aws_cloudwatch_metric_alarm", "create"): 5,
+        ("aws_cloudwatch_dashboard", "update"): 1,
+    },
+)
+SERVING_CHAIN = [WEIGHT_SHIFT, SHADOW_ADDED]
+
+
 def readme_rows() -> list[tuple[str, str, str, str]]:
     """The README table's rows: section, change, effect, verdict."""
-    scenarios = [*ENDPOINT_CHAIN, *SURROUNDINGS_CHAIN, *REFUSED]
+    scenarios = [*ENDPOINT_CHAIN, *SURROUNDINGS_CHAIN, *SERVING_CHAIN, *REFUSED]
     return [(s.section, s.change, s.effect, s.verdict) for s in scenarios] + REGION_ROWS
 
 

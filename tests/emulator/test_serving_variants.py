@@ -42,7 +42,7 @@ from tests.emulator.deployment import Deployment, PhaseTimer, StackRun, emulator
 from tests.emulator.example_deployment import APPLY, create_prerequisites
 from tests.emulator.moto_server import MotoServer, running_moto_server
 from tests.emulator.override import prepare_stack
-from tests.emulator.scenarios import Expected, Scenario
+from tests.emulator.scenarios import SHADOW_ADDED, WEIGHT_SHIFT, Expected
 from tests.emulator.serving_variants import (
     Observed,
     SynthesizedConfigs,
@@ -64,42 +64,6 @@ EXAMPLES = ["ab", "shadow", "serverless"]
 ADDED_SHADOW_REGION = "us-west-2"
 ADDED_SHADOW = "shadow-added"
 
-WEIGHT_SHIFT = Scenario(
-    id="ab-weights",
-    section="endpoint.weight, variants[].weight",
-    change="champion/challenger 9/1 → 1/1",
-    effect=(
-        "a new endpoint configuration (created before the old one is destroyed); the endpoint "
-        "is updated in place to it"
-    ),
-    verdict="model rollout",
-    expected={
-        ("aws_sagemaker_endpoint_configuration", "replace"): 1,
-        ("aws_sagemaker_endpoint", "update"): 1,
-    },
-)
-SHADOW_ADDED = Scenario(
-    id="shadow-added",
-    section="shadow",
-    change="a shadow variant (candidate) added",
-    effect=(
-        "the candidate's model, a new endpoint configuration, the endpoint updated in place; "
-        "the candidate's scalable target, target tracking and alarms created; the execution "
-        "role reads its artifact; the dashboard shows it"
-    ),
-    verdict="model rollout",
-    expected={
-        ("aws_sagemaker_model", "create"): 1,
-        ("aws_sagemaker_endpoint_configuration", "replace"): 1,
-        ("aws_sagemaker_endpoint", "update"): 1,
-        ("aws_iam_role_policy", "update"): 1,
-        ("terraform_data", "create"): 1,
-        ("aws_appautoscaling_target", "create"): 1,
-        ("aws_appautoscaling_policy", "create"): 1,
-        ("aws_cloudwatch_metric_alarm", "create"): 5,
-        ("aws_cloudwatch_dashboard", "update"): 1,
-    },
-)
 # Stack key → (label of the configuration it is changed to, scenario).
 DAY2_STEPS = {"ab": ("ab-even-weights", WEIGHT_SHIFT), ADDED_SHADOW: (ADDED_SHADOW, SHADOW_ADDED)}
 
