@@ -171,6 +171,7 @@ class Tally:
     examples = 0
 
 
+@pytest.mark.slow  # 500 generated configurations, about 25 s
 def test_every_generated_config_is_refused_cleanly_or_within_aws_limits() -> None:
     Tally.accepted, Tally.refused, Tally.examples = [], 0, 0
     started = time.monotonic()

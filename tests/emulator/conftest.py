@@ -1,4 +1,5 @@
-"""Fixtures of the emulator tests: the moto server, and the phase timings shown after the run."""
+"""Fixtures of the emulator tests: the moto server, and the phase timings shown after the run
+(printed by tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,10 @@ import pytest
 
 from config.models import ServiceConfig
 from tests.emulator.day2_synth import ScenarioSynths
-from tests.emulator.deployment import Deployment, PhaseTimer
+from tests.emulator.deployment import TIMER, Deployment, PhaseTimer
 from tests.emulator.example_deployment import deploy_example
 from tests.emulator.moto_server import MotoServer, running_moto_server
 from tests.support.terraform import skip_or_fail
-
-TIMER = pytest.StashKey[PhaseTimer]()
 
 
 @pytest.fixture(scope="session")
@@ -70,11 +69,3 @@ def deployment(
     return deploy_example(
         synthesized_example, example_config, moto_server, phase_timer, tmp_path_factory
     )
-
-
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    timer = config.stash.get(TIMER, None)
-    if timer is not None and timer.records:
-        terminalreporter.write_sep("-", "emulator phase timings")
-        for line in timer.report():
-            terminalreporter.write_line(line)

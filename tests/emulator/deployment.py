@@ -51,6 +51,11 @@ class PhaseTimer:
         return lines
 
 
+TIMER = pytest.StashKey[PhaseTimer]()
+"""The session's phase timer, for the terminal summary (tests/conftest.py); under pytest-xdist
+the controller's is filled from the worker that ran the emulator tests."""
+
+
 @dataclass(frozen=True)
 class StackRun:
     stack: str
