@@ -43,7 +43,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     (see tests/support/parallel.py), which a worker puts first."""
     parallel.mark_items(items)
     if hasattr(config, "workerinput"):
-        parallel.emulator_group_first(items)
+        parallel.groups_first(items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    parallel.configure_node(node.config, node)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    parallel.remove_groups_dir(config)
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)

@@ -7,10 +7,18 @@
   own polls, mostly idle), so the other worker runs everything else meanwhile.
 - A test without a group is scheduled with the rest of its module, so a module's fixtures
   (a synth, a checkov run, a Terraform init) run once, not once per worker.
+
+pytest-xdist 3.8 marks a group by appending `@group` to `item._nodeid`, which pytest 9.2 no
+longer reads (`nodeid` comes from `item._id`): its `loadgroup` splits groups. So each worker
+writes the groups it collected (`xdist_group` marks) to a file, and the scheduler here reads it.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +26,7 @@ import pytest
 EMULATOR_GROUP = "emulator"
 SLOW_MARKERS = ("terraform", "emulator")
 """Markers whose tests are also `slow`: they run the terraform binary or the emulator."""
+GROUPS_DIR = "xdist_groups_dir"
 
 
 def needs_the_deployment(item: pytest.Item) -> bool:
@@ -36,20 +45,64 @@ def mark_items(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group(EMULATOR_GROUP))
 
 
-def emulator_group_first(items: list[pytest.Item]) -> None:
-    """Move the emulator group to the front, keeping the order within it and within the rest."""
-    items[:] = sorted(items, key=lambda item: not needs_the_deployment(item))
+def group_of(item: pytest.Item) -> str | None:
+    mark = item.get_closest_marker("xdist_group")
+    if mark is None:
+        return None
+    return str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+
+
+def groups_first(items: list[pytest.Item]) -> None:
+    """On a worker: the emulator group first, then other groups, then the rest (order kept
+    within each), and the groups written down for the controller's scheduler."""
+    rank = {EMULATOR_GROUP: 0}
+    items[:] = sorted(
+        items, key=lambda item: rank.get(group_of(item) or "", 1 if group_of(item) else 2)
+    )
+    config = items[0].config if items else None
+    if config is None or GROUPS_DIR not in getattr(config, "workerinput", {}):
+        return
+    groups = {item.nodeid: group for item in items if (group := group_of(item))}
+    worker = config.workerinput["workerid"]
+    Path(config.workerinput[GROUPS_DIR], f"{worker}.json").write_text(json.dumps(groups))
+
+
+def configure_node(config: pytest.Config, node: Any) -> None:
+    """On the controller: where the workers write their groups."""
+    directory = getattr(config, "_xdist_groups_dir", None)
+    if directory is None:
+        directory = tempfile.mkdtemp(prefix="pytest-xdist-groups-")
+        config._xdist_groups_dir = directory  # type: ignore[attr-defined]
+    node.workerinput[GROUPS_DIR] = directory
+
+
+def remove_groups_dir(config: pytest.Config) -> None:
+    directory = getattr(config, "_xdist_groups_dir", None)
+    if directory is not None:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """`--dist loadgroup`, with a module as the unit of every test outside a group, in
-    collection order (which puts the emulator group first)."""
-    from xdist.scheduler import LoadGroupScheduling
+    """Load scheduling by group (the groups the workers wrote), else by module, in collection
+    order (which puts the emulator group first)."""
+    from xdist.scheduler import LoadScopeScheduling
 
-    class GroupOrModuleScheduling(LoadGroupScheduling):
+    class GroupOrModuleScheduling(LoadScopeScheduling):
+        def __init__(self, config: pytest.Config, log: Any) -> None:
+            super().__init__(config, log)
+            self.groups: dict[str, str] = {}
+
+        def schedule(self) -> None:
+            if self.collection is None:
+                directory = getattr(config, "_xdist_groups_dir", None)
+                files = sorted(Path(directory).glob("*.json")) if directory else []
+                self.groups = json.loads(files[0].read_text()) if files else {}
+            super().schedule()
+
         def _split_scope(self, nodeid: str) -> str:
-            group = super()._split_scope(nodeid)
-            return group if group != nodeid else nodeid.split("::", 1)[0]
+            bare = nodeid.rsplit("@", 1)[0] if nodeid.rfind("@") > nodeid.rfind("]") else nodeid
+            group = self.groups.get(bare)
+            return f"group:{group}" if group else nodeid.split("::", 1)[0]
 
     config.option.loadscopereorder = False
     return GroupOrModuleScheduling(config, log)
