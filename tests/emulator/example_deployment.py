@@ -8,6 +8,7 @@ destroy refused), test_day2.py (changed, scenario by scenario), test_teardown.py
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -57,15 +58,27 @@ def throwaway(config: ServiceConfig) -> ServiceConfig:
     return config.model_copy(update={"load_balancer": load_balancer})
 
 
+_ZONE_LOCK = threading.Lock()
+
+
+def ensure_hosted_zone(emulator: MotoServer, config: ServiceConfig) -> None:
+    """The public hosted zone the stacks look up by name, created once per emulator: with two
+    zones of one name, the lookup fails (deployments beside the example share it, see beside.py)."""
+    route53 = emulator.client("route53", config.regions[0])
+    name = config.domain.hosted_zone_name
+    with _ZONE_LOCK:
+        zones = route53.list_hosted_zones_by_name(DNSName=name)["HostedZones"]
+        if not any(zone["Name"] == f"{name}." for zone in zones):
+            route53.create_hosted_zone(Name=name, CallerReference=str(uuid.uuid4()))
+
+
 def create_prerequisites(emulator: MotoServer, config: ServiceConfig) -> None:
     """What the stacks expect to exist already: the public hosted zone (looked up by name).
 
     The model artifact is not created: SageMaker reads it only when an instance starts, which
     never happens in the emulator.
     """
-    emulator.client("route53", config.regions[0]).create_hosted_zone(
-        Name=config.domain.hosted_zone_name, CallerReference=str(uuid.uuid4())
-    )
+    ensure_hosted_zone(emulator, config)
 
 
 def deploy_example(
