@@ -51,6 +51,12 @@ def pytest_configure_node(node: Any) -> None:
     parallel.configure_node(node.config, node)
 
 
+def junitxml_key() -> Any:
+    from _pytest.junitxml import xml_key
+
+    return xml_key
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     parallel.remove_groups_dir(config)
 
@@ -77,18 +83,26 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     records = getattr(node, "workeroutput", {}).get(PHASE_TIMINGS)
     if not records:
         return
-    from _pytest.junitxml import xml_key
-
     config: pytest.Config = node.config
     timer = config.stash.setdefault(TIMER, PhaseTimer())
-    xml = config.stash.get(xml_key, None)
+    xml = config.stash.get(junitxml_key(), None)
     for name, seconds, details in records:
         timer.records.append((name, seconds, details))
         if xml is not None:
             xml.add_global_property(f"emulator_{name.replace(' ', '_')}_s", round(seconds, 1))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(parallel.SectionTimes(), parallel.SectionTimes.name)
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    sections = config.pluginmanager.get_plugin(parallel.SectionTimes.name)
+    if sections is not None:
+        terminalreporter.write_sep("-", "test time per part (setup + call + teardown)")
+        for line in sections.lines():
+            terminalreporter.write_line(line)
     timer = config.stash.get(TIMER, None)
     if timer is not None and timer.records:
         terminalreporter.write_sep("-", "emulator phase timings")

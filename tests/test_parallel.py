@@ -74,3 +74,4 @@ def test_deployment_tests_are_grouped_and_slow(request: pytest.FixtureRequest) -
     items = [i for i in request.session.items if i.nodeid.startswith("tests/test_parallel.py")]
     assert items and not any(parallel.group_of(i) for i in items)
     assert not any(i.get_closest_marker("slow") for i in items)
+    assert all((parallel.SECTION_PROPERTY, "unit") in i.user_properties for i in items)

@@ -27,6 +27,7 @@ EMULATOR_GROUP = "emulator"
 SLOW_MARKERS = ("terraform", "emulator")
 """Markers whose tests are also `slow`: they run the terraform binary or the emulator."""
 GROUPS_DIR = "xdist_groups_dir"
+SECTION_PROPERTY = "suite_part"
 
 
 def needs_the_deployment(item: pytest.Item) -> bool:
@@ -43,6 +44,8 @@ def mark_items(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
         if needs_the_deployment(item):
             item.add_marker(pytest.mark.xdist_group(EMULATOR_GROUP))
+        # In the report (and the JUnit file): which part of the suite the test belongs to.
+        item.user_properties.append((SECTION_PROPERTY, section_of(item)))
 
 
 def group_of(item: pytest.Item) -> str | None:
@@ -106,3 +109,42 @@ def make_scheduler(config: pytest.Config, log: Any) -> Any:
 
     config.option.loadscopereorder = False
     return GroupOrModuleScheduling(config, log)
+
+
+SECTIONS = ("unit", "slow", "emulator", "day-2")
+"""The parts of the suite, by marker: unit (not slow), slow (slow, not emulator), emulator (not
+day2), day-2."""
+
+
+def section_of(item: pytest.Item) -> str:
+    for marker, section in (("day2", "day-2"), ("emulator", "emulator"), ("slow", "slow")):
+        if item.get_closest_marker(marker) is not None:
+            return section
+    return "unit"
+
+
+class SectionTimes:
+    """Test time (setup, call, teardown) per part of the suite, summed where the reports arrive
+    (with xdist: on the controller). Printed at the end and put in the JUnit report
+    (`test_time_<part>_s`), where tools/measure_tests.py reads it."""
+
+    name = "section-times"
+
+    def __init__(self) -> None:
+        self.times = dict.fromkeys(SECTIONS, 0.0)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        section = dict(report.user_properties).get(SECTION_PROPERTY, "unit")
+        self.times[str(section)] += report.duration
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from _pytest.junitxml import xml_key
+
+        xml = session.config.stash.get(xml_key, None)
+        if xml is not None:
+            for section, seconds in self.times.items():
+                xml.add_global_property(f"test_time_{section}_s", round(seconds, 1))
+
+    def lines(self) -> list[str]:
+        return [f"{section:<10} {seconds:7.1f} s" for section, seconds in self.times.items()]
