@@ -16,6 +16,7 @@ writes the groups it collected (`xdist_group` marks) to a file, and the schedule
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -68,6 +69,25 @@ def groups_first(items: list[pytest.Item]) -> None:
     groups = {item.nodeid: group for item in items if (group := group_of(item))}
     worker = config.workerinput["workerid"]
     Path(config.workerinput[GROUPS_DIR], f"{worker}.json").write_text(json.dumps(groups))
+
+
+NICE_BESIDE_THE_EMULATOR = 10
+"""How much a worker lowers its CPU priority (and its subprocesses') once it runs tests outside
+the emulator group while that group runs: the emulator chain is the longest path of the run, and
+on two cores its plans otherwise wait for the other worker's Terraform validates and synths."""
+
+
+def yield_to_the_emulator(item: pytest.Item) -> None:
+    """On a worker, before a test outside the emulator group, in a session that runs the group:
+    lower this worker's priority, once (the emulator's worker keeps its own)."""
+    config = item.config
+    if not hasattr(config, "workerinput") or needs_the_deployment(item):
+        return
+    if not hasattr(config, "_yields_cpu"):
+        runs_the_group = any(map(needs_the_deployment, item.session.items))
+        config._yields_cpu = runs_the_group  # type: ignore[attr-defined]
+        if runs_the_group:
+            os.nice(NICE_BESIDE_THE_EMULATOR)
 
 
 def configure_node(config: pytest.Config, node: Any) -> None:
