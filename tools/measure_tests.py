@@ -58,6 +58,9 @@ def run_pytest(*args: str, env: dict[str, str]) -> float:
     if result.returncode != 0:
         sys.exit(f"pytest {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr}")
     print(f"pytest {' '.join(args)}: {seconds:.1f} s", file=sys.stderr)
+    summary = result.stdout.find("test time per part")
+    if summary >= 0:  # the parts and the emulator's phase timings, for the record
+        print(result.stdout[result.stdout.rfind("\n", 0, summary) :], file=sys.stderr)
     return seconds
 
 
