@@ -66,8 +66,9 @@ def run_pytest(*args: str, env: dict[str, str]) -> float:
 
 def part_times(junit: Path) -> dict[str, float]:
     tree = ET.parse(junit)  # noqa: S314  (the report pytest just wrote, not untrusted input)
-    properties = {p.get("name"): float(p.get("value", "0")) for p in tree.iter("property")}
-    return {part: properties.get(f"test_time_{part}_s", 0.0) for part, _ in PARTS}
+    # The suite's own properties (testcases carry their part's name in `suite_part`).
+    properties = {p.get("name"): p.get("value", "0") for p in tree.getroot().iter("property")}
+    return {part: float(properties.get(f"test_time_{part}_s", "0")) for part, _ in PARTS}
 
 
 def times_table(
