@@ -103,6 +103,7 @@ def test_readme_block_covers_both_choices_and_the_refusals() -> None:
     assert sum(comment.startswith("fails") for _, comment in commands) >= 2
 
 
+@pytest.mark.slow  # each runs main.py in a subprocess, as the cdktf CLI would
 @pytest.mark.parametrize(("command", "comment"), readme_commands(), ids=lambda v: v or "-")
 def test_readme_command_picks_the_named_environment_or_fails_loudly(
     command: str, comment: str, project: Path

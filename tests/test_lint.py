@@ -34,6 +34,7 @@ def test_ruff(command: list[str]) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # about 50 s without its cache (.mypy_cache), as in CI
 def test_mypy() -> None:
     result = subprocess.run(
         [tool("mypy"), *TYPED], cwd=ROOT, capture_output=True, text=True, check=False, timeout=600

@@ -26,6 +26,7 @@ def run_main(
     )
 
 
+@pytest.mark.slow  # a whole synth in a subprocess
 def test_example_synthesizes_with_a_summary(tmp_path: Path) -> None:
     result = run_main(tmp_path)
     assert result.returncode == 0, result.stderr
@@ -66,6 +67,7 @@ def test_bad_config_exits_non_zero_with_one_clear_message(
     assert not (tmp_path / "out").exists(), "no partial Terraform output"
 
 
+@pytest.mark.slow  # a whole synth in a subprocess
 def test_context_selects_the_config(tmp_path: Path) -> None:
     config = write_config(tmp_path, {"environment": "staging"})
     result = run_main(tmp_path, extra_env={"CDKTF_CONTEXT_JSON": f'{{"config": "{config}"}}'})

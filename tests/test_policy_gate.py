@@ -58,6 +58,7 @@ def report(synthesized_example: Path) -> list[dict[str, object]]:
     return document if isinstance(document, list) else [document]
 
 
+@pytest.mark.slow
 def test_checks_really_ran(report: list[dict[str, object]]) -> None:
     # A parsing error makes checkov report "0 failed" while checking nothing.
     summary = report[0]["summary"]
@@ -70,6 +71,7 @@ def test_checks_really_ran(report: list[dict[str, object]]) -> None:
     assert len(scanned) == 3, scanned  # the bootstrap stack and both region stacks
 
 
+@pytest.mark.slow
 def test_no_failed_checks(report: list[dict[str, object]]) -> None:
     results = report[0]["results"]
     assert isinstance(results, dict)
@@ -109,6 +111,7 @@ def _gate_skip_arguments(workflow: Path, stacks_root: Path) -> list[str]:
     return result.stdout.split()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workflow", ["pull-request.yml", "deploy.yml"])
 def test_gate_skips_only_retired_stacks_which_checkov_cannot_parse(
     tmp_path_factory: pytest.TempPathFactory, workflow: str

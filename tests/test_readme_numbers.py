@@ -66,3 +66,24 @@ def test_the_synth_speed_table_is_a_run_of_the_benchmark() -> None:
     ).groups()  # type: ignore[union-attr]
     # Written by the tool: its own format, and a ratio that is the two medians' ratio.
     assert table == synth_speed_table(int(rounds), float(lazy), float(eager))
+
+
+def test_the_test_times_are_a_run_of_the_tool_within_the_budgets() -> None:
+    from tools.measure_tests import (
+        BEGIN,
+        END,
+        FULL_BUDGET_MIN,
+        UNIT_BUDGET_S,
+        parse_table,
+        times_table,
+    )
+
+    text = README.read_text()
+    table = text[text.index(BEGIN) + len(BEGIN) + 1 : text.index(END)]
+    cores, unit_walls, full_wall_s, parts = parse_table(table)
+    # Written by the tool: its own format, so the numbers are a measurement, not an edit.
+    assert table == times_table(cores, unit_walls, full_wall_s, parts)
+    assert sorted(unit_walls)[len(unit_walls) // 2] <= UNIT_BUDGET_S, unit_walls
+    assert full_wall_s / 60 <= FULL_BUDGET_MIN, full_wall_s
+    prose = " ".join(text.split())
+    assert f"at most {UNIT_BUDGET_S} s" in prose and f"at most {FULL_BUDGET_MIN} min" in prose

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = """
 import json, runpy, sys
@@ -23,6 +25,7 @@ print(json.dumps(loaded))
 """
 
 
+@pytest.mark.slow  # a full synth in a fresh process
 def test_full_synth_loads_fewer_than_a_hundred_provider_modules(tmp_path: Path) -> None:
     env = {**os.environ, "CDKTF_OUTDIR": str(tmp_path)}
     env.pop("SERVING_CONFIG", None)

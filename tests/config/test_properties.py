@@ -171,9 +171,12 @@ class Tally:
     examples = 0
 
 
+@pytest.mark.slow  # 500 generated configurations, about 25 s
 def test_every_generated_config_is_refused_cleanly_or_within_aws_limits() -> None:
     Tally.accepted, Tally.refused, Tally.examples = [], 0, 0
-    started = time.monotonic()
+    # CPU time of this process: the tests run on parallel workers (and machines are shared), so
+    # the wall clock would also count the time the other processes hold the cores.
+    started = time.process_time()
     with tempfile.TemporaryDirectory() as folder:
 
         @PROFILE
@@ -188,9 +191,9 @@ def test_every_generated_config_is_refused_cleanly_or_within_aws_limits() -> Non
                 Tally.refused += 1
 
         run()
-    elapsed = time.monotonic() - started
+    elapsed = time.process_time() - started
     print(
-        f"\n{Tally.examples} generated configurations in {elapsed:.1f} s: "
+        f"\n{Tally.examples} generated configurations in {elapsed:.1f} s of CPU: "
         f"{Tally.refused} refused cleanly, {len(Tally.accepted)} accepted within AWS limits"
     )
     assert Tally.examples >= EXAMPLES

@@ -1,4 +1,5 @@
-"""Fixtures of the emulator tests: the moto server, and the phase timings shown after the run."""
+"""Fixtures of the emulator tests: the moto server, and the phase timings shown after the run
+(printed by tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,12 @@ from typing import Any
 import pytest
 
 from config.models import ServiceConfig
+from tests.emulator.beside import BESIDE_EXAMPLE, BesideDeployment, start_beside
 from tests.emulator.day2_synth import ScenarioSynths
-from tests.emulator.deployment import Deployment, PhaseTimer
+from tests.emulator.deployment import TIMER, Deployment, PhaseTimer, emulator_only
 from tests.emulator.example_deployment import deploy_example
 from tests.emulator.moto_server import MotoServer, running_moto_server
-from tests.support.terraform import skip_or_fail
-
-TIMER = pytest.StashKey[PhaseTimer]()
+from tests.support.terraform import offline_terraform, skip_or_fail
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +57,31 @@ def scenario_synths(
 
 
 @pytest.fixture(scope="session")
+def beside_example(
+    request: pytest.FixtureRequest,
+    moto_server: MotoServer,
+    phase_timer: PhaseTimer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, BesideDeployment]:
+    """Every configuration of beside.BESIDE_EXAMPLE, applying in the background (started before
+    the example's apply) when a selected test uses this fixture."""
+    if not any("beside_example" in item.fixturenames for item in request.session.items):
+        return {}
+    terraform = emulator_only(offline_terraform(tmp_path_factory.getbasetemp() / "terraform"))
+    return {
+        name: start_beside(
+            name,
+            config_file,
+            moto_server=moto_server,
+            terraform=terraform,
+            timer=phase_timer,
+            root=tmp_path_factory.mktemp(f"beside-{name}"),
+        )
+        for name, config_file in BESIDE_EXAMPLE.items()
+    }
+
+
+@pytest.fixture(scope="session")
 def deployment(
     synthesized_example: Path,
     example_config: ServiceConfig,
@@ -64,17 +89,10 @@ def deployment(
     phase_timer: PhaseTimer,
     tmp_path_factory: pytest.TempPathFactory,
     scenario_synths: ScenarioSynths | None,
+    beside_example: dict[str, BesideDeployment],
 ) -> Deployment:
     """The example, applied once for every emulator module (see example_deployment.py); the
-    day-2 synths (if any) run meanwhile."""
+    day-2 synths (if any) and the configurations beside it (beside.py) run meanwhile."""
     return deploy_example(
         synthesized_example, example_config, moto_server, phase_timer, tmp_path_factory
     )
-
-
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    timer = config.stash.get(TIMER, None)
-    if timer is not None and timer.records:
-        terminalreporter.write_sep("-", "emulator phase timings")
-        for line in timer.report():
-            terminalreporter.write_line(line)

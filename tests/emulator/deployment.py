@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,7 @@ from tests.emulator.moto_server import MotoServer
 from tests.support.terraform import Terraform
 
 OUTPUT_TAIL_CHARS = 6000
+_INIT_LOCK = threading.Lock()
 
 
 @dataclass
@@ -49,6 +51,11 @@ class PhaseTimer:
             lines.append(f"{name:<28} {seconds:6.1f} s")
             lines += [f"  {stack:<26} {s:6.1f} s" for stack, s in details.items()]
         return lines
+
+
+TIMER = pytest.StashKey[PhaseTimer]()
+"""The session's phase timer, for the terminal summary (tests/conftest.py); under pytest-xdist
+the controller's is filled from the worker that ran the emulator tests."""
 
 
 @dataclass(frozen=True)
@@ -168,9 +175,10 @@ class Deployment:
     def init(self, stacks: list[str]) -> bool:
         """`terraform init` of each stack; True when all succeeded (else see `require`)."""
         # One after another: Terraform's plugin cache is not safe for concurrent installs, and
-        # with the cache warm an init takes about a second.
+        # with the cache warm an init takes about a second. The lock holds off an init in
+        # another thread (a deployment beside this one, beside.py).
         runs = {}
-        with self.timer.phase("init") as details:
+        with _INIT_LOCK, self.timer.phase("init") as details:
             for stack in stacks:
                 start = time.monotonic()
                 result = self.terraform.run(

@@ -14,8 +14,9 @@ plan-safety verdict, applied from that saved plan, and planned again; then:
 
 Two chains run side by side, one per region stack (stacks are independent): the endpoint's
 changes in us-east-1, everything around it in eu-west-1. Meanwhile a third region is added, in
-the background. Last, eu-west-1 is removed the documented way (retired, then destroyed), and
-us-east-1 must keep its certificate validation records and converge. test_teardown.py then
+the background. When its chain is done, eu-west-1 is removed the documented way (retired, then
+destroyed) while us-east-1's last steps run; then us-east-1 must keep its certificate validation
+records and converge. test_teardown.py then
 tears down what is left. Marker `day2` (and `emulator`): `pytest -m 'emulator and not day2'`
 skips these scenarios.
 """
@@ -217,6 +218,34 @@ def _add_region(day2: Day2, stack: str, out: dict[str, Any]) -> None:
         out["error"] = repr(error)
 
 
+def _retire_region(day2: Day2, stack: str, out: dict[str, Any]) -> None:
+    """Remove a region the documented way: apply its retired form, then destroy it (runs in a
+    thread beside the other chain's last steps)."""
+    try:
+        deployment = day2.deployment
+        retired_config = day2.stage(stack, "retired-region")
+        runs = deployment.run("retire plan", [stack], *PLAN, NO_REFRESH)
+        deployment.require_success(runs)
+        out["plan"] = day2.show(stack)
+        out["apply"] = deployment.run("retire apply", [stack], "apply", "-input=false", PLAN_FILE)
+        deployment.require_success(out["apply"])
+        deployment.stack_configs[stack] = retired_config
+        deployment.snapshot_state(stack)
+        runs = deployment.run(
+            "destroy plan", [stack], "plan", "-destroy", "-input=false", "-lock=false",
+            NO_REFRESH, "-out=destroy.tfplan",
+        )  # fmt: skip
+        deployment.require_success(runs)
+        out["destroy plan"] = day2.show(stack, "destroy.tfplan")
+        out["destroy"] = deployment.run(
+            "retired destroy", [stack], "apply", "-input=false", "destroy.tfplan"
+        )
+        deployment.require_success(out["destroy"])
+        deployment.destroyed[stack] = out["destroy"][stack]
+    except Exception as error:  # reported by the test that needs it
+        out["error"] = str(error) if isinstance(error, AssertionError) else repr(error)
+
+
 @pytest.fixture(scope="module")
 def day2(
     deployment: Deployment, moto_server: MotoServer, scenario_synths: ScenarioSynths | None
@@ -246,6 +275,8 @@ def scenario_run(
     day2.refresh("day-2 refresh", [endpoint_stack, surroundings_stack])
     outcomes: dict[str, Outcome] = {}
     day2.scale_out(endpoint_stack, SCALED_OUT_TO)
+    retired: dict[str, Any] = {}
+    retiring = threading.Thread(target=_retire_region, args=(day2, surroundings_stack, retired))
     for index in range(max(len(ENDPOINT_STEPS), len(SURROUNDINGS_STEPS))):
         steps = {}
         if index < len(ENDPOINT_STEPS):
@@ -255,6 +286,15 @@ def scenario_run(
         for outcome in day2.step(f"day-2 step {index + 1}", steps).values():
             for scenario in outcome.step:
                 outcomes[scenario.id] = outcome
+        if index + 1 == len(SURROUNDINGS_STEPS):
+            # eu-west-1's chain is done: it is retired and destroyed while us-east-1 goes on
+            # (its validation records are read first, for the survivor check).
+            records_before = _validation_records(day2, endpoint_stack)
+            retiring.start()
+
+    if retiring.ident is None:  # no step for eu-west-1: retire it now
+        records_before = _validation_records(day2, endpoint_stack)
+        retiring.start()
 
     current = f"endpoint-{len(ENDPOINT_STEPS)}"
     refused = {s.id: day2.plan_only(endpoint_stack, s.id, current) for s in REFUSED}
@@ -268,29 +308,12 @@ def scenario_run(
         endpoint_stack, current, current, f"-replace={endpoint_address}"
     )
 
-    # Remove eu-west-1: the retired form first, then destroy.
-    records_before = _validation_records(day2, endpoint_stack)
-    retired_config = day2.stage(surroundings_stack, "retired-region")
-    runs = deployment.run("retire plan", [surroundings_stack], *PLAN, NO_REFRESH)
-    deployment.require_success(runs)
-    retire_plan = day2.show(surroundings_stack)
-    retire_apply = deployment.run(
-        "retire apply", [surroundings_stack], "apply", "-input=false", PLAN_FILE
-    )
-    deployment.require_success(retire_apply)
-    deployment.stack_configs[surroundings_stack] = retired_config
-    deployment.snapshot_state(surroundings_stack)
-    runs = deployment.run(
-        "destroy plan", [surroundings_stack], "plan", "-destroy", "-input=false",
-        "-lock=false", NO_REFRESH, "-out=destroy.tfplan",
-    )  # fmt: skip
-    deployment.require_success(runs)
-    destroy_plan = day2.show(surroundings_stack, "destroy.tfplan")
-    destroy = deployment.run(
-        "retired destroy", [surroundings_stack], "apply", "-input=false", "destroy.tfplan"
-    )
-    deployment.require_success(destroy)
-    deployment.destroyed[surroundings_stack] = destroy[surroundings_stack]
+    retiring.join(timeout=900)
+    assert not retiring.is_alive(), f"retiring {SURROUNDINGS_REGION} did not finish in 15 minutes"
+    if "error" in retired:
+        pytest.fail(f"retiring {SURROUNDINGS_REGION} failed: {retired['error']}", pytrace=False)
+    retire_plan, retire_apply = retired["plan"], retired["apply"]
+    destroy_plan, destroy = retired["destroy plan"], retired["destroy"]
     survivor = deployment.run("survivor re-plan", [endpoint_stack], *CONVERGED)
 
     adding.join(timeout=900)

@@ -19,6 +19,8 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from botocore.stub import Stubber
@@ -54,6 +56,19 @@ UNSET_ENV = (
 )
 
 
+# Every test gets a fresh session, but they all share one loader: the service models it parses
+# (sagemaker, sagemaker-runtime, endpoints) are the same, and parsing them again for each test
+# was most of this module's run time.
+BOTOCORE_LOADER = botocore.loaders.create_loader()
+
+
+def fresh_default_session() -> boto3.Session:
+    """A new default session (it reads the environment as it is now) with the shared loader."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", BOTOCORE_LOADER)
+    return boto3.Session(botocore_session=core)
+
+
 @dataclass(frozen=True)
 class FakeContext:
     aws_request_id: str = REQUEST_ID
@@ -65,7 +80,7 @@ def load_handler(monkeypatch: pytest.MonkeyPatch, **env: str) -> ModuleType:
     for name, value in {**FAKE_ENV, **env}.items():
         monkeypatch.setenv(name, value)
     # A fresh default session reads the fake environment instead of an earlier one.
-    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", fresh_default_session())
     spec = importlib.util.spec_from_file_location("inference_proxy_handler", HANDLER_PATH)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
