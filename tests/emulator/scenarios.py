@@ -303,7 +303,30 @@ SHADOW_ADDED = Scenario(
         ("aws_cloudwatch_dashboard", "update"): 1,
     },
 )
-SERVING_CHAIN = [WEIGHT_SHIFT, SHADOW_ADDED]
+SHADOW_PROMOTED = Scenario(
+    id="shadow-promoted",
+    section="model, shadow",
+    change="the shadow's model promoted: `shadow.model` copied to `model`, `shadow` removed",
+    effect=(
+        "model rollout of the production variant to the candidate's model; the shadow's "
+        "scalable target and policy deregistered before the endpoint update, its model, "
+        "alarms and dashboard row removed"
+    ),
+    verdict="model rollout",
+    expected={
+        ("aws_sagemaker_model", "replace"): 1,
+        ("aws_sagemaker_model", "delete"): 1,
+        ("aws_sagemaker_endpoint_configuration", "replace"): 1,
+        ("aws_sagemaker_endpoint", "update"): 1,
+        ("aws_iam_role_policy", "update"): 1,
+        ("terraform_data", "delete"): 1,
+        ("aws_appautoscaling_target", "delete"): 1,
+        ("aws_appautoscaling_policy", "delete"): 1,
+        ("aws_cloudwatch_metric_alarm", "delete"): 5,
+        ("aws_cloudwatch_dashboard", "update"): 1,
+    },
+)
+SERVING_CHAIN = [WEIGHT_SHIFT, SHADOW_ADDED, SHADOW_PROMOTED]
 
 
 def readme_rows() -> list[tuple[str, str, str, str]]:

@@ -34,6 +34,13 @@ def without_shadow(config: ServiceConfig) -> ServiceConfig:
     return config.model_copy(update={"shadow": None})
 
 
+def promoted(config: ServiceConfig) -> ServiceConfig:
+    """The same service after its shadow test passed: the candidate's model serves production,
+    the shadow is gone (README "Serving options")."""
+    assert config.shadow is not None
+    return config.model_copy(update={"model": config.shadow.model, "shadow": None})
+
+
 def with_weights(config: ServiceConfig, weights: dict[str, float]) -> ServiceConfig:
     """The same A/B service with new production variant weights, by variant name."""
     endpoint = config.endpoint.model_copy(update={"weight": weights[config.endpoint.variant_name]})

@@ -42,7 +42,7 @@ from tests.emulator.deployment import Deployment, PhaseTimer, StackRun, emulator
 from tests.emulator.example_deployment import APPLY, create_prerequisites
 from tests.emulator.moto_server import MotoServer, running_moto_server
 from tests.emulator.override import prepare_stack
-from tests.emulator.scenarios import SHADOW_ADDED, WEIGHT_SHIFT, Expected
+from tests.emulator.scenarios import SHADOW_ADDED, SHADOW_PROMOTED, WEIGHT_SHIFT, Expected
 from tests.emulator.serving_variants import (
     Observed,
     SynthesizedConfigs,
@@ -50,6 +50,7 @@ from tests.emulator.serving_variants import (
     alarm_metrics,
     load_example,
     observe,
+    promoted,
     with_region,
     with_weights,
     without_shadow,
@@ -63,6 +64,7 @@ EXAMPLES = ["ab", "shadow", "serverless"]
 # The shadow service's second region, where the day-2 scenario adds the shadow variant.
 ADDED_SHADOW_REGION = "us-west-2"
 ADDED_SHADOW = "shadow-added"
+PROMOTED = "shadow-promoted"
 
 # Stack key → (label of the configuration it is changed to, scenario).
 DAY2_STEPS = {"ab": ("ab-even-weights", WEIGHT_SHIFT), ADDED_SHADOW: (ADDED_SHADOW, SHADOW_ADDED)}
@@ -134,6 +136,7 @@ def applied(
             two_regions = with_region(configs["shadow"], ADDED_SHADOW_REGION)
             synths.add("shadow-base", without_shadow(two_regions))
             synths.add(ADDED_SHADOW, two_regions)
+            synths.add(PROMOTED, promoted(two_regions))
             stacks[ADDED_SHADOW] = two_regions.stack_name(ADDED_SHADOW_REGION)
             regions[ADDED_SHADOW], labels[ADDED_SHADOW] = ADDED_SHADOW_REGION, "shadow-base"
     workdirs = {
@@ -482,3 +485,48 @@ def test_added_shadow_variant_is_deployed_scaled_and_alarmed(
     assert set(after.scalable_targets) - set(before.scalable_targets) == {shadow_target}
     new_alarms = {a["AlarmName"] for a in after.alarms} - {a["AlarmName"] for a in before.alarms}
     assert len(new_alarms) == SHADOW_ADDED.expected[("aws_cloudwatch_metric_alarm", "create")]
+
+
+@pytest.fixture(scope="module")
+def promoted_shadow(changed: Changed, applied: Applied) -> tuple[Outcome, Observed, Observed]:
+    """After the shadow was added: its model promoted to production, the shadow removed."""
+    outcome = changed.outcomes[ADDED_SHADOW]
+    assert outcome.converged is not None and outcome.converged.result.returncode == 0
+    deployment = applied.deployment
+    day2 = Day2(deployment, deployment.emulator, applied.synths)  # type: ignore[arg-type]
+    stack = applied.stacks[ADDED_SHADOW]
+    start = time.monotonic()
+    outcomes = day2.step("variants promotion", {stack: (PROMOTED, (SHADOW_PROMOTED,))})
+    deployment.timer.record("variants promotion", time.monotonic() - start)
+    after = observe(deployment.emulator, applied.synths.config(PROMOTED), ADDED_SHADOW_REGION)
+    return outcomes[stack], changed.after[ADDED_SHADOW], after
+
+
+@pytest.mark.day2
+def test_promoting_the_shadow_is_a_rollout_that_keeps_the_endpoint(
+    promoted_shadow: tuple[Outcome, Observed, Observed],
+) -> None:
+    outcome, before, after = promoted_shadow
+    assert changes(outcome.plan) == Counter(SHADOW_PROMOTED.expected), _listing(outcome.plan)
+    assert outcome.verdict.kind == SHADOW_PROMOTED.verdict, outcome.verdict.line
+    assert outcome.converged is not None and outcome.converged.result.returncode == 0, (
+        outcome.converged.describe() if outcome.converged else "no re-plan"
+    )
+    assert after.endpoint["EndpointArn"] == before.endpoint["EndpointArn"]
+    assert "ShadowProductionVariants" not in after.endpoint
+    # SageMaker refuses to drop a variant registered with Application Auto Scaling: the update
+    # being accepted shows Terraform deregistered the shadow first.
+    requests = [
+        r
+        for r in outcome.update_requests or []
+        if (r["region"], r["request"]["EndpointName"])
+        == (ADDED_SHADOW_REGION, after.endpoint["EndpointName"])
+        and r["request"]["EndpointConfigName"] == after.endpoint["EndpointConfigName"]
+    ]
+    assert [r["outcome"] for r in requests] == ["accepted"], outcome.update_requests
+    assert list(after.scalable_targets) == [
+        t for t in before.scalable_targets if not t.endswith("/variant/candidate")
+    ]
+    (variant,) = after.endpoint_config["ProductionVariants"]
+    model = after.models[variant["VariantName"]]
+    assert model["PrimaryContainer"]["ModelDataUrl"].endswith("/fraud-scoring/v8/model.tar.gz")
