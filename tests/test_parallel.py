@@ -75,3 +75,41 @@ def test_deployment_tests_are_grouped_and_slow(request: pytest.FixtureRequest) -
     assert items and not any(parallel.group_of(i) for i in items)
     assert not any(i.get_closest_marker("slow") for i in items)
     assert all((parallel.SECTION_PROPERTY, "unit") in i.user_properties for i in items)
+
+
+def fake_item(*marks: pytest.MarkDecorator, fixtures: tuple[str, ...] = ()) -> Any:
+    by_name = {m.mark.name: m.mark for m in marks}
+    return SimpleNamespace(get_closest_marker=by_name.get, fixturenames=fixtures)
+
+
+def test_a_module_with_its_own_emulator_runs_beside_the_deployment_chain() -> None:
+    # test_serving_variants.py starts its own moto server: its own group, so the scheduler may
+    # put it on the other worker while the example's chain runs.
+    own = fake_item(pytest.mark.emulator, pytest.mark.xdist_group("serving-variants"))
+    assert not parallel.needs_the_deployment(own)
+    assert parallel.needs_the_deployment(fake_item(pytest.mark.emulator))
+    assert parallel.needs_the_deployment(fake_item(fixtures=("deployment",)))
+
+
+def test_a_second_group_goes_to_the_other_worker(tmp_path: Path) -> None:
+    serving = [
+        "tests/emulator/test_serving_variants.py::test_example_converges[ab]",
+        "tests/emulator/test_serving_variants.py::test_day2_plan[ab]",
+    ]
+    groups = {**dict.fromkeys(CHAIN, "emulator"), **dict.fromkeys(serving, "serving-variants")}
+    (tmp_path / "gw0.json").write_text(json.dumps(groups))
+    option = SimpleNamespace(loadscopereorder=True)
+    values = {"tx": ["popen", "popen"], "numprocesses": 2, "dist": "loadgroup"}
+    config: Any = SimpleNamespace(
+        option=option, getvalue=values.get, _xdist_groups_dir=str(tmp_path)
+    )
+    scheduler = parallel.make_scheduler(config, None)
+    workers = [FakeWorker("gw0"), FakeWorker("gw1")]
+    collection = [*CHAIN, *serving, *OTHERS]
+    for worker in workers:
+        scheduler.add_node(worker)
+        scheduler.add_node_collection(worker, collection)
+    scheduler.schedule()
+    first, second = ([collection[i] for i in w.sent] for w in workers)
+    assert first[: len(CHAIN)] == CHAIN
+    assert second[: len(serving)] == serving

@@ -58,7 +58,9 @@ from tests.emulator.serving_variants import (
 from tests.emulator.test_day2 import CONVERGED, Day2, Outcome, changes
 from tests.support.terraform import offline_terraform, skip_or_fail
 
-pytestmark = pytest.mark.emulator
+# Its own moto server and stacks: an xdist group of its own, so it runs on the other worker
+# while the example's emulator chain runs (tests/support/parallel.py).
+pytestmark = [pytest.mark.emulator, pytest.mark.xdist_group("serving-variants")]
 
 EXAMPLES = ["ab", "shadow", "serverless"]
 # The shadow service's second region, where the day-2 scenario adds the shadow variant.

@@ -32,6 +32,12 @@ SECTION_PROPERTY = "suite_part"
 
 
 def needs_the_deployment(item: pytest.Item) -> bool:
+    """An emulator test on the session's deployment. A module with an xdist group of its own
+    (tests/emulator/test_serving_variants.py: its own moto server and stacks) runs beside it, on
+    the other worker."""
+    own = group_of(item)
+    if own is not None and own != EMULATOR_GROUP:
+        return False
     return item.get_closest_marker("emulator") is not None or "deployment" in getattr(
         item, "fixturenames", ()
     )
