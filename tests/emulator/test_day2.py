@@ -129,9 +129,12 @@ class Day2:
             runs = self.deployment.run(f"{phase} again", stale, "apply", "-refresh-only", *AUTO)
             self.deployment.require_success(runs)
 
-    def step(self, phase: str, steps: dict[str, tuple[str, Step]]) -> dict[str, Outcome]:
+    def step(
+        self, phase: str, steps: dict[str, tuple[str, Step]], *, last: bool = False
+    ) -> dict[str, Outcome]:
         """One step per stack (label of its configuration, scenarios), all stacks at once:
-        plan, verdict, apply the saved plan, then a refreshing plan that must be empty."""
+        plan, verdict, apply the saved plan, then a refreshing plan that must be empty. `last`:
+        no step follows on these stacks, so the refreshed state need not be kept."""
         configs = {stack: self.stage(stack, label) for stack, (label, _) in steps.items()}
         stacks = list(steps)
         planned = self.deployment.run(f"{phase} plan", stacks, *PLAN, NO_REFRESH)
@@ -146,7 +149,7 @@ class Day2:
         converged = self.deployment.run(f"{phase} re-plan", stacks, *CONVERGED)
         # The re-plan refreshed everything; applying its empty plan keeps that in the state.
         empty = [s for s in stacks if converged[s].result.returncode == 0]
-        if empty:
+        if empty and not last:
             self.deployment.run(f"{phase} keep refresh", empty, "apply", *AUTO, CONVERGED_FILE)
         requests = self.moto.update_endpoint_requests()
         for stack in stacks:

@@ -498,7 +498,7 @@ def promoted_shadow(changed: Changed, applied: Applied) -> tuple[Outcome, Observ
     day2 = Day2(deployment, deployment.emulator, applied.synths)  # type: ignore[arg-type]
     stack = applied.stacks[ADDED_SHADOW]
     start = time.monotonic()
-    outcomes = day2.step("variants promotion", {stack: (PROMOTED, (SHADOW_PROMOTED,))})
+    outcomes = day2.step("variants promotion", {stack: (PROMOTED, (SHADOW_PROMOTED,))}, last=True)
     deployment.timer.record("variants promotion", time.monotonic() - start)
     after = observe(deployment.emulator, applied.synths.config(PROMOTED), ADDED_SHADOW_REGION)
     return outcomes[stack], changed.after[ADDED_SHADOW], after
