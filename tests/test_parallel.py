@@ -40,8 +40,11 @@ class FakeWorker:
         self.shutting_down = True
 
 
-def scheduled(tmp_path: Path, collection: list[str]) -> list[list[str]]:
-    (tmp_path / "gw0.json").write_text(json.dumps(dict.fromkeys(CHAIN, "emulator")))
+def scheduled(
+    tmp_path: Path, collection: list[str], groups: dict[str, str] | None = None
+) -> list[list[str]]:
+    groups = groups if groups is not None else dict.fromkeys(CHAIN, "emulator")
+    (tmp_path / "gw0.json").write_text(json.dumps(groups))
     option = SimpleNamespace(loadscopereorder=True)
     values = {"tx": ["popen", "popen"], "numprocesses": 2, "dist": "loadgroup"}
     config: Any = SimpleNamespace(
@@ -97,19 +100,6 @@ def test_a_second_group_goes_to_the_other_worker(tmp_path: Path) -> None:
         "tests/emulator/test_serving_variants.py::test_day2_plan[ab]",
     ]
     groups = {**dict.fromkeys(CHAIN, "emulator"), **dict.fromkeys(serving, "serving-variants")}
-    (tmp_path / "gw0.json").write_text(json.dumps(groups))
-    option = SimpleNamespace(loadscopereorder=True)
-    values = {"tx": ["popen", "popen"], "numprocesses": 2, "dist": "loadgroup"}
-    config: Any = SimpleNamespace(
-        option=option, getvalue=values.get, _xdist_groups_dir=str(tmp_path)
-    )
-    scheduler = parallel.make_scheduler(config, None)
-    workers = [FakeWorker("gw0"), FakeWorker("gw1")]
-    collection = [*CHAIN, *serving, *OTHERS]
-    for worker in workers:
-        scheduler.add_node(worker)
-        scheduler.add_node_collection(worker, collection)
-    scheduler.schedule()
-    first, second = ([collection[i] for i in w.sent] for w in workers)
+    first, second = scheduled(tmp_path, [*CHAIN, *serving, *OTHERS], groups)
     assert first[: len(CHAIN)] == CHAIN
     assert second[: len(serving)] == serving
