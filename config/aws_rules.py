@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from config import aws_limits, health_checks
+from config import acceptance_rules, aws_limits, health_checks, provider_enums, schedules
 from config.aws_limits import DOCUMENTED, shape
 
 if TYPE_CHECKING:
@@ -93,6 +93,12 @@ def _instance_type(value: str) -> str | None:
         f"'{value}' is not a SageMaker real-time hosting instance type (botocore sagemaker "
         f"ProductionVariantInstanceType){hint}"
     )
+
+
+def _provider_instance_type(value: str) -> str | None:
+    if value not in aws_limits.sagemaker_instance_types():
+        return None  # botocore's rule reports it
+    return provider_enums.problem("instance_type", value)
 
 
 def _each(rule: FieldRule) -> FieldRule:
@@ -173,16 +179,6 @@ def _tag_values(tags: dict[str, str]) -> str | None:
     return None
 
 
-def _timezone(value: str) -> str | None:
-    import zoneinfo
-
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (ValueError, zoneinfo.ZoneInfoNotFoundError, OSError):
-        return f"'{_short(value)}' is not an IANA time zone; write e.g. UTC or Europe/Berlin"
-    return None
-
-
 _HOSTNAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 # https://developer.hashicorp.com/terraform/cloud-docs/projects/manage
 _PROJECT = re.compile(r"[A-Za-z0-9_ -]{3,40}")
@@ -235,10 +231,24 @@ def _scheduled_action_rules(at: str) -> dict[str, list[FieldRule]]:
             _shape_rule("application-autoscaling", "ScheduledActionName")
         ],
         f"{at}.scheduled_actions[].schedule": [
-            _shape_rule("application-autoscaling", "ResourceIdMaxLen1600")
+            _shape_rule("application-autoscaling", "ResourceIdMaxLen1600"),
+            FieldRule(
+                _text(
+                    "at(yyyy-mm-ddThh:mm:ss), rate(<n> minute(s)|hour(s)|day(s)) or a six-field "
+                    "cron(...) with `?` in exactly one of day-of-month and day-of-week, as "
+                    "Application Auto Scaling parses them"
+                ),
+                schedules.schedule_problem,
+            ),
         ],
         f"{at}.scheduled_actions[].timezone": [
-            FieldRule(_text("an IANA time zone name known to the tz database"), _timezone)
+            FieldRule(
+                _text(
+                    f"one of the {len(schedules.time_zones())} IANA time zone ids Joda-Time "
+                    "knows (config/time_zones.txt)"
+                ),
+                schedules.time_zone_problem,
+            )
         ],
     }
 
@@ -253,7 +263,14 @@ def _fleet_rules(at: str) -> dict[str, list[FieldRule]]:
                     "sagemaker ProductionVariantInstanceType)"
                 ),
                 _instance_type,
-            )
+            ),
+            FieldRule(
+                lambda: (
+                    f"and one of the {len(provider_enums.accepted('instance_type'))} Terraform's "
+                    f"AWS provider {provider_enums.PROVIDER_VERSION} accepts"
+                ),
+                _provider_instance_type,
+            ),
         ],
         f"{at}.volume_size_gb": [_shape_rule("sagemaker", "ProductionVariantVolumeSizeInGB")],
         f"{at}.container_startup_health_check_timeout_s": [
@@ -923,4 +940,5 @@ def problems(config: ServiceConfig) -> list[Problem]:
             )
     found += _tag_count_problems(config)
     found += _autoscaling_problems(config)
+    found += acceptance_rules.problems(config)
     return found

@@ -675,6 +675,10 @@ class ExistingNetwork(Strict):
     )
 
 
+# A created VPC is cut into 2**SUBNET_SLOTS_BITS equal subnets (constructs_lib/network.py).
+SUBNET_SLOTS_BITS = 4
+
+
 class NetworkSettings(Strict):
     """Where the load balancer lives in each region."""
 
@@ -1353,15 +1357,6 @@ class ServiceConfig(Strict):
                             "what it says; set rollout.strategy: all_at_once or use ml.inf2",
                         )
                     )
-        for path, fleet in fleets:
-            if fleet.inference_ami_version is not None and not fleet.accelerated:
-                found.append(
-                    (
-                        f"{path}.inference_ami_version",
-                        f"{fleet.inference_ami_version} is an AMI for GPU or Neuron "
-                        f"instances, and {fleet.instance_type} has neither; remove it",
-                    )
-                )
         for index, variant in enumerate(self.variants):
             found += [
                 (f"variants[{index}].model", m)
@@ -1450,31 +1445,6 @@ class ServiceConfig(Strict):
                 f"existing networks for regions not in `regions`: {unknown}; remove them or "
                 "add the regions"
             )
-        return value
-
-    @field_validator("alarms")
-    @classmethod
-    def _instance_type_is_known_to_alarms(
-        cls, value: AlarmSettings, info: ValidationInfo
-    ) -> AlarmSettings:
-        fleets = [
-            info.data.get("endpoint"),
-            *info.data.get("variants", []),
-            info.data.get("shadow"),
-        ]
-        kinds = [f.instance_type for f in fleets if f is not None and f.instance_type]
-        for kind in dict.fromkeys(kinds):
-            if instance_types.vcpus(kind) is None:
-                raise ValueError(
-                    f"cannot tell the vCPUs of {kind} to scale the CPU alarm; use a standard "
-                    "size (large, xlarge, 2xlarge, ...)"
-                )
-            if instance_types.has_gpu(kind) and not (
-                value.gpus_per_instance or instance_types.gpus(kind)
-            ):
-                raise ValueError(
-                    f"{kind} has GPUs, but how many is not known here; set alarms.gpus_per_instance"
-                )
         return value
 
     @field_validator("proxy")

@@ -236,7 +236,10 @@ class EndpointAlarms(Construct):
         if props.instance_type is None:
             self._serverless_concurrency(props, dims, target, base)
         else:
-            vcpus = instance_types.vcpus(props.instance_type) or 1
+            # The check refuses an instance type without facts (config/instance_types.py).
+            facts = instance_types.facts(props.instance_type)
+            assert facts is not None, props.instance_type
+            vcpus = facts.vcpus
             utilization.insert(
                 0,
                 (
@@ -249,7 +252,7 @@ class EndpointAlarms(Construct):
                 ),
             )
         if props.instance_type is not None and instance_types.has_gpu(props.instance_type):
-            gpus = settings.gpus_per_instance or instance_types.gpus(props.instance_type) or 1
+            gpus = settings.gpus_per_instance or instance_types.gpus(props.instance_type) or 0
             utilization.append(
                 (
                     "gpu",
