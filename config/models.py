@@ -714,9 +714,11 @@ class LoadBalancerSettings(Strict):
     internal: bool = Field(
         default=False,
         description=(
-            "Internal (private subnets) instead of internet-facing. Route 53's checkers cannot "
-            "reach an internal ALB, so its health check follows a CloudWatch alarm instead. "
-            "Default: false."
+            "Internal (private subnets) instead of internet-facing. Needs `network.existing` "
+            "for every region: a VPC this project creates is isolated (no peering, the same "
+            "CIDR in every region), so no client could reach an internal ALB in it. Route 53's "
+            "checkers cannot reach an internal ALB, so its health check follows a CloudWatch "
+            "alarm instead. Default: false."
         ),
     )
     ingress_cidrs: list[str] = Field(
@@ -857,7 +859,13 @@ class RolloutSettings(Strict):
         default=10, ge=1, le=50, description="Share of capacity in the canary. Default: 10."
     )
     linear_step_percent: int = Field(
-        default=20, ge=5, le=50, description="Share of capacity per linear step. Default: 20."
+        default=20,
+        ge=5,
+        le=50,
+        description=(
+            "Share of capacity per linear step: 10 to 50 for a `linear` rollout (SageMaker's "
+            "range). Default: 20."
+        ),
     )
     wait_s: int = Field(
         default=300,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.configs import EXISTING_NETWORKS
 from tests.support.terraform import offline_terraform
 
 STACKS = ["bootstrap-serving-prod", "serving-prod-us-east-1", "serving-prod-eu-west-1"]
@@ -37,6 +38,7 @@ def test_stack_validates(
 VARIANTS = {
     "internal-alb-capture-linear": {
         "load_balancer": {"internal": True},
+        "network": {"existing": EXISTING_NETWORKS},
         "data_capture": {"enabled": True},
         "rollout": {"strategy": "linear"},
         "waf": {"allow_cidrs": ["10.0.0.0/8"]},

@@ -15,7 +15,7 @@ import pytest
 
 from config.health_checks import TLS13_ONLY_POLICIES, alarm_health_check_reasons
 from config.models import LoadBalancerSettings, ServiceConfig
-from tests.support.configs import config_with
+from tests.support.configs import EXISTING_NETWORKS, config_with
 from tests.support.synth import only, resources, synth_region
 
 POLICIES = get_args(LoadBalancerSettings.model_fields["ssl_policy"].annotation)
@@ -77,6 +77,7 @@ def test_every_allowed_configuration_gets_a_health_check_that_can_pass(
 ) -> None:
     config = config_with(
         load_balancer__internal=internal,
+        network__existing=EXISTING_NETWORKS if internal else {},
         load_balancer__ssl_policy=policy,
         load_balancer__ingress_cidrs=INGRESS[ingress],
         waf__allow_cidrs=WAF[waf],

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from config.models import ServiceConfig
-from tests.support.configs import config_with
+from tests.support.configs import EXISTING_NETWORKS, INTERNAL_ON_EXISTING_NETWORKS, config_with
 from tests.support.lookup import find, ref
 from tests.support.synth import only, resources, synth_region
 
@@ -151,13 +151,12 @@ def test_only_the_target_group_may_invoke_the_function(stack: dict[str, Any]) ->
 
 
 def test_internal_load_balancer_uses_private_subnets_and_an_alarm_health_check() -> None:
-    stack = synth_region(config_with(load_balancer__internal=True))
+    # An internal load balancer is accepted only on an existing network (one its clients reach).
+    stack = synth_region(config_with(**INTERNAL_ON_EXISTING_NETWORKS))
     alb = only(stack, "aws_lb")
     assert alb["internal"] is True
-    private = sorted(
-        k for k, s in resources(stack, "aws_subnet").items() if s["tags"]["tier"] == "private"
-    )
-    assert sorted(alb["subnets"]) == sorted(ref("aws_subnet", k, "id") for k in private)
+    assert alb["subnets"] == EXISTING_NETWORKS["us-east-1"]["private_subnet_ids"]
+    assert resources(stack, "aws_vpc") == {}
     assert resources(stack, "aws_internet_gateway") == {}
     _, alarm = find(
         stack, "aws_cloudwatch_metric_alarm", alarm_name="serving-prod-no-healthy-targets"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.configs import config_with
+from tests.support.configs import INTERNAL_ON_EXISTING_NETWORKS, config_with
 from tests.support.synth import resources, synth_region
 
 
@@ -55,7 +55,7 @@ def test_replaced_by_name_resources_are_created_before_destroyed(
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"waf__allow_cidrs": ["10.0.0.0/8"]}, {"load_balancer__internal": True}],
+    [{"waf__allow_cidrs": ["10.0.0.0/8"]}, INTERNAL_ON_EXISTING_NETWORKS],
     ids=["waf-allow-list", "internal-alb"],
 )
 def test_switching_the_health_check_kind_replaces_it_before_the_old_goes(
