@@ -167,7 +167,8 @@ def shadow_capture_problems(config: ServiceConfig) -> list[Problem]:
         (
             "data_capture.capture_output",
             "a shadow variant's answers are only kept by data capture, and capture_input and "
-            "capture_output are both off (SageMaker needs at least one capture option); set "
+            "capture_output are both off (SageMaker needs at least one capture option: botocore "
+            "sagemaker CaptureOptionList, and terraform validate refuses none); set "
             "capture_output: true",
         )
     ]
@@ -245,7 +246,10 @@ def vpc_size_problems(config: ServiceConfig) -> list[Problem]:
     from config.models import SUBNET_SLOTS_BITS
 
     created = [r for r in config.stack_regions if r not in config.network.existing]
-    network = ipaddress.IPv4Network(config.network.vpc_cidr, strict=False)
+    try:
+        network = ipaddress.IPv4Network(config.network.vpc_cidr, strict=False)
+    except ValueError:
+        return []  # the field rule on network.vpc_cidr reports it
     subnet = network.prefixlen + SUBNET_SLOTS_BITS
     if not created or subnet <= ALB_SMALLEST_SUBNET_PREFIX:
         return []

@@ -101,6 +101,12 @@ def _provider_instance_type(value: str) -> str | None:
     return provider_enums.problem("instance_type", value)
 
 
+def _provider_ami_version(value: str) -> str | None:
+    if shape("sagemaker", "ProductionVariantInferenceAmiVersion").problem(value) is not None:
+        return None  # botocore's rule reports it
+    return provider_enums.problem("inference_ami_version", value)
+
+
 def _each(rule: FieldRule) -> FieldRule:
     """Apply `rule` to every item of a list, or every key of a map."""
 
@@ -280,7 +286,14 @@ def _fleet_rules(at: str) -> dict[str, list[FieldRule]]:
             _shape_rule("sagemaker", "ProductionVariantModelDataDownloadTimeoutInSeconds")
         ],
         f"{at}.inference_ami_version": [
-            _shape_rule("sagemaker", "ProductionVariantInferenceAmiVersion")
+            _shape_rule("sagemaker", "ProductionVariantInferenceAmiVersion"),
+            FieldRule(
+                lambda: (
+                    f"and one of the {len(provider_enums.accepted('inference_ami_version'))} "
+                    f"Terraform's AWS provider {provider_enums.PROVIDER_VERSION} accepts"
+                ),
+                _provider_ami_version,
+            ),
         ],
     }
 

@@ -420,20 +420,16 @@ class InstanceFleet(Strict):
             f"{DEFAULT_DOWNLOAD_TIMEOUT_S['cpu']} otherwise."
         ),
     )
-    inference_ami_version: (
-        Literal[
-            "al2-ami-sagemaker-inference-gpu-2",
-            "al2-ami-sagemaker-inference-gpu-2-1",
-            "al2-ami-sagemaker-inference-gpu-3-1",
-            "al2-ami-sagemaker-inference-neuron-2",
-        ]
-        | None
-    ) = Field(
+    inference_ami_version: str | None = Field(
         default=None,
         description=(
-            "AMI of the instances (GPU driver and CUDA, or Neuron driver, versions). Default: "
-            "SageMaker's choice for the instance type."
+            "AMI of the instances (GPU driver and CUDA, or Neuron driver, versions): one of "
+            + ", ".join(f"`{v}`" for v in INFERENCE_AMI_VERSIONS)
+            + " (those Terraform's AWS provider 5.100 accepts); a GPU AMI on NVIDIA types, the "
+            "Neuron AMI on Inferentia and Trainium. Default: SageMaker's choice for the "
+            "instance type."
         ),
+        examples=list(INFERENCE_AMI_VERSIONS),
     )
 
     @field_validator("instance_type")

@@ -40,8 +40,11 @@ def problem(field: str, value: str) -> str | None:
     it was not seen to accept (a newer botocore's too) is refused."""
     if value in accepted(field):
         return None
+    choices = sorted(accepted(field))
+    listed = f": {', '.join(choices)}" if len(choices) <= 8 else ""
     return (
         f"'{value}' is known to AWS (botocore) but Terraform's AWS provider {PROVIDER_VERSION}, "
-        f"which these stacks use, refuses it ({len(accepted(field))} {field} values accepted, "
-        f"{len(refused(field))} refused); the provider is the limit: choose one it accepts"
+        f"which these stacks use, refuses it ({len(choices)} {field} values accepted, "
+        f"{len(refused(field))} refused); the provider is the limit: choose one it "
+        f"accepts{listed}"
     )

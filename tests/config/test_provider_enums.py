@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import typing
 from pathlib import Path
 
 import pytest
 
 from config import aws_limits, provider_enums
-from config.models import INFERENCE_AMI_VERSIONS, ROUTING_STRATEGIES, InstanceFleet
+from config.models import INFERENCE_AMI_VERSIONS, ROUTING_STRATEGIES
 from tests.config.test_serving_settings import problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,14 +36,22 @@ def test_instance_type_the_provider_refuses_is_refused_naming_the_provider(
 
 
 def test_offered_ami_versions_are_exactly_those_the_provider_accepts() -> None:
-    field = InstanceFleet.model_fields["inference_ami_version"].annotation
-    offered = {v for arg in typing.get_args(field) for v in typing.get_args(arg)}
-    assert (
-        offered == set(INFERENCE_AMI_VERSIONS) == provider_enums.accepted("inference_ami_version")
-    )
+    assert set(INFERENCE_AMI_VERSIONS) == provider_enums.accepted("inference_ami_version")
     assert "al2023-ami-sagemaker-inference-gpu-4-1" in provider_enums.refused(
         "inference_ami_version"
     )
+
+
+def test_ami_version_the_provider_refuses_is_refused_naming_the_provider(tmp_path: Path) -> None:
+    (message,) = problems(
+        tmp_path,
+        {
+            "endpoint.instance_type": "ml.g5.xlarge",
+            "endpoint.inference_ami_version": "al2023-ami-sagemaker-inference-gpu-4-1",
+        },
+    )
+    assert message.startswith("endpoint.inference_ami_version: 'al2023-ami-sagemaker-inference")
+    assert "the provider is the limit" in message
 
 
 def test_offered_routing_strategies_are_exactly_those_the_provider_accepts() -> None:
