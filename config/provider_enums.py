@@ -43,8 +43,7 @@ def problem(field: str, value: str) -> str | None:
     choices = sorted(accepted(field))
     listed = f": {', '.join(choices)}" if len(choices) <= 8 else ""
     return (
-        f"'{value}' is known to AWS (botocore) but Terraform's AWS provider {PROVIDER_VERSION}, "
-        f"which these stacks use, refuses it ({len(choices)} {field} values accepted, "
-        f"{len(refused(field))} refused); the provider is the limit: choose one it "
+        f"'{value}' is known to AWS (botocore) but Terraform's AWS provider {PROVIDER_VERSION} "
+        f"refuses it: the provider is the limit; choose one of the {len(choices)} it "
         f"accepts{listed}"
     )

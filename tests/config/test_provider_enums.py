@@ -31,7 +31,7 @@ def test_instance_type_the_provider_refuses_is_refused_naming_the_provider(
 ) -> None:
     (message,) = problems(tmp_path, {"endpoint.instance_type": instance_type})
     assert message.startswith(f"endpoint.instance_type: '{instance_type}' is known to AWS")
-    assert "Terraform's AWS provider 5.100.0" in message
+    assert "Terraform's AWS provider 5.100.0 refuses it" in message
     assert "the provider is the limit" in message
 
 
