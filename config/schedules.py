@@ -78,7 +78,8 @@ def _at_problem(value: str) -> str | None:
             f"'{_short(value)}' is not at(yyyy-mm-ddThh:mm:ss); write e.g. at(2026-12-24T18:00:00)"
         )
     try:
-        datetime.datetime(*(int(part) for part in match.groups()))
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        datetime.datetime(year, month, day, hour, minute, second)
     except ValueError as error:
         return f"'{_short(value)}' is not a real date and time ({error})"
     return None
