@@ -132,8 +132,9 @@ def _status(args: argparse.Namespace, config: ServiceConfig, regions: list[str])
     else:
         sys.stdout.write(status.render_table(statuses, quota_only=args.quota_only))
     failed = [s for s in statuses if not s.as_planned]
-    for s in failed:
-        print(f"{s.region}: not as planned: {'; '.join(s.problems)}", file=sys.stderr)
+    if args.json:  # the table already says it
+        for s in failed:
+            print(f"{s.region}: not as planned: {'; '.join(s.problems)}", file=sys.stderr)
     return EXIT_NOT_AS_PLANNED if failed else 0
 
 

@@ -182,8 +182,9 @@ def _alarms_in_alarm(aws: Aws, prefix: str, region: str) -> list[str]:
     paginator = aws.client("cloudwatch", region).get_paginator("describe_alarms")
     names: list[str] = []
     for page in paginator.paginate(AlarmNamePrefix=f"{prefix}-", StateValue="ALARM"):
-        names += [a["AlarmName"] for a in page.get("MetricAlarms", [])]
-        names += [a["AlarmName"] for a in page.get("CompositeAlarms", [])]
+        alarms = [*page.get("MetricAlarms", []), *page.get("CompositeAlarms", [])]
+        # Filtered here too: the state filter is the point, and emulators drop it.
+        names += [a["AlarmName"] for a in alarms if a.get("StateValue") == "ALARM"]
     return sorted(names)
 
 
