@@ -70,4 +70,4 @@ def test_smokes_documented_timeout_is_its_default() -> None:
 def test_the_examples_send_the_bearer_token() -> None:
     assert DOC.count("Authorization: Bearer $TOKEN") >= 2
     assert '"Authorization": f"Bearer {os.environ[\'TOKEN\']}"' in DOC
-    assert "](authentication.md)" in DOC
+    assert "`docs/authentication.md`" in DOC
