@@ -20,19 +20,18 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from config import aws_limits, health_checks
 from config.aws_limits import DOCUMENTED, shape
-
-if TYPE_CHECKING:
-    from config.models import (
-        AutoscalingSettings,
-        InstanceFleet,
-        ServiceConfig,
-        ShadowVariantSettings,
-        VariantSettings,
-    )
+from config.service import ServiceSettings
+from config.serving import (
+    AutoscalingSettings,
+    InstanceFleet,
+    ShadowVariantSettings,
+    VariantSettings,
+)
+from config.state import CloudStateSettings, S3StateSettings
 
 # An account ID is a token at synth time; names that embed it are checked with 12 digits.
 ACCOUNT_PLACEHOLDER = "123456789012"
@@ -486,9 +485,8 @@ def _bucket(value: str) -> str | None:
     return aws_limits.s3_bucket_problem(value)
 
 
-def derived_names(config: ServiceConfig) -> list[DerivedName]:
+def derived_names(config: ServiceSettings) -> list[DerivedName]:
     """Every name the stacks derive from `config`, with the fields to blame and its limit."""
-    from config.models import CloudStateSettings, S3StateSettings
 
     name = config.name
     svc = "service"  # service + environment: blamed on `service`, the longer-lived choice
@@ -706,7 +704,7 @@ def derived_names(config: ServiceConfig) -> list[DerivedName]:
     return names
 
 
-def _models(config: ServiceConfig) -> list[tuple[str, Any]]:
+def _models(config: ServiceSettings) -> list[tuple[str, Any]]:
     """(path, model settings) of every variant's model."""
     found: list[tuple[str, Any]] = [("model", config.model)]
     found += [(f"variants[{i}].model", v.model) for i, v in enumerate(config.variants)]
@@ -715,7 +713,7 @@ def _models(config: ServiceConfig) -> list[tuple[str, Any]]:
     return found
 
 
-def _more_variants(config: ServiceConfig) -> list[tuple[str, str]]:
+def _more_variants(config: ServiceSettings) -> list[tuple[str, str]]:
     """(path, name) of the variants beside the `endpoint` block's."""
     found = [(f"variants[{i}]", v.name) for i, v in enumerate(config.variants)]
     if config.shadow is not None:
@@ -728,7 +726,7 @@ def state_key_alias(bucket: str) -> str:
     return bucket.replace(".", "-")
 
 
-def _tag_count_problems(config: ServiceConfig) -> list[Problem]:
+def _tag_count_problems(config: ServiceSettings) -> list[Problem]:
     keys = set(BUILT_IN_DEFAULT_TAGS) | set(config.tags)
     problems = []
     most = len(keys | set(RESOURCE_OWN_TAGS))
@@ -768,7 +766,7 @@ class ScaledVariant:
     """Prefix of its policy and scheduled-action names: `<service>-<env>[-<variant>]`."""
 
 
-def scaled_variants(config: ServiceConfig) -> list[ScaledVariant]:
+def scaled_variants(config: ServiceSettings) -> list[ScaledVariant]:
     found = []
     if config.endpoint.serverless is None and config.autoscaling is not None:
         found.append(
@@ -797,7 +795,7 @@ def scaled_variants(config: ServiceConfig) -> list[ScaledVariant]:
     return found
 
 
-def _autoscaling_problems(config: ServiceConfig) -> list[Problem]:
+def _autoscaling_problems(config: ServiceSettings) -> list[Problem]:
     problems: list[Problem] = []
     for scaled in scaled_variants(config):
         problems += _scaling_problems_of(scaled)
@@ -875,7 +873,7 @@ def _scaling_problems_of(scaled: ScaledVariant) -> list[Problem]:
     return problems
 
 
-def _template_problems(config: ServiceConfig) -> list[Problem]:
+def _template_problems(config: ServiceSettings) -> list[Problem]:
     """Strings Terraform would read as a template (`${...}`, `%{...}`) instead of as text: at best
     `terraform validate` fails, at worst the value quietly becomes another resource's attribute."""
     found: list[Problem] = []
@@ -897,7 +895,7 @@ def _template_problems(config: ServiceConfig) -> list[Problem]:
     return sorted(found)
 
 
-def problems(config: ServiceConfig) -> list[Problem]:
+def problems(config: ServiceSettings) -> list[Problem]:
     """Every AWS limit `config` breaks, as (field path, message); empty when AWS will accept it."""
     found: list[Problem] = _template_problems(config)
     for path, rules in FIELD_RULES.items():
