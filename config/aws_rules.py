@@ -24,6 +24,7 @@ from typing import Any
 
 from config import aws_limits, health_checks
 from config.aws_limits import DOCUMENTED, shape
+from config.names import resource_names
 from config.service import ServiceSettings
 from config.serving import (
     AutoscalingSettings,
@@ -488,49 +489,55 @@ def _bucket(value: str) -> str | None:
 def derived_names(config: ServiceSettings) -> list[DerivedName]:
     """Every name the stacks derive from `config`, with the fields to blame and its limit."""
 
-    name = config.name
     svc = "service"  # service + environment: blamed on `service`, the longer-lived choice
+    # Region-independent names are the same in every stack: read them from the first.
+    first = resource_names(config, config.stack_regions[0])
     names = [
         DerivedName(
-            "SageMaker endpoint name", name, svc, _shape_check("sagemaker", "EndpointName")
+            "SageMaker endpoint name",
+            first.endpoint,
+            svc,
+            _shape_check("sagemaker", "EndpointName"),
         ),
         DerivedName(
             "SageMaker model name",
-            f"{name}-{MODEL_FINGERPRINT}",
+            first.model(MODEL_FINGERPRINT),
             svc,
             _shape_check("sagemaker", "ModelName"),
         ),
         DerivedName(
             "SageMaker endpoint configuration name",
-            f"{name}-{TERRAFORM_UNIQUE_SUFFIX}",
+            first.endpoint_configuration_prefix + TERRAFORM_UNIQUE_SUFFIX,
             svc,
             _shape_check("sagemaker", "EndpointConfigName"),
         ),
         DerivedName(
             "load balancer name",
-            name,
+            first.load_balancer,
             svc,
             lambda v: aws_limits.elb_name_problem(v, load_balancer=True),
         ),
         DerivedName(
             "target group name",
-            f"{name}-proxy",
+            first.target_group,
             svc,
             lambda v: aws_limits.elb_name_problem(v, load_balancer=False),
         ),
-        DerivedName("security group name", f"{name}-alb", svc, _security_group_name),
-        DerivedName("proxy function name", f"{name}-proxy", svc, _function_name),
-        DerivedName("endpoint KMS alias", f"alias/sagemaker/{name}", svc, _kms_alias),
-        DerivedName("log KMS alias", f"alias/{name}/logs", svc, _kms_alias),
+        DerivedName(
+            "security group name", first.load_balancer_security_group, svc, _security_group_name
+        ),
+        DerivedName("proxy function name", first.proxy_function, svc, _function_name),
+        DerivedName("endpoint KMS alias", f"alias/{first.endpoint_key_alias}", svc, _kms_alias),
+        DerivedName("log KMS alias", f"alias/{first.log_key_alias}", svc, _kms_alias),
         DerivedName(
             "proxy log group",
-            f"/aws/lambda/{name}-proxy",
+            first.proxy_log_group,
             svc,
             _shape_check("logs", "LogGroupName"),
         ),
         DerivedName(
             "flow log group",
-            f"/aws/vpc/{name}/flow-logs",
+            first.flow_log_group,
             svc,
             _shape_check("logs", "LogGroupName"),
         ),
@@ -542,11 +549,13 @@ def derived_names(config: ServiceSettings) -> list[DerivedName]:
         ),
     ]
     if config.waf.enabled:
-        names.append(DerivedName("web ACL name", name, svc, _shape_check("wafv2", "EntityName")))
+        names.append(
+            DerivedName("web ACL name", first.web_acl, svc, _shape_check("wafv2", "EntityName"))
+        )
         names.append(
             DerivedName(
                 "WAF allow-list IP set name",
-                f"{name}-allow-list",
+                first.allow_list_ip_set,
                 svc,
                 _shape_check("wafv2", "EntityName"),
             )
@@ -582,12 +591,15 @@ def derived_names(config: ServiceSettings) -> list[DerivedName]:
     # Retired regions keep a stack until it is destroyed: their names reach AWS too.
     for region in config.stack_regions:
         stack = config.stack_name(region)
+        here = resource_names(config, region)
         regional = f"{region}.{config.domain.record_name}"
         image = config.model.image_uri.replace("{region}", region)
         names += [
-            DerivedName("alarm topic", f"{stack}-health-alarms", svc, _sns_topic),
-            DerivedName("alarm topic KMS alias", f"alias/{stack}-health-alarms", svc, _kms_alias),
-            DerivedName("dashboard name", stack, svc, _dashboard),
+            DerivedName("alarm topic", here.health_alarm_topic, svc, _sns_topic),
+            DerivedName(
+                "alarm topic KMS alias", f"alias/{here.health_alarm_topic}", svc, _kms_alias
+            ),
+            DerivedName("dashboard name", here.dashboard, svc, _dashboard),
             DerivedName(
                 "alarm name",
                 # The longest: the paging twin of a disarmed rollback alarm (auto_rollback off).
@@ -597,25 +609,25 @@ def derived_names(config: ServiceSettings) -> list[DerivedName]:
             ),
             DerivedName(
                 "SageMaker execution role name",
-                f"{name}-{region}-sagemaker",
+                here.sagemaker_role,
                 svc,
                 _shape_check("iam", "roleNameType"),
             ),
             DerivedName(
                 "flow log role name",
-                f"{name}-{region}-flow-logs",
+                here.flow_log_role,
                 svc,
                 _shape_check("iam", "roleNameType"),
             ),
             DerivedName(
                 "proxy role name",
-                f"{name}-proxy-{region}",
+                here.proxy_role,
                 svc,
                 _shape_check("iam", "roleNameType"),
             ),
             DerivedName(
                 "access log bucket",
-                f"{name}-alb-logs-{ACCOUNT_PLACEHOLDER}-{region}",
+                here.access_log_bucket(ACCOUNT_PLACEHOLDER),
                 svc,
                 _bucket,
             ),
@@ -678,7 +690,7 @@ def derived_names(config: ServiceSettings) -> list[DerivedName]:
             names.append(
                 DerivedName(
                     "data capture bucket",
-                    f"{name}-capture-{ACCOUNT_PLACEHOLDER}-{region}",
+                    here.data_capture_bucket(ACCOUNT_PLACEHOLDER),
                     svc,
                     _bucket,
                 )

@@ -12,6 +12,7 @@ from config.health_checks import (
     route53_prefix_list_name,
 )
 from config.models import ServiceConfig
+from config.names import resource_names
 from constructs_lib import aws_terms
 from constructs_lib.alarms import (
     AlarmTopic,
@@ -49,6 +50,7 @@ class RegionStack(TerraformStack):
         super().__init__(scope, self.stack_name)
         self.region = region
         name = config.name
+        self.names = names = resource_names(config, region)
         # A retired region's stack is synthesized in the form it is destroyed in (README:
         # "Removing a region"): nothing protected from deletion, nothing shared deleted.
         self.retired = region in config.retired_regions
@@ -62,12 +64,12 @@ class RegionStack(TerraformStack):
         account = DataAwsCallerIdentity(self, "account")
         account_id = account.account_id
 
-        prefix = self.stack_name  # alarm and topic names: unique per account and region
+        prefix = names.alarm_prefix  # alarm names: unique per account and region
         self.alarm_topic = AlarmTopic(
             self,
             "alarm_topic",
             AlarmTopicProps(
-                name=f"{prefix}-alarms",
+                name=names.alarm_topic,
                 account_id=account_id,
                 subscriptions=config.notifications.subscriptions,
             ),
@@ -100,6 +102,7 @@ class RegionStack(TerraformStack):
             "inference",
             InferenceEndpointProps(
                 endpoint_name=name,
+                names=names,
                 region=region,
                 account_id=account_id,
                 variants=tuple(variants),
@@ -121,7 +124,9 @@ class RegionStack(TerraformStack):
                 "autoscaling" if variant.primary else f"autoscaling_{variant.name}",
                 EndpointAutoscalingProps(
                     endpoint_name=self.inference.endpoint_name,
-                    policy_name_prefix=name if variant.primary else f"{name}-{variant.name}",
+                    policy_name_prefix=names.scaling_prefix(
+                        None if variant.primary else variant.name
+                    ),
                     variant_name=variant.name,
                     instance_type=variant.fleet.instance_type,
                     min_instance_count=variant.fleet.min_instance_count,
@@ -134,13 +139,14 @@ class RegionStack(TerraformStack):
         self.log_key = LogEncryptionKey(
             self,
             "log_key",
-            LogEncryptionKeyProps(alias=f"{name}/logs", region=region, account_id=account_id),
+            LogEncryptionKeyProps(alias=names.log_key_alias, region=region, account_id=account_id),
         )
         self.network = Network(
             self,
             "network",
             NetworkProps(
                 name=name,
+                names=names,
                 region=region,
                 account_id=account_id,
                 settings=config.network,
@@ -153,7 +159,8 @@ class RegionStack(TerraformStack):
             self,
             "proxy",
             InferenceProxyProps(
-                function_name=f"{name}-proxy",
+                function_name=names.proxy_function,
+                names=names,
                 region=region,
                 account_id=account_id,
                 endpoint_name=self.inference.endpoint_name,
@@ -177,6 +184,7 @@ class RegionStack(TerraformStack):
             "load_balancer",
             LoadBalancerProps(
                 name=name,
+                names=names,
                 region=region,
                 account_id=account_id,
                 vpc_id=self.network.vpc_id,
@@ -203,6 +211,7 @@ class RegionStack(TerraformStack):
                 "waf",
                 WebAclProps(
                     name=name,
+                    names=names,
                     load_balancer_arn=self.load_balancer.load_balancer.arn,
                     settings=config.waf,
                     log_key_arn=self.log_key.key_arn,
@@ -238,7 +247,7 @@ class RegionStack(TerraformStack):
             self,
             "dashboard",
             RegionDashboardProps(
-                name=prefix,
+                name=names.dashboard,
                 region=region,
                 endpoint_name=name,
                 variant_name=config.endpoint.variant_name,
@@ -286,7 +295,7 @@ class RegionStack(TerraformStack):
                 self,
                 "health_alarm_topic",
                 AlarmTopicProps(
-                    name=f"{prefix}-health-alarms",
+                    name=self.names.health_alarm_topic,
                     account_id=account_id,
                     subscriptions=config.notifications.subscriptions,
                     provider=provider,
