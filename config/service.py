@@ -79,7 +79,7 @@ class ServiceSettings(Strict):
     retired_regions: list[Region] = Field(
         default_factory=list,
         description=(
-            'Regions being removed (README: "Removing a region"). Their stacks are still '
+            'Regions being removed (docs/operations.md: "Removing a region"). Their stacks are still '
             "synthesized, ready to destroy: deletion protection off, and the certificate "
             "validation record the regions share released from the stack's state instead of "
             "deleted, so the other regions' certificates keep renewing. Default: none."
