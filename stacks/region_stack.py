@@ -49,21 +49,24 @@ class RegionStack(TerraformStack):
         self.stack_name = config.stack_name(region)
         super().__init__(scope, self.stack_name)
         self.region = region
-        name = config.name
-        self.names = names = resource_names(config, region)
+        self.names = resource_names(config, region)
         # A retired region's stack is synthesized in the form it is destroyed in (README:
         # "Removing a region"): nothing protected from deletion, nothing shared deleted.
         self.retired = region in config.retired_regions
-        balancer_settings = (
-            config.load_balancer.model_copy(update={"deletion_protection": False})
-            if self.retired
-            else config.load_balancer
-        )
         use_backend(self, config.state, config.state_key_prefix, self.stack_name)
         aws_provider(self, config, region)
-        account = DataAwsCallerIdentity(self, "account")
-        account_id = account.account_id
+        self.account_id = DataAwsCallerIdentity(self, "account").account_id
+        # One layer each; all on this stack's own scope, so the Terraform addresses stay put.
+        self._serving(config)
+        self._network(config)
+        self._edge(config)
+        self._dns(config)
+        self._observability(config)
+        self._outputs(config)
 
+    def _serving(self, config: ServiceConfig) -> None:
+        """The endpoint, its variants' alarms (the rollout watches them) and autoscaling."""
+        name, names, region, account_id = config.name, self.names, self.region, self.account_id
         prefix = names.alarm_prefix  # alarm names: unique per account and region
         self.alarm_topic = AlarmTopic(
             self,
@@ -136,6 +139,9 @@ class RegionStack(TerraformStack):
             )
         self.autoscaling = self.variant_autoscaling.get(config.endpoint.variant_name)
 
+    def _network(self, config: ServiceConfig) -> None:
+        """The log key, the VPC and the proxy function."""
+        name, names, region, account_id = config.name, self.names, self.region, self.account_id
         self.log_key = LogEncryptionKey(
             self,
             "log_key",
@@ -168,6 +174,15 @@ class RegionStack(TerraformStack):
                 settings=config.proxy,
                 log_key_arn=self.log_key.key_arn,
             ),
+        )
+
+    def _edge(self, config: ServiceConfig) -> None:
+        """The certificate, the load balancer in front of the proxy, and the web ACL."""
+        name, names, region, account_id = config.name, self.names, self.region, self.account_id
+        balancer_settings = (
+            config.load_balancer.model_copy(update={"deletion_protection": False})
+            if self.retired
+            else config.load_balancer
         )
         self.certificate = ValidatedCertificate(
             self,
@@ -217,19 +232,27 @@ class RegionStack(TerraformStack):
                     log_key_arn=self.log_key.key_arn,
                 ),
             )
+
+    def _dns(self, config: ServiceConfig) -> None:
+        """This region's latency record, its regional name and health check."""
         self.records = RegionalRecords(
             self,
             "dns",
             RegionalRecordsProps(
                 zone_id=self.certificate.zone_id,
                 record_name=config.domain.record_name,
-                region=region,
+                region=self.region,
                 load_balancer_dns_name=self.load_balancer.load_balancer_dns_name,
                 load_balancer_zone_id=self.load_balancer.load_balancer_zone_id,
                 health_check_alarm_name=self.load_balancer.healthy_targets_alarm_name,
             ),
         )
 
+    def _observability(self, config: ServiceConfig) -> None:
+        """Traffic and health-check alarms and the region's dashboard."""
+        name, names, region, account_id = config.name, self.names, self.region, self.account_id
+        prefix = names.alarm_prefix
+        variants = config.serving_variants
         TrafficAlarms(
             self,
             "traffic_alarms",
@@ -271,6 +294,7 @@ class RegionStack(TerraformStack):
             ),
         )
 
+    def _outputs(self, config: ServiceConfig) -> None:
         TerraformOutput(
             self, "service_url", value=f"https://{config.domain.record_name}/invocations"
         )
