@@ -488,6 +488,15 @@ def _bucket(value: str) -> str | None:
 
 def derived_names(config: ServiceSettings) -> list[DerivedName]:
     """Every name the stacks derive from `config`, with the fields to blame and its limit."""
+    names = _service_names(config) + _optional_names(config)
+    # Retired regions keep a stack until it is destroyed: their names reach AWS too.
+    for region in config.stack_regions:
+        names += _regional_names(config, region) + _regional_artifact_names(config, region)
+    return names
+
+
+def _service_names(config: ServiceSettings) -> list[DerivedName]:
+    """The names every stack shares (region-independent)."""
 
     svc = "service"  # service + environment: blamed on `service`, the longer-lived choice
     # Region-independent names are the same in every stack: read them from the first.
@@ -548,6 +557,14 @@ def derived_names(config: ServiceSettings) -> list[DerivedName]:
             _acm_first_name,
         ),
     ]
+    return names
+
+
+def _optional_names(config: ServiceSettings) -> list[DerivedName]:
+    """The web ACL's, the scaling policies' and the state key's names, when configured."""
+    svc = "service"
+    first = resource_names(config, config.stack_regions[0])
+    names: list[DerivedName] = []
     if config.waf.enabled:
         names.append(
             DerivedName("web ACL name", first.web_acl, svc, _shape_check("wafv2", "EntityName"))
@@ -588,131 +605,140 @@ def derived_names(config: ServiceSettings) -> list[DerivedName]:
                 _kms_alias,
             )
         )
-    # Retired regions keep a stack until it is destroyed: their names reach AWS too.
-    for region in config.stack_regions:
-        stack = config.stack_name(region)
-        here = resource_names(config, region)
-        regional = f"{region}.{config.domain.record_name}"
-        image = config.model.image_uri.replace("{region}", region)
-        names += [
-            DerivedName("alarm topic", here.health_alarm_topic, svc, _sns_topic),
+    return names
+
+
+def _regional_names(config: ServiceSettings, region: str) -> list[DerivedName]:
+    """One region's stack: topics, dashboard, alarms, roles, buckets, certificate, health check."""
+    svc = "service"
+    names: list[DerivedName] = []
+    stack = config.stack_name(region)
+    here = resource_names(config, region)
+    regional = f"{region}.{config.domain.record_name}"
+    names += [
+        DerivedName("alarm topic", here.health_alarm_topic, svc, _sns_topic),
+        DerivedName("alarm topic KMS alias", f"alias/{here.health_alarm_topic}", svc, _kms_alias),
+        DerivedName("dashboard name", here.dashboard, svc, _dashboard),
+        DerivedName(
+            "alarm name",
+            # The longest: the paging twin of a disarmed rollback alarm (auto_rollback off).
+            f"{stack}-endpoint-latency-p99-notify",
+            svc,
+            _shape_check("cloudwatch", "AlarmName"),
+        ),
+        DerivedName(
+            "SageMaker execution role name",
+            here.sagemaker_role,
+            svc,
+            _shape_check("iam", "roleNameType"),
+        ),
+        DerivedName(
+            "flow log role name",
+            here.flow_log_role,
+            svc,
+            _shape_check("iam", "roleNameType"),
+        ),
+        DerivedName(
+            "proxy role name",
+            here.proxy_role,
+            svc,
+            _shape_check("iam", "roleNameType"),
+        ),
+        DerivedName(
+            "access log bucket",
+            here.access_log_bucket(ACCOUNT_PLACEHOLDER),
+            svc,
+            _bucket,
+        ),
+        DerivedName(
+            "certificate alternative name",
+            regional,
+            "domain.record_name",
+            _shape_check("acm", "DomainNameString"),
+        ),
+        DerivedName(
+            "health check domain name",
+            regional,
+            "domain.record_name",
+            _shape_check("route53", "FullyQualifiedDomainName"),
+        ),
+        DerivedName(
+            "health check Name tag",
+            f"{regional} (alarm)"
+            if health_checks.alarm_health_check_reasons(config)
+            else f"{regional}/ping",
+            "domain.record_name",
+            _shape_check("route53", "TagValue"),
+        ),
+    ]
+    return names
+
+
+def _regional_artifact_names(config: ServiceSettings, region: str) -> list[DerivedName]:
+    """One region's images, model artifacts, variant alarms, capture bucket and state."""
+    svc = "service"
+    stack = config.stack_name(region)
+    here = resource_names(config, region)
+    names: list[DerivedName] = []
+    for at, model in _models(config):
+        image = model.image_uri.replace("{region}", region)
+        names.append(
             DerivedName(
-                "alarm topic KMS alias", f"alias/{here.health_alarm_topic}", svc, _kms_alias
-            ),
-            DerivedName("dashboard name", here.dashboard, svc, _dashboard),
+                "image URI",
+                image,
+                f"{at}.image_uri",
+                _shape_check("sagemaker", "ContainerImage"),
+            )
+        )
+        if model.model_data_url is None:
+            continue
+        url = model.model_data_url.replace("{region}", region)
+        bucket = url.removeprefix("s3://").split("/", 1)[0]
+        names.append(DerivedName("model artifact bucket", bucket, f"{at}.model_data_url", _bucket))
+        names.append(
+            DerivedName(
+                "model artifact URL",
+                url,
+                f"{at}.model_data_url",
+                _shape_check("sagemaker", "Url"),
+            )
+        )
+    for at, variant_name in _more_variants(config):
+        names.append(
             DerivedName(
                 "alarm name",
-                # The longest: the paging twin of a disarmed rollback alarm (auto_rollback off).
-                f"{stack}-endpoint-latency-p99-notify",
-                svc,
+                f"{stack}-{variant_name}-latency-p99",
+                f"{at}.name",
                 _shape_check("cloudwatch", "AlarmName"),
-            ),
+            )
+        )
+    if config.data_capture_enabled:
+        names.append(
             DerivedName(
-                "SageMaker execution role name",
-                here.sagemaker_role,
-                svc,
-                _shape_check("iam", "roleNameType"),
-            ),
-            DerivedName(
-                "flow log role name",
-                here.flow_log_role,
-                svc,
-                _shape_check("iam", "roleNameType"),
-            ),
-            DerivedName(
-                "proxy role name",
-                here.proxy_role,
-                svc,
-                _shape_check("iam", "roleNameType"),
-            ),
-            DerivedName(
-                "access log bucket",
-                here.access_log_bucket(ACCOUNT_PLACEHOLDER),
+                "data capture bucket",
+                here.data_capture_bucket(ACCOUNT_PLACEHOLDER),
                 svc,
                 _bucket,
-            ),
+            )
+        )
+    if isinstance(config.state, S3StateSettings):
+        names.append(
             DerivedName(
-                "certificate alternative name",
-                regional,
-                "domain.record_name",
-                _shape_check("acm", "DomainNameString"),
-            ),
+                "state key",
+                f"{config.state_key_prefix}/{stack}.tfstate",
+                "state.key_prefix",
+                _s3_key,
+            )
+        )
+    elif isinstance(config.state, CloudStateSettings):
+        names.append(
             DerivedName(
-                "health check domain name",
-                regional,
-                "domain.record_name",
-                _shape_check("route53", "FullyQualifiedDomainName"),
-            ),
-            DerivedName(
-                "health check Name tag",
-                f"{regional} (alarm)"
-                if health_checks.alarm_health_check_reasons(config)
-                else f"{regional}/ping",
-                "domain.record_name",
-                _shape_check("route53", "TagValue"),
-            ),
-        ]
-        for at, model in _models(config):
-            image = model.image_uri.replace("{region}", region)
-            names.append(
-                DerivedName(
-                    "image URI",
-                    image,
-                    f"{at}.image_uri",
-                    _shape_check("sagemaker", "ContainerImage"),
-                )
+                "Terraform Cloud workspace",
+                f"{config.state.workspace_prefix}{stack}",
+                "state.workspace_prefix",
+                _workspace,
             )
-            if model.model_data_url is None:
-                continue
-            url = model.model_data_url.replace("{region}", region)
-            bucket = url.removeprefix("s3://").split("/", 1)[0]
-            names.append(
-                DerivedName("model artifact bucket", bucket, f"{at}.model_data_url", _bucket)
-            )
-            names.append(
-                DerivedName(
-                    "model artifact URL",
-                    url,
-                    f"{at}.model_data_url",
-                    _shape_check("sagemaker", "Url"),
-                )
-            )
-        for at, variant_name in _more_variants(config):
-            names.append(
-                DerivedName(
-                    "alarm name",
-                    f"{stack}-{variant_name}-latency-p99",
-                    f"{at}.name",
-                    _shape_check("cloudwatch", "AlarmName"),
-                )
-            )
-        if config.data_capture_enabled:
-            names.append(
-                DerivedName(
-                    "data capture bucket",
-                    here.data_capture_bucket(ACCOUNT_PLACEHOLDER),
-                    svc,
-                    _bucket,
-                )
-            )
-        if isinstance(config.state, S3StateSettings):
-            names.append(
-                DerivedName(
-                    "state key",
-                    f"{config.state_key_prefix}/{stack}.tfstate",
-                    "state.key_prefix",
-                    _s3_key,
-                )
-            )
-        elif isinstance(config.state, CloudStateSettings):
-            names.append(
-                DerivedName(
-                    "Terraform Cloud workspace",
-                    f"{config.state.workspace_prefix}{stack}",
-                    "state.workspace_prefix",
-                    _workspace,
-                )
-            )
+        )
     return names
 
 
