@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
+from emulator.terraform import skip_or_fail
 from tests.plan_safety.plans import ENDPOINT, model_rollout, plan, resource
-from tests.support.terraform import skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
