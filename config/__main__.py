@@ -107,7 +107,7 @@ def change_preview(
         synthesize([(old_path, old_out, True), (new_path, new_out, False)])
         stacks = preview(old_out, new_out, config, allow)
     lines = [line for s in stacks for line in [s.summary, *(f"  {r}" for r in s.refused)]]
-    return lines, [f"{s.stack}: {r}" for s in stacks for r in s.refused]
+    return lines, [f"{s.stack}: {s.refused[0]}" for s in stacks if s.refused]
 
 
 def refuse(path: Path, since: str, problems: Sequence[str]) -> int:

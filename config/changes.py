@@ -236,6 +236,20 @@ def diff_stack(old: Mapping[str, Any], new: Mapping[str, Any]) -> _Diff:
     return result
 
 
+# Named first when several protected resources go: the one users reach or that holds the rest.
+_FIRST = (
+    "aws_vpc",
+    "aws_lb",
+    "aws_acm_certificate",
+    "aws_route53_record",
+    "aws_sagemaker_endpoint",
+)
+
+
+def _rank(address: str) -> int:
+    return _FIRST.index(_type(address)) if _type(address) in _FIRST else len(_FIRST)
+
+
 def _named(addresses: Sequence[str]) -> str:
     shown = ", ".join(addresses[:MAX_NAMED])
     more = len(addresses) - MAX_NAMED
@@ -328,32 +342,41 @@ def preview_stack(
         what.append(
             f"releases from state (kept in AWS) {len(diff.released)}: {_named(diff.released)}"
         )
-    refused = []
+    protected: list[str] = []
+    data: list[str] = []
+    allowed: list[str] = []
     risky = [(a, "replaced", diff.replaced[a]) for a in diff.replaced] + [
         (a, "deleted", []) for a in diff.deleted
     ]
+    risky.sort(key=lambda item: (_rank(item[0]), item[0]))
     for address, action, why in risky:
-        resource_type = _type(address)
-        if resource_type not in PROTECTED_TYPES:
+        if _type(address) not in PROTECTED_TYPES:
             continue
-        because = f" ({', '.join(why)})" if why else ""
-        if resource_type in DATA_TYPES:
-            kind = "deletes data: its contents, or the keys to them, would be lost"
-        else:
-            kind = "a protected resource: clients, DNS or TLS depend on it"
-        entry = f"{address} {action}{because}: {kind}"
+        entry = f"{address} {action}" + (f" ({', '.join(why)})" if why else "")
         patterns = [p for p in allow if pattern_matches(p, address)]
         if patterns:
-            what.append(f"allowed by --allow {', '.join(patterns)}: {entry}")
+            allowed.append(f"{entry} by --allow {', '.join(patterns)}")
+        elif _type(address) in DATA_TYPES:
+            data.append(entry)
         else:
-            refused.append(
-                f"{entry}; if intended, pass --allow '{address}' (in a pull request, the "
-                f"`{ALLOW_LABEL}` label)"
-            )
+            protected.append(entry)
+    if allowed:
+        what.append(f"allowed {len(allowed)}: {_named(allowed)}")
+    refused = []
+    if protected:
+        refused.append(
+            f"replaces or deletes {len(protected)} protected resource(s) that clients, DNS or "
+            f"TLS depend on: {_named(protected)}"
+        )
+    if data:
+        refused.append(f"deletes data or the keys to it, {len(data)}: {_named(data)}")
     if refused:
-        summary = f"{stack}: REFUSED: {len(refused)} protected change(s)"
-    else:
-        summary = f"{stack}: " + ("; ".join(what) if what else "no changes")
+        what.insert(0, "REFUSED")
+        refused.append(
+            "if intended: --allow ADDRESS for each (a glob such as 'aws_subnet.*' works); in a "
+            f"pull request, the `{ALLOW_LABEL}` label"
+        )
+    summary = f"{stack}: " + ("; ".join(what) if what else "no changes")
     return StackPreview(stack, summary, refused)
 
 
