@@ -12,9 +12,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from config.changes import SynthError, preview, synthesize, unsafe_changes
+from config.changes import SynthError, preview, preview_lines, synthesize, unsafe_changes
 from config.deployed import load_deployed_config
-from config.loader import ConfigError, load_config, resolve_config_path
+from config.loader import SUFFIXES, ConfigError, load_config, read_document, resolve_config_path
 from config.models import ServiceConfig
 from config.reference import json_schema, markdown_reference
 
@@ -30,6 +30,12 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("reference", help="print the reference table (docs/configuration.md)")
     diagram = commands.add_parser("diagram", help="print the Mermaid picture of a configuration")
     diagram.add_argument("file", metavar="FILE")
+    environments = commands.add_parser(
+        "environments",
+        help="print which of FILE... are environment files (config/<name>.yaml with a "
+        "service and an environment)",
+    )
+    environments.add_argument("files", metavar="FILE", nargs="*")
     check = commands.add_parser(
         "check",
         help="validate a file; with --since, preview the change (docs/change-preview.md)",
@@ -66,6 +72,10 @@ def main(argv: Sequence[str]) -> int:
             from config.diagram import mermaid
 
             sys.stdout.write(mermaid(load_config(Path(args.file).absolute())))
+        elif args.command == "environments":
+            for file in args.files:
+                if is_environment_file(Path(file)):
+                    print(file)
         else:
             return check(args.file, args.since, args.allow)
     except ConfigError as error:
@@ -74,15 +84,27 @@ def main(argv: Sequence[str]) -> int:
     return 0
 
 
+def is_environment_file(path: Path) -> bool:
+    """A configuration the workflows deploy: directly in config/, YAML or TOML, with `service`
+    and `environment` (config/examples/ and other documents are not environments)."""
+    if path.parent.name != "config" or path.suffix not in SUFFIXES or not path.is_file():
+        return False
+    try:
+        document = read_document(path)
+    except ConfigError:
+        return True  # a broken environment file is still one: its check says what is wrong
+    return "service" in document and "environment" in document
+
+
 def check(file: str | None, since: str | None, allow: Sequence[str]) -> int:
     # A file named on the command line wins over $SERVING_CONFIG.
-    path = Path(file).absolute() if file else resolve_config_path()
+    path = Path(file) if file else resolve_config_path()
     config = load_config(path)
     valid = f"{path}: valid ({config.name}, regions {', '.join(config.regions)})"
     if since is None:
         print(valid)
         return 0
-    old_path = Path(since).absolute()
+    old_path = Path(since)
     old = load_deployed_config(old_path)
     problems = unsafe_changes(old, config)
     if problems:
@@ -106,8 +128,7 @@ def change_preview(
         old_out, new_out = Path(folder, "old"), Path(folder, "new")
         synthesize([(old_path, old_out, True), (new_path, new_out, False)])
         stacks = preview(old_out, new_out, config, allow)
-    lines = [line for s in stacks for line in [s.summary, *(f"  {r}" for r in s.refused)]]
-    return lines, [f"{s.stack}: {s.refused[0]}" for s in stacks if s.refused]
+    return preview_lines(stacks), [f"{s.stack}: {s.refused[0]}" for s in stacks if s.refused]
 
 
 def refuse(path: Path, since: str, problems: Sequence[str]) -> int:

@@ -392,6 +392,11 @@ def preview(
     return [preview_stack(n, old.get(n), new.get(n), config, allow) for n in names]
 
 
+def preview_lines(stacks: Sequence[StackPreview]) -> list[str]:
+    """What `config check --since` prints: a line per stack, its refusals indented below."""
+    return [line for s in stacks for line in [s.summary, *(f"  {r}" for r in s.refused)]]
+
+
 def _stacks(outdir: Path) -> dict[str, dict[str, Any]]:
     return {
         path.parent.name: json.loads(path.read_text(encoding="utf-8"))
@@ -407,7 +412,11 @@ def synthesize(pairs: Sequence[tuple[Path, Path, bool]]) -> None:
     """Runs `main.py` once per (config file, output folder, schema only), concurrently."""
     running = []
     for path, outdir, schema_only in pairs:
-        env = {**os.environ, "SERVING_CONFIG": str(path), "CDKTF_OUTDIR": str(outdir)}
+        env = {
+            **os.environ,
+            "SERVING_CONFIG": str(path.absolute()),
+            "CDKTF_OUTDIR": str(outdir.absolute()),
+        }
         env.pop("CDKTF_CONTEXT_JSON", None)
         command = [sys.executable, str(MAIN), *(["--schema-only"] if schema_only else [])]
         running.append(
