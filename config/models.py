@@ -8,7 +8,9 @@ are generated from them).
 from __future__ import annotations
 
 import difflib
+import hashlib
 import ipaddress
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from config import aws_rules, instance_types
-from config.regions import OTHER_PARTITION_REGIONS, SAGEMAKER_REGIONS
+from config.regions import OTHER_PARTITION_REGIONS, PROVIDER_REFUSED_REGIONS, SAGEMAKER_REGIONS
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]*[a-z0-9]$"
 # Terraform's AWS provider 5.100 waits for an updated endpoint with the SDK's fixed waiter (30 s ×
@@ -89,6 +91,12 @@ def _check_region(region: str) -> str:
         raise ValueError(
             f"'{region}' is in a separate AWS partition (GovCloud/China); this service spans "
             "commercial regions only"
+        )
+    if region in PROVIDER_REFUSED_REGIONS:
+        raise ValueError(
+            f"'{region}' has SageMaker, but Terraform's AWS provider 5.100.0, which this project "
+            "pins, refuses it ('invalid AWS Region'); serve from another region until the "
+            "provider is upgraded"
         )
     close = difflib.get_close_matches(region, sorted(SAGEMAKER_REGIONS), n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
@@ -1133,6 +1141,23 @@ class ServingVariant:
     primary: bool = False
     """The `endpoint` block's variant: keeps the resource addresses of one-variant stacks."""
     shadow: bool = False
+
+    def model_name(self, endpoint_name: str) -> str:
+        """The SageMaker model's name: content-derived, so a new image, artifact, environment,
+        role or isolation setting is a new model (models are immutable)."""
+        model = self.model
+        identity: list[object] = [
+            model.image_uri,
+            model.model_data_url,
+            sorted(model.environment.items()),
+            model.execution_role_arn,
+            model.network_isolation,
+        ]
+        if not self.primary:
+            # Two variants may serve the same model; each needs a model of its own name. The
+            # first variant's identity is unchanged, so its model keeps its name.
+            identity.append(self.name)
+        return f"{endpoint_name}-{hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:8]}"
 
 
 def _image_region_problems(model: ModelSettings, regions: list[str]) -> list[str]:
