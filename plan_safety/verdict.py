@@ -44,6 +44,10 @@ AUTOSCALING_TYPES: frozenset[str] = frozenset(
 ENDPOINT = "aws_sagemaker_endpoint"
 ENDPOINT_CONFIGURATION = "aws_sagemaker_endpoint_configuration"
 
+# Every action `terraform show -json` writes (Terraform 1.11 JSON output format); any other is a
+# change this verdict cannot judge.
+KNOWN_ACTIONS = frozenset({"no-op", "create", "read", "update", "delete", "forget"})
+
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_INVALID = 2
@@ -90,23 +94,28 @@ def _variant_names(values: Any) -> list[Any]:
     variants = values.get("production_variants")
     if not isinstance(variants, list):
         return []
-    return [v.get("variant_name") for v in variants if isinstance(v, Mapping)]
+    return [str(v.get("variant_name")) for v in variants if isinstance(v, Mapping)]
 
 
 def _variant_renamed(change: Mapping[str, Any]) -> str | None:
     """`before → after` when the production variants' names change: renamed, added or removed
     (order aside; unknown names are not judged). Shadow variants may come and go."""
-    before, after = _variant_names(change.get("before")), _variant_names(change.get("after"))
-    if not before or not after or None in after or sorted(before) == sorted(after):
+    return _renamed(_variant_names(change.get("before")), _variant_names(change.get("after")))
+
+
+def _renamed(before: list[str], after: list[str]) -> str | None:
+    if not before or not after or "None" in after or sorted(before) == sorted(after):
         return None
-    return f"{', '.join(map(str, before))} → {', '.join(map(str, after))}"
+    return f"{', '.join(before)} → {', '.join(after)}"
 
 
 def _endpoint_config_changes(change: Mapping[str, Any]) -> bool:
-    before, after = change.get("before") or {}, change.get("after") or {}
-    unknown = change.get("after_unknown") or {}
+    before, after = change.get("before"), change.get("after")
+    unknown = change.get("after_unknown")
     if isinstance(unknown, Mapping) and unknown.get("endpoint_config_name") is True:
         return True
+    if not isinstance(before, Mapping) or not isinstance(after, Mapping):
+        return False
     return bool(before.get("endpoint_config_name") != after.get("endpoint_config_name"))
 
 
@@ -130,15 +139,29 @@ def verdict(plan: Mapping[str, Any], stack: str, allow: Sequence[str] = ()) -> V
     autoscaling: list[str] = []
     released: list[str] = []
     rollout: list[str] = []
+    # An endpoint configuration moved to a new address: the old one deleted, a new one created.
+    created_configurations: list[list[str]] = []
+    deleted_configurations: list[tuple[str, list[str]]] = []
     for resource in _resource_changes(plan):
         address = str(resource.get("address", "?"))
         change = resource.get("change")
         if not isinstance(change, Mapping):
             raise InvalidPlan(f"resource_changes entry {address!r} has no change object")
         actions = _actions(change, address)
-        resource_type = resource.get("type", "")
+        resource_type = resource.get("type")
+        if resource_type is not None and not isinstance(resource_type, str):
+            raise InvalidPlan(f"resource_changes entry {address!r}: type is not a string")
         if resource.get("mode") == "data" or set(actions) <= {"no-op", "read"}:
             continue
+        unknown = sorted(set(actions) - KNOWN_ACTIONS)
+        if unknown or not resource_type:
+            why = f"unknown action {', '.join(unknown)}" if unknown else "no resource type"
+            protected.append((address, f"cannot judge: {why}"))
+            continue
+        if resource_type == ENDPOINT_CONFIGURATION and actions == ("create",):
+            created_configurations.append(_variant_names(change.get("after")))
+        if resource_type == ENDPOINT_CONFIGURATION and actions == ("delete",):
+            deleted_configurations.append((address, _variant_names(change.get("before"))))
         replaced = "create" in actions and "delete" in actions
         if "forget" in actions:
             # A `removed` block with `destroy = false`: Terraform lets go, AWS keeps the object.
@@ -171,6 +194,14 @@ def verdict(plan: Mapping[str, Any], stack: str, allow: Sequence[str] = ()) -> V
             and _endpoint_config_changes(change)
         ):
             rollout.append(address)
+    for address, before in deleted_configurations:
+        renames = [r for after in created_configurations if (r := _renamed(before, after))]
+        if renames:
+            why = (
+                f"production variant renamed {renames[0]} (configuration moved to a new "
+                "address): blue/green needs the same variant name"
+            )
+            protected.append((address, why))
 
     refused: list[str] = []
     allowed: list[str] = []
