@@ -303,27 +303,49 @@ def preview_stack(
         fleet = f", a fleet of {instances} instances" if instances else ""
         return StackPreview(stack, f"{stack}: new stack: creates {len(after)} resources{fleet}")
     diff = diff_stack(old, new)
-    resources = _resources(new)
-    what: list[str] = []
+    what = _rollout_effect(diff, _resources(new), config) + _routine_effects(diff)
+    allowed, refused = _protected_effects(diff, allow)
+    if allowed:
+        what.append(f"allowed {len(allowed)}: {_named(allowed)}")
+    if refused:
+        what.insert(0, "REFUSED")
+        refused.append(
+            "if intended: --allow ADDRESS for each (a glob such as 'aws_subnet.*' works); in a "
+            f"pull request, the `{ALLOW_LABEL}` label"
+        )
+    summary = f"{stack}: " + ("; ".join(what) if what else "no changes")
+    return StackPreview(stack, summary, refused)
+
+
+def _rollout_effect(diff: _Diff, resources: Mapping[str, Any], config: ServiceConfig) -> list[str]:
+    """A blue/green rollout, when the endpoint moves to a new configuration; the rolled-out
+    configuration and models are taken out of `diff` (they are the rollout)."""
     configuration = next((a for a in resources if _type(a) == ENDPOINT_CONFIGURATION), None)
     endpoint = next((a for a in resources if _type(a) == ENDPOINT), None)
-    if (
+    if not (
         configuration
         and endpoint
         and endpoint not in diff.replaced
         and endpoint not in diff.created
         and (configuration in diff.replaced or configuration in diff.created)
     ):
-        instances, parts = _fleet(resources[configuration])
-        fleet = f"a new fleet of {instances} instances ({parts})" if instances else parts
-        models = [a for a in [*diff.replaced, *diff.created] if _type(a) == MODEL]
-        with_models = f" with {len(models)} new model(s)" if models else ""
-        what.append(f"blue/green rollout{with_models} to {fleet}, {_rollout(config)}")
-        rolled = {configuration, *models}
-        diff.replaced = {a: w for a, w in diff.replaced.items() if a not in rolled}
-        diff.created = [a for a in diff.created if a not in rolled]
-        if diff.updated.get(endpoint) == ["endpoint_config_name"]:
-            del diff.updated[endpoint]
+        return []
+    instances, parts = _fleet(resources[configuration])
+    fleet = f"a new fleet of {instances} instances ({parts})" if instances else parts
+    models = [a for a in [*diff.replaced, *diff.created] if _type(a) == MODEL]
+    with_models = f" with {len(models)} new model(s)" if models else ""
+    rolled = {configuration, *models}
+    diff.replaced = {a: w for a, w in diff.replaced.items() if a not in rolled}
+    diff.created = [a for a in diff.created if a not in rolled]
+    if diff.updated.get(endpoint) == ["endpoint_config_name"]:
+        del diff.updated[endpoint]
+    return [f"blue/green rollout{with_models} to {fleet}, {_rollout(config)}"]
+
+
+def _routine_effects(diff: _Diff) -> list[str]:
+    """What happens to unprotected resources: re-registered, replaced, in place, created,
+    deleted, released."""
+    what: list[str] = []
     autoscaling = [a for a in diff.replaced if _type(a) in AUTOSCALING_TYPES]
     if autoscaling:
         what.append(f"autoscaling re-registered ({len(autoscaling)}: {_named(autoscaling)})")
@@ -342,6 +364,11 @@ def preview_stack(
         what.append(
             f"releases from state (kept in AWS) {len(diff.released)}: {_named(diff.released)}"
         )
+    return what
+
+
+def _protected_effects(diff: _Diff, allow: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(allowed entries, refusal lines) for protected resources replaced or deleted."""
     protected: list[str] = []
     data: list[str] = []
     allowed: list[str] = []
@@ -360,8 +387,6 @@ def preview_stack(
             data.append(entry)
         else:
             protected.append(entry)
-    if allowed:
-        what.append(f"allowed {len(allowed)}: {_named(allowed)}")
     refused = []
     if protected:
         refused.append(
@@ -370,14 +395,7 @@ def preview_stack(
         )
     if data:
         refused.append(f"deletes data or the keys to it, {len(data)}: {_named(data)}")
-    if refused:
-        what.insert(0, "REFUSED")
-        refused.append(
-            "if intended: --allow ADDRESS for each (a glob such as 'aws_subnet.*' works); in a "
-            f"pull request, the `{ALLOW_LABEL}` label"
-        )
-    summary = f"{stack}: " + ("; ".join(what) if what else "no changes")
-    return StackPreview(stack, summary, refused)
+    return allowed, refused
 
 
 def preview(

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Rewrite the `status` sample in docs/operations-status.md from a run against the emulator.
 
-The example configuration's two regions are created in a moto server (tests/support/emulated_service.py):
+The example configuration's two regions are created in a moto server (emulator/emulated_service.py):
 us-east-1 as planned, eu-west-1 running an older model with its 5xx alarm in ALARM. Then
 `python -m operations status` runs against it. tests/operations/test_status_emulator.py fails
 when the document's block differs from what the code prints.

@@ -1,5 +1,5 @@
 """`python -m operations status` against a moto server holding the example's two regions
-(tests/support/emulated_service.py: created with boto3 in seconds, no terraform)."""
+(emulator/emulated_service.py: created with boto3 in seconds, no terraform)."""
 
 from __future__ import annotations
 
