@@ -10,12 +10,11 @@ from __future__ import annotations
 import ipaddress
 import struct
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
 
 from config import instance_types
-
-if TYPE_CHECKING:
-    from config.models import InstanceFleet, ModelSettings, ServiceConfig
+from config.names import PRIMARY_ALARM_BASE, SERVICE_ALARMS, VARIANT_ALARM_SUFFIXES
+from config.service import ServiceSettings
+from config.serving import InstanceFleet, ModelSettings
 
 Problem = tuple[str, str]
 
@@ -29,32 +28,9 @@ LINEAR_STEP_PERCENT = (10, 50)
 SHADOW_EXCLUDED_FAMILIES = ("inf1",)
 # Inference AMI versions by the accelerator they carry drivers for.
 AMI_ACCELERATOR = {"gpu": "nvidia", "neuron": "neuron"}
-# Alarm names a region's stack gives besides the variants' own (constructs_lib/alarms.py:
-# `<stack>-<base>-<what>`); a variant's base is its name, the primary variant's is `endpoint`.
-PRIMARY_ALARM_BASE = "endpoint"
-VARIANT_ALARM_SUFFIXES = (
-    "5xx",
-    "latency-p99",
-    "5xx-notify",
-    "latency-p99-notify",
-    "4xx-rate",
-    "cpu",
-    "memory",
-    "gpu",
-    "concurrency",
-)
-SERVICE_ALARMS = (
-    "alb-target-5xx",
-    "alb-rejected-connections",
-    "proxy-errors",
-    "proxy-throttles",
-    "alb-elb-5xx",
-    "proxy-response-too-large",
-    "route53-health",
-)
 
 
-def fleets(config: ServiceConfig) -> Iterator[tuple[str, InstanceFleet]]:
+def fleets(config: ServiceSettings) -> Iterator[tuple[str, InstanceFleet]]:
     """(path, fleet) of every variant that runs on instances."""
     if config.endpoint.serverless is None:
         yield "endpoint", config.endpoint
@@ -64,7 +40,7 @@ def fleets(config: ServiceConfig) -> Iterator[tuple[str, InstanceFleet]]:
         yield "shadow", config.shadow
 
 
-def models(config: ServiceConfig) -> Iterator[tuple[str, ModelSettings]]:
+def models(config: ServiceSettings) -> Iterator[tuple[str, ModelSettings]]:
     yield "model", config.model
     for index, variant in enumerate(config.variants):
         yield f"variants[{index}].model", variant.model
@@ -73,7 +49,7 @@ def models(config: ServiceConfig) -> Iterator[tuple[str, ModelSettings]]:
 
 
 def _known_types(
-    config: ServiceConfig,
+    config: ServiceSettings,
 ) -> Iterator[tuple[str, InstanceFleet, instance_types.InstanceFacts]]:
     for path, fleet in fleets(config):
         found = instance_types.facts(fleet.instance_type) if fleet.instance_type else None
@@ -81,7 +57,7 @@ def _known_types(
             yield path, fleet, found
 
 
-def instance_facts_problems(config: ServiceConfig) -> list[Problem]:
+def instance_facts_problems(config: ServiceSettings) -> list[Problem]:
     """Alarms scale CPU and GPU thresholds by the type's vCPUs and GPUs, whatever the file says."""
     from config import provider_enums
 
@@ -104,7 +80,7 @@ def instance_facts_problems(config: ServiceConfig) -> list[Problem]:
     return found
 
 
-def accelerator_ami_problems(config: ServiceConfig) -> list[Problem]:
+def accelerator_ami_problems(config: ServiceSettings) -> list[Problem]:
     """A GPU AMI carries NVIDIA drivers, a Neuron AMI Neuron drivers: each fits its own devices."""
     found = []
     for path, fleet, facts in _known_types(config):
@@ -127,7 +103,7 @@ def accelerator_ami_problems(config: ServiceConfig) -> list[Problem]:
     return found
 
 
-def linear_step_problems(config: ServiceConfig) -> list[Problem]:
+def linear_step_problems(config: ServiceSettings) -> list[Problem]:
     low, high = LINEAR_STEP_PERCENT
     step = config.rollout.linear_step_percent
     if config.rollout.strategy != "linear" or low <= step <= high:
@@ -141,7 +117,7 @@ def linear_step_problems(config: ServiceConfig) -> list[Problem]:
     ]
 
 
-def shadow_exclusion_problems(config: ServiceConfig) -> list[Problem]:
+def shadow_exclusion_problems(config: ServiceSettings) -> list[Problem]:
     if config.shadow is None:
         return []
     found = []
@@ -158,7 +134,7 @@ def shadow_exclusion_problems(config: ServiceConfig) -> list[Problem]:
     return found
 
 
-def shadow_capture_problems(config: ServiceConfig) -> list[Problem]:
+def shadow_capture_problems(config: ServiceSettings) -> list[Problem]:
     """A shadow turns data capture on (its answers' only record): capture must record something."""
     capture = config.data_capture
     if config.shadow is None or capture.capture_input or capture.capture_output:
@@ -181,7 +157,7 @@ def _float32(value: float) -> float:
         return float("inf")
 
 
-def weight_problems(config: ServiceConfig) -> list[Problem]:
+def weight_problems(config: ServiceSettings) -> list[Problem]:
     """The provider sends weights as 32-bit floats (the SDK's VariantWeight is float32)."""
     weights = [("endpoint.weight", config.endpoint.weight)]
     weights += [(f"variants[{i}].weight", v.weight) for i, v in enumerate(config.variants)]
@@ -214,7 +190,7 @@ def weight_problems(config: ServiceConfig) -> list[Problem]:
     return found
 
 
-def variant_name_problems(config: ServiceConfig) -> list[Problem]:
+def variant_name_problems(config: ServiceSettings) -> list[Problem]:
     """Two alarms with one name: the second would overwrite the first (PutMetricAlarm)."""
     owners: dict[str, str] = {name: "the service's alarms" for name in SERVICE_ALARMS}
     bases = [("endpoint.variant_name", PRIMARY_ALARM_BASE, "the endpoint's alarms")]
@@ -242,8 +218,8 @@ def variant_name_problems(config: ServiceConfig) -> list[Problem]:
     return found
 
 
-def vpc_size_problems(config: ServiceConfig) -> list[Problem]:
-    from config.models import SUBNET_SLOTS_BITS
+def vpc_size_problems(config: ServiceSettings) -> list[Problem]:
+    from config.edge import SUBNET_SLOTS_BITS
 
     created = [r for r in config.stack_regions if r not in config.network.existing]
     try:
@@ -265,7 +241,7 @@ def vpc_size_problems(config: ServiceConfig) -> list[Problem]:
     ]
 
 
-def volume_on_nvme_problems(config: ServiceConfig) -> list[Problem]:
+def volume_on_nvme_problems(config: ServiceSettings) -> list[Problem]:
     found = []
     for path, fleet, facts in _known_types(config):
         if fleet.volume_size_gb is not None and facts.local_nvme:
@@ -279,7 +255,7 @@ def volume_on_nvme_problems(config: ServiceConfig) -> list[Problem]:
     return found
 
 
-def model_bucket_region_problems(config: ServiceConfig) -> list[Problem]:
+def model_bucket_region_problems(config: ServiceSettings) -> list[Problem]:
     regions = config.stack_regions
     found = []
     for path, model in models(config):
@@ -296,7 +272,7 @@ def model_bucket_region_problems(config: ServiceConfig) -> list[Problem]:
     return found
 
 
-def internal_load_balancer_problems(config: ServiceConfig) -> list[Problem]:
+def internal_load_balancer_problems(config: ServiceSettings) -> list[Problem]:
     """An internal ALB in a VPC this project creates is reachable by nobody: the VPC is isolated
     (no peering, no transit gateway) and has the same CIDR in every region."""
     if not config.load_balancer.internal:
@@ -314,7 +290,7 @@ def internal_load_balancer_problems(config: ServiceConfig) -> list[Problem]:
     ]
 
 
-RULES: tuple[Callable[[ServiceConfig], list[Problem]], ...] = (
+RULES: tuple[Callable[[ServiceSettings], list[Problem]], ...] = (
     instance_facts_problems,
     accelerator_ami_problems,
     linear_step_problems,
@@ -329,7 +305,7 @@ RULES: tuple[Callable[[ServiceConfig], list[Problem]], ...] = (
 )
 
 
-def problems(config: ServiceConfig) -> list[Problem]:
+def problems(config: ServiceSettings) -> list[Problem]:
     found: list[Problem] = []
     for rule in RULES:
         found += rule(config)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 PROVIDER_VERSION = "5.100.0"
@@ -47,3 +48,25 @@ def problem(field: str, value: str) -> str | None:
         f"refuses it: the provider is the limit; choose one of the {len(choices)} it "
         f"accepts{listed}"
     )
+
+
+def _botocore_knows(field: str, value: str) -> bool:
+    from config import aws_limits
+
+    if field == "instance_type":
+        return value in aws_limits.sagemaker_instance_types()
+    ami = aws_limits.shape("sagemaker", "ProductionVariantInferenceAmiVersion")
+    return ami.problem(value) is None
+
+
+def rule(field: str) -> tuple[Callable[[], str], Callable[[str], str | None]]:
+    """The field rule beside botocore's (aws_rules.FieldRule's describe and check): a value
+    botocore does not know is botocore's rule's to report, the rest the provider's."""
+
+    def describe() -> str:
+        return f"and one of the {len(accepted(field))} Terraform's AWS provider {PROVIDER_VERSION} accepts"
+
+    def check(value: str) -> str | None:
+        return problem(field, value) if _botocore_knows(field, value) else None
+
+    return describe, check

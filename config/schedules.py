@@ -47,6 +47,20 @@ def time_zones() -> frozenset[str]:
     return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
+def describe_time_zone() -> str:
+    return (
+        f"one of the {len(time_zones())} IANA time zone ids Joda-Time knows (config/time_zones.txt)"
+    )
+
+
+def describe_schedule() -> str:
+    return (
+        "at(yyyy-mm-ddThh:mm:ss), rate(<n> minute(s)|hour(s)|day(s)) or a six-field cron(...) "
+        "with `?` in exactly one of day-of-month and day-of-week, as Application Auto Scaling "
+        "parses them"
+    )
+
+
 def time_zone_problem(value: str) -> str | None:
     if value in time_zones():
         return None

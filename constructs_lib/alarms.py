@@ -22,6 +22,7 @@ from constructs import Construct
 
 from config import instance_types
 from config.models import AlarmSettings, Subscription
+from config.names import PRIMARY_ALARM_BASE
 from constructs_lib import aws_terms
 from constructs_lib.policies import rotating_key
 
@@ -161,7 +162,7 @@ class EndpointAlarms(Construct):
         dims = aws_terms.endpoint_dimensions(props.endpoint_name, props.variant_name)
         target = AlarmTarget(settings, props.topic_arn)
         base = (
-            f"{props.prefix}-endpoint"
+            f"{props.prefix}-{PRIMARY_ALARM_BASE}"
             if props.rollout_watched
             else f"{props.prefix}-{props.variant_name}"
         )
@@ -236,10 +237,7 @@ class EndpointAlarms(Construct):
         if props.instance_type is None:
             self._serverless_concurrency(props, dims, target, base)
         else:
-            # The check refuses an instance type without facts (config/instance_types.py).
-            facts = instance_types.facts(props.instance_type)
-            assert facts is not None, props.instance_type
-            vcpus = facts.vcpus
+            vcpus = _vcpus(props.instance_type)
             utilization.insert(
                 0,
                 (
@@ -482,6 +480,13 @@ class EndpointAlarms(Construct):
                 stat="Sum",
             ),
         )
+
+
+def _vcpus(instance_type: str) -> int:
+    # The check refuses an instance type without facts (config/instance_types.py).
+    facts = instance_types.facts(instance_type)
+    assert facts is not None, instance_type
+    return facts.vcpus
 
 
 @dataclass(frozen=True)

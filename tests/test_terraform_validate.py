@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from emulator.terraform import offline_terraform
 from tests.support.configs import EXISTING_NETWORKS
-from tests.support.terraform import offline_terraform
 
 STACKS = ["bootstrap-serving-prod", "serving-prod-us-east-1", "serving-prod-eu-west-1"]
 

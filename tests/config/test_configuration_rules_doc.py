@@ -6,7 +6,7 @@ from pathlib import Path
 
 from config import aws_limits, provider_enums, schedules
 from config.acceptance_rules import ALB_SMALLEST_SUBNET_PREFIX, LINEAR_STEP_PERCENT
-from config.models import SUBNET_SLOTS_BITS
+from config.edge import SUBNET_SLOTS_BITS
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "configuration-rules.md").read_text()
 

@@ -222,8 +222,8 @@ def _accepted_sample(count: int) -> list[dict[str, Any]]:
 def test_sample_of_accepted_generated_configs_validates(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
+    from emulator.terraform import offline_terraform, validate_stacks
     from tests.support.app import synth_app
-    from tests.support.terraform import offline_terraform, validate_stacks
 
     sample = _accepted_sample(10)
     assert len(sample) >= 10
@@ -405,8 +405,8 @@ def test_sample_of_accepted_round_3_configs_validates(
 ) -> None:
     """The most varied accepted configurations (most round-3 fields changed) pass `terraform
     validate`; one region stack each (the other region's differs only in names)."""
+    from emulator.terraform import offline_terraform, validate_stacks
     from tests.support.app import synth_app
-    from tests.support.terraform import offline_terraform, validate_stacks
 
     found: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as folder:

@@ -61,7 +61,7 @@ def test_offered_routing_strategies_are_exactly_those_the_provider_accepts() -> 
 @pytest.mark.slow
 @pytest.mark.terraform
 def test_generated_table_equals_what_the_provider_accepts() -> None:
-    from tests.support.terraform import find_mirror, skip_or_fail
+    from emulator.terraform import find_mirror, skip_or_fail
 
     if find_mirror() is None:
         skip_or_fail("no local mirror of hashicorp/aws")

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from config.models import ServiceConfig
+from config.names import SERVICE_ALARMS, VARIANT_ALARM_SUFFIXES
 from tests.support.configs import config_with
 from tests.support.lookup import find, ref
 from tests.support.synth import only, resources, synth_region
@@ -107,6 +108,18 @@ def test_4xx_alarm_is_a_rate_of_invocations(east: dict[str, Any]) -> None:
 def test_no_gpu_alarm_on_cpu_instances(east: dict[str, Any]) -> None:
     names = [a["alarm_name"] for a in resources(east, "aws_cloudwatch_metric_alarm").values()]
     assert "serving-prod-us-east-1-endpoint-gpu" not in names
+
+
+def test_every_alarm_name_is_one_the_clash_rule_knows(east: dict[str, Any]) -> None:
+    """Given the example, when synthesized, then each alarm is `<stack>-<service alarm>` or
+    `<stack>-<variant>-<suffix>` from config/names.py, so the variant-name clash rule sees it."""
+    names = [a["alarm_name"] for a in resources(east, "aws_cloudwatch_metric_alarm").values()]
+    assert names
+    for name in names:
+        rest = name.removeprefix("serving-prod-us-east-1-")
+        assert rest in SERVICE_ALARMS or any(
+            rest.endswith(f"-{suffix}") for suffix in VARIANT_ALARM_SUFFIXES
+        ), name
 
 
 def test_gpu_alarm_scaled_by_gpu_count() -> None:
