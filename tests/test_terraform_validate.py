@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.terraform import offline_terraform, validate_stacks
+from emulator.terraform import offline_terraform
 from tests.support.configs import EXISTING_NETWORKS
 
 STACKS = ["bootstrap-serving-prod", "serving-prod-us-east-1", "serving-prod-eu-west-1"]
@@ -118,82 +118,3 @@ def test_serving_examples_validate(tmp_path_factory: pytest.TempPathFactory, exa
         terraform.run(stack_dir, "validate", "-json", "-no-color", check=False).stdout
     )
     assert report["valid"] is True, report["diagnostics"]
-
-
-IMAGE = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-inference:2.3.0-cpu-py311"
-# Acceptance round 3 (docs/configuration-rules.md): two accepted configurations that between them
-# set every new field Terraform sees, so two stacks and one `init` cover them.
-ROUND_3 = {
-    "gpu-ami-variant-linear-small-vpc": {
-        "endpoint": {
-            "instance_type": "ml.g6.xlarge",
-            "inference_ami_version": "al2-ami-sagemaker-inference-gpu-3-1",
-            "max_instance_count": 3,
-            "weight": 3,
-        },
-        # Local NVMe (no volume_size_gb); a name that starts like the primary's alarm base.
-        "variants": [
-            {
-                "name": "endpoint-v2",
-                "model": {"image_uri": IMAGE},
-                "instance_type": "ml.m5d.large",
-                "max_instance_count": 2,
-                "weight": 0.5,
-            }
-        ],
-        "rollout": {"strategy": "linear", "linear_step_percent": 10, "wait_s": 60},
-        "network": {"vpc_cidr": "10.40.0.0/23"},
-        "autoscaling.scheduled_actions": [
-            {
-                "name": "tokyo-day",
-                "schedule": "cron(0 9 ? * MON-FRI *)",
-                "min_instance_count": 2,
-                "max_instance_count": 3,
-                "timezone": "Etc/GMT-9",
-            }
-        ],
-    },
-    "neuron-ami-internal-shadow-capture-input": {
-        "load_balancer": {"internal": True},
-        "network": {"existing": EXISTING_NETWORKS},
-        "endpoint": {
-            "instance_type": "ml.inf2.xlarge",
-            "inference_ami_version": "al2-ami-sagemaker-inference-neuron-2",
-            "max_instance_count": 3,
-        },
-        "shadow": {
-            "name": "candidate",
-            "model": {"image_uri": IMAGE},
-            "instance_type": "ml.m5.large",
-            "max_instance_count": 2,
-        },
-        "data_capture": {"enabled": True, "capture_input": True, "capture_output": False},
-        "rollout": {"strategy": "canary", "wait_s": 60},
-        "autoscaling.scheduled_actions": [
-            {
-                "name": "tahiti",
-                "schedule": "rate(6 hours)",
-                "min_instance_count": 2,
-                "max_instance_count": 3,
-                "timezone": "Pacific/Tahiti",
-            }
-        ],
-    },
-}
-
-
-def test_round_3_combinations_validate(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Given two accepted configurations combining the round-3 fields, when synthesized, then
-    Terraform's AWS provider accepts one region stack of each (one shared `init`)."""
-    from tests.support.app import synth_app
-    from tests.support.configs import config_with
-
-    stack_dirs = []
-    for name, overrides in ROUND_3.items():
-        outdir = tmp_path_factory.mktemp(f"round-3-{name}")
-        synth_app(config_with(**{k.replace(".", "__"): v for k, v in overrides.items()}), outdir)
-        stack_dirs.append(outdir / "stacks" / "serving-prod-us-east-1")
-    terraform = offline_terraform(tmp_path_factory.getbasetemp() / "terraform")
-    reports = validate_stacks(terraform, stack_dirs, tmp_path_factory.mktemp("validate-round-3"))
-    assert {str(d): r["diagnostics"] for d, r in reports.items() if not r["valid"]} == {}
-    assert len(reports) == 2
