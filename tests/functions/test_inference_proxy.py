@@ -20,10 +20,10 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import botocore.loaders
 import botocore.session
 import pytest
-import botocore.exceptions
 import urllib3.exceptions
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from botocore.stub import Stubber

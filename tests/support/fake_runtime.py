@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-
 # What a load balancer or network in front of SageMaker can do to an answer, as it arrives:
 # drop the connection with no answer, cut the body short of its Content-Length, answer a bare 502
 # with no error type, or refuse the caller's role (AccessDeniedException, as SageMaker sends it).
