@@ -33,7 +33,7 @@ def test_https_listener_uses_tls13_policy_and_validated_certificate(stack: dict[
 
 
 def test_https_listener_forwards_to_the_lambda_target_group(stack: dict[str, Any]) -> None:
-    group_key, _ = find(stack, "aws_lb_target_group", target_type="lambda")
+    group_key, _ = find(stack, "aws_lb_target_group", name="serving-prod-proxy")
     (action,) = listener(stack, 443)["default_action"]
     assert action == {
         "type": "forward",
