@@ -98,6 +98,10 @@ GAPS: list[str] = [
     "ELBv2: DeleteLoadBalancer deletes a load balancer whose deletion protection is on (AWS "
     "refuses with OperationNotPermitted); shim: refuse too, so the teardown test proves that "
     "turning protection off comes first.",
+    "Route 53: CreateHealthCheck and UpdateHealthCheck drop AlarmIdentifier and "
+    "InsufficientDataHealthStatus of a CLOUDWATCH_METRIC check, so the re-plan wants to set them "
+    "again; shim: keep and return them. moto never evaluates CALCULATED or CLOUDWATCH_METRIC "
+    "checks (their status is not emulated; tests assert their wiring).",
 ]
 """One line per difference from AWS that the harness works around."""
 
@@ -121,6 +125,7 @@ def apply_shims(update_endpoint_record: Path) -> None:
     _shim_acm_key_algorithm()
     _shim_lambda_logging_config()
     _shim_elbv2_deletion_protection()
+    _shim_route53_alarm_health_checks()
 
 
 def _shim_application_autoscaling_tags() -> None:
@@ -849,6 +854,45 @@ def _shim_lambda_logging_config() -> None:
     LambdaFunction.__init__ = new_init  # type: ignore[method-assign]
     LambdaFunction.get_configuration = new_get_configuration  # type: ignore[method-assign]
     LambdaFunction.update_configuration = new_update_configuration  # type: ignore[method-assign,assignment]
+
+
+def _shim_route53_alarm_health_checks() -> None:
+    # EMULATOR GAP: moto's CreateHealthCheck/UpdateHealthCheck drop AlarmIdentifier and
+    # InsufficientDataHealthStatus (HealthCheckConfig of a CLOUDWATCH_METRIC check, botocore's
+    # route53 model); GetHealthCheck then reports neither and the provider plans to set them again.
+    from moto.route53.models import HealthCheck
+    from moto.route53.responses import Route53 as Response
+
+    kept = ("AlarmIdentifier", "InsufficientDataHealthStatus")
+    config_property = HealthCheck.health_check_config
+
+    def health_check_config(self: Any) -> dict[str, Any]:
+        config = dict(config_property.fget(self))  # type: ignore[attr-defined]
+        config.update(getattr(self, "shim_kept", {}))
+        return config
+
+    def keeping(action: Any, health_check_id: Any) -> Any:
+        def wrapped(self: Any) -> Any:
+            result = action(self)
+            # CreateHealthCheck nests the settings in HealthCheckConfig; UpdateHealthCheck does not.
+            given = self._get_param("HealthCheckConfig") or {
+                key: self._get_param(key) for key in kept
+            }
+            health_check = self.backend.health_checks[health_check_id(self, result)]
+            shim_kept = getattr(health_check, "shim_kept", {})
+            shim_kept.update({key: given[key] for key in kept if given.get(key) is not None})
+            health_check.shim_kept = shim_kept
+            return result
+
+        return wrapped
+
+    HealthCheck.health_check_config = property(health_check_config)  # type: ignore[assignment,method-assign]
+    Response.create_health_check = keeping(  # type: ignore[method-assign]
+        Response.create_health_check, lambda _self, result: result.result["HealthCheck"].id
+    )
+    Response.update_health_check = keeping(  # type: ignore[method-assign]
+        Response.update_health_check, lambda self, _result: self._get_param("HealthCheckId")
+    )
 
 
 def _shim_elbv2_deletion_protection() -> None:
