@@ -59,9 +59,8 @@ def test_read_timeout_is_sagemakers_60_s_below_function_and_alb_idle_timeouts(
 
 
 def test_memory_and_reserved_concurrency_come_from_config() -> None:
-    function = only(
-        synth_region(config_with(proxy__memory_mb=1024, proxy__reserved_concurrency=7)),
-        "aws_lambda_function",
+    function = proxy_function(
+        synth_region(config_with(proxy__memory_mb=1024, proxy__reserved_concurrency=7))
     )
     assert (function["memory_size"], function["reserved_concurrent_executions"]) == (1024, 7)
 
