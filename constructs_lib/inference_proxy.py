@@ -229,6 +229,12 @@ class PingFunction(Construct):
                         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                         "Resource": f"{self.log_group.arn}:*",
                     },
+                    {
+                        "Sid": "XRayTraces",
+                        "Effect": "Allow",
+                        "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                        "Resource": "*",  # X-Ray has no resource-level permissions
+                    },
                 ]
             ),
         )
@@ -246,6 +252,7 @@ class PingFunction(Construct):
             timeout=PING_TIMEOUT_S,
             reserved_concurrent_executions=PING_RESERVED_CONCURRENCY,
             environment=LambdaFunctionEnvironment(variables={"ENDPOINT_NAME": props.endpoint_name}),
+            tracing_config=LambdaFunctionTracingConfig(mode="Active"),
             logging_config=LambdaFunctionLoggingConfig(
                 log_format="Text", log_group=self.log_group.name
             ),

@@ -186,7 +186,15 @@ def test_the_ping_function_has_concurrency_of_its_own_and_may_only_describe(
     # The same package and handler as the proxy: one `/ping`.
     assert (ping["filename"], ping["handler"]) == (proxy["filename"], proxy["handler"])
     actions = sorted(a for s in statements for a in s["Action"])
-    assert actions == ["logs:CreateLogStream", "logs:PutLogEvents", "sagemaker:DescribeEndpoint"]
+    assert [a for a in actions if a.startswith("sagemaker:")] == ["sagemaker:DescribeEndpoint"]
+    assert actions == [
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sagemaker:DescribeEndpoint",
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+    ]
+    assert ping["tracing_config"] == {"mode": "Active"}
 
 
 def test_every_sagemaker_region_is_one_route53_reads_alarms_in() -> None:
