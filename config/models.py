@@ -8,7 +8,9 @@ are generated from them).
 from __future__ import annotations
 
 import difflib
+import hashlib
 import ipaddress
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -1139,6 +1141,23 @@ class ServingVariant:
     primary: bool = False
     """The `endpoint` block's variant: keeps the resource addresses of one-variant stacks."""
     shadow: bool = False
+
+    def model_name(self, endpoint_name: str) -> str:
+        """The SageMaker model's name: content-derived, so a new image, artifact, environment,
+        role or isolation setting is a new model (models are immutable)."""
+        model = self.model
+        identity: list[object] = [
+            model.image_uri,
+            model.model_data_url,
+            sorted(model.environment.items()),
+            model.execution_role_arn,
+            model.network_isolation,
+        ]
+        if not self.primary:
+            # Two variants may serve the same model; each needs a model of its own name. The
+            # first variant's identity is unchanged, so its model keeps its name.
+            identity.append(self.name)
+        return f"{endpoint_name}-{hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:8]}"
 
 
 def _image_region_problems(model: ModelSettings, regions: list[str]) -> list[str]:

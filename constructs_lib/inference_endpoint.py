@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,7 +115,7 @@ class InferenceEndpoint(Construct):
                 "model" if variant.primary else f"model_{variant.name}",
                 # A content-derived name: a new image, artifact or environment is a new model,
                 # created before the old one is removed (see create_before_destroy below).
-                name=f"{name}-{self._fingerprint(variant)}",
+                name=variant.model_name(name),
                 execution_role_arn=role,
                 enable_network_isolation=model.network_isolation,
                 primary_container=SagemakerModelPrimaryContainer(
@@ -297,22 +295,6 @@ class InferenceEndpoint(Construct):
                 )
             ),
         )
-
-    @staticmethod
-    def _fingerprint(variant: ServingVariant) -> str:
-        model = variant.model
-        identity: list[Any] = [
-            model.image_uri,
-            model.model_data_url,
-            sorted(model.environment.items()),
-            model.execution_role_arn,
-            model.network_isolation,
-        ]
-        if not variant.primary:
-            # Two variants may serve the same model; each needs a model of its own name. The
-            # first variant's identity is unchanged, so its model keeps its name.
-            identity.append(variant.name)
-        return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:8]
 
     @staticmethod
     def _one_or_many(values: list[str]) -> str | list[str]:

@@ -12,7 +12,16 @@ import pytest
 from tests.support.terraform import skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
-TYPED = ["config", "constructs_lib", "stacks", "functions", "tools", "plan_safety", "main.py"]
+TYPED = [
+    "config",
+    "constructs_lib",
+    "stacks",
+    "functions",
+    "tools",
+    "plan_safety",
+    "operations",
+    "main.py",
+]
 
 
 def tool(name: str) -> str:

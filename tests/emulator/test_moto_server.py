@@ -202,3 +202,23 @@ def test_an_alarm_health_check_keeps_its_alarm_and_insufficient_data_status(
 
     assert config["AlarmIdentifier"] == alarm
     assert config["InsufficientDataHealthStatus"] == "Healthy"
+
+
+def test_sagemaker_endpoint_usage_quotas_have_defaults_applied_values_and_zero(
+    server: MotoServer,
+) -> None:
+    server.set_sagemaker_endpoint_quotas({"ml.m5.xlarge": {"default": 20, "applied": 40}})
+    quotas = server.client("service-quotas", REGION)
+
+    listed = quotas.list_aws_default_service_quotas(ServiceCode="sagemaker")["Quotas"]
+    by_name = {q["QuotaName"]: q for q in listed}
+    m5 = by_name["ml.m5.xlarge for endpoint usage"]
+    applied = quotas.get_service_quota(ServiceCode="sagemaker", QuotaCode=m5["QuotaCode"])
+    g5 = by_name["ml.g5.xlarge for endpoint usage"]
+
+    assert len(listed) == len(moto_server.sagemaker_instance_types())
+    assert m5["Value"] == 20.0
+    assert applied["Quota"]["Value"] == 40.0
+    assert g5["Value"] == 0.0  # not given: nothing fits by accident
+    with pytest.raises(ClientError, match="NoSuchResourceException"):
+        quotas.get_service_quota(ServiceCode="sagemaker", QuotaCode="L-NOTAQUOTA")
