@@ -112,8 +112,9 @@ GAPS: list[str] = [
     "refuses with OperationNotPermitted); shim: refuse too, so the teardown test proves that "
     "turning protection off comes first.",
     "Route 53: CreateHealthCheck and UpdateHealthCheck drop AlarmIdentifier and "
-    "InsufficientDataHealthStatus of a CLOUDWATCH_METRIC check, so the re-plan wants to set them "
-    "again; shim: keep and return them. moto never evaluates CALCULATED or CLOUDWATCH_METRIC "
+    "InsufficientDataHealthStatus of a CLOUDWATCH_METRIC check, and report it with an HTTP "
+    "check's port 80 and 30 s interval, so the re-plan wants to replace it; shim: keep and return "
+    "the alarm settings, leave out the endpoint's. moto never evaluates CALCULATED or CLOUDWATCH_METRIC "
     "checks (their status is not emulated; tests assert their wiring).",
 ]
 """One line per difference from AWS that the harness works around."""
@@ -886,6 +887,11 @@ def _shim_route53_alarm_health_checks() -> None:
     def health_check_config(self: Any) -> dict[str, Any]:
         config = dict(config_property.fget(self))  # type: ignore[attr-defined]
         config.update(getattr(self, "shim_kept", {}))
+        if self.type_ == "CLOUDWATCH_METRIC":
+            # An alarm check has no endpoint: no address, port or request interval (moto reports
+            # its HTTP defaults, 80 and 30 s; it already leaves them out of CALCULATED checks).
+            for key in ("IPAddress", "Port", "RequestInterval", "MeasureLatency"):
+                config.pop(key, None)
         return config
 
     def keeping(action: Any, health_check_id: Any) -> Any:

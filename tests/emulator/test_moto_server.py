@@ -202,6 +202,8 @@ def test_an_alarm_health_check_keeps_its_alarm_and_insufficient_data_status(
 
     assert config["AlarmIdentifier"] == alarm
     assert config["InsufficientDataHealthStatus"] == "Healthy"
+    # No endpoint to call: no port or request interval, as for a CALCULATED check.
+    assert "Port" not in config and "RequestInterval" not in config
 
 
 def test_sagemaker_endpoint_usage_quotas_have_defaults_applied_values_and_zero(
