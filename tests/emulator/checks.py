@@ -327,15 +327,15 @@ def latency_records(deployment: Deployment, config: ServiceConfig, region: str) 
     children = calculated["HealthCheckConfig"]["ChildHealthChecks"]
     assert calculated["HealthCheckConfig"]["Type"] == "CALCULATED", calculated
     assert calculated["HealthCheckConfig"]["HealthThreshold"] == len(children) == 2, calculated
-    ping_id, errors_id = children
-    errors = route53.get_health_check(HealthCheckId=errors_id)["HealthCheck"]["HealthCheckConfig"]
+    # Children are a set (the provider sends them in any order): told apart by their alarm.
+    configs = [
+        route53.get_health_check(HealthCheckId=child)["HealthCheck"]["HealthCheckConfig"]
+        for child in children
+    ]
+    error_rate_alarm = {"Region": region, "Name": f"{config.stack_name(region)}-error-rate-health"}
+    (errors,) = [c for c in configs if c.get("AlarmIdentifier") == error_rate_alarm]
     assert errors["Type"] == "CLOUDWATCH_METRIC", errors
-    assert errors["AlarmIdentifier"] == {
-        "Region": region,
-        "Name": f"{config.stack_name(region)}-error-rate-health",
-    }, errors
-    check = route53.get_health_check(HealthCheckId=ping_id)["HealthCheck"]
-    settings = check["HealthCheckConfig"]
+    (settings,) = [c for c in configs if c is not errors]
     if config.load_balancer.internal:
         assert settings["Type"] == "CLOUDWATCH_METRIC", settings
     else:
