@@ -28,7 +28,7 @@ import urllib3.exceptions
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from botocore.stub import Stubber
 
-from tests.support.fake_runtime import FAILURES, fake_runtime
+from emulator.fake_runtime import FAILURES, fake_runtime
 
 HANDLER_PATH = Path(__file__).resolve().parents[2] / "functions" / "inference_proxy" / "handler.py"
 ENDPOINT = "demo-endpoint"
