@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,8 @@ from config.models import ServiceConfig
 from tests.support.configs import config_with
 from tests.support.lookup import find, ref
 from tests.support.synth import only, resources, synth_region
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "rollouts.md"
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +141,17 @@ def test_execution_role_may_describe_exactly_its_rollback_alarms(auto_rollback: 
             "Resource": [ref("aws_cloudwatch_metric_alarm", k, "arn") for k in alarm_keys],
         }
     ]
+
+
+def test_docs_quote_the_rolled_back_rollout_error_as_synthesized(stack: dict[str, Any]) -> None:
+    (check,) = only(stack, "aws_sagemaker_endpoint")["lifecycle"]["postcondition"]
+    (config_key,) = resources(stack, "aws_sagemaker_endpoint_configuration")
+    shown = (
+        check["error_message"]
+        .replace("${self.endpoint_config_name}", "<running configuration>")
+        .replace(
+            ref("aws_sagemaker_endpoint_configuration", config_key, "name"),
+            "<planned configuration>",
+        )
+    )
+    assert "\n" + shown + "\n" in DOCS.read_text()
