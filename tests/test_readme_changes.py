@@ -17,7 +17,7 @@ from tests.emulator.scenarios import (
     readme_table,
 )
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "docs" / "operations.md"
 
 
 def test_readme_table_is_the_scenarios() -> None:
