@@ -202,8 +202,10 @@ _SURROUNDINGS_SCENARIOS = [
 ]
 
 # us-east-1, once its chain is done: a rollout that SageMaker rolls back. test_day2.py forces one
-# of the endpoint's rollback alarms into ALARM, applies the plan (it must fail), puts the alarm
-# back to OK and applies again (the rollout is retried and completes).
+# of the endpoint's rollback alarms into ALARM, applies the change (a model rollout, as
+# `model-artifact`; the apply must fail), puts the alarm back to OK, then plans and applies again.
+# `expected` is that second plan: the rollout retried, the configuration and model the endpoint
+# ran (kept as deposed objects) deleted after it.
 ROLLED_BACK = Scenario(
     id="rollout-rolled-back",
     section="model.model_data_url",
@@ -218,7 +220,11 @@ ROLLED_BACK = Scenario(
     overrides={
         "model.model_data_url": "s3://example-models-{region}/fraud-scoring/v9/model.tar.gz"
     },
-    expected={**ENDPOINT_ROLLOUT, ("aws_iam_role_policy", "update"): 1},
+    expected={
+        ("aws_sagemaker_endpoint", "update"): 1,
+        ("aws_sagemaker_endpoint_configuration", "delete"): 1,
+        ("aws_sagemaker_model", "delete"): 1,
+    },
 )
 
 Step = tuple[Scenario, ...]
