@@ -194,6 +194,7 @@ class EndpointAlarms(Construct):
             ]
         # Tokens of the alarm resources, so the alarms exist before the endpoint names them.
         self.rollback_alarm_names = tuple(alarm.alarm_name for alarm in rollback)
+        self.rollback_alarm_arns = tuple(alarm.arn for alarm in rollback)
 
         CloudwatchMetricAlarm(
             self,

@@ -118,6 +118,7 @@ class RegionStack(TerraformStack):
                 variants=tuple(variants),
                 rollout=config.rollout,
                 rollback_alarm_names=self.endpoint_alarms.rollback_alarm_names,
+                rollback_alarm_arns=self.endpoint_alarms.rollback_alarm_arns,
                 data_capture=config.data_capture,
                 capture_enabled=config.data_capture_enabled,
                 serverless=config.endpoint.serverless,
