@@ -197,8 +197,8 @@ LONG_FUNCTIONS = {
     "constructs_lib/dashboard.py::__init__": 96,
     "constructs_lib/inference_endpoint.py::__init__": 98,
     "constructs_lib/inference_endpoint.py::_create_execution_role": 120,
-    "constructs_lib/inference_proxy.py::__init__": 94,
-    "constructs_lib/load_balancer.py::__init__": 125,
+    "constructs_lib/inference_proxy.py::__init__": 95,
+    "constructs_lib/load_balancer.py::__init__": 132,
     "constructs_lib/secure_bucket.py::__init__": 94,
     "constructs_lib/web_acl.py::__init__": 96,
     "emulator/moto_server.py::_shim_sagemaker_update_endpoint": 159,
@@ -208,10 +208,10 @@ LONG_FUNCTIONS = {
 }
 LONG_FILES = {
     "config/aws_rules.py": 962,
-    "emulator/moto_server.py": 1217,
+    "emulator/moto_server.py": 1267,
     "tests/emulator/test_day2.py": 724,
     "tests/emulator/test_sagemaker_variant_shims.py": 715,
-    "tests/functions/test_inference_proxy.py": 992,
+    "tests/functions/test_inference_proxy.py": 1073,
     "tests/test_workflows.py": 1033,
 }
 
