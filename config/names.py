@@ -39,6 +39,7 @@ SERVICE_ALARMS = (
     "alb-elb-5xx",
     "proxy-response-too-large",
     "route53-health",
+    "error-rate-health",
 )
 
 

@@ -20,7 +20,7 @@ from config.models import ServiceConfig
 from config.regions import SAGEMAKER_REGIONS
 from constructs_lib.dns import ALIAS_TARGET_TTL_S
 from constructs_lib.inference_proxy import PING_RESERVED_CONCURRENCY
-from tests.support.configs import config_with
+from tests.support.configs import INTERNAL_ON_EXISTING_NETWORKS, config_with
 from tests.support.handler_constants import handler_constants
 from tests.support.lookup import by_key_prefix, find, ping_health_check, ref
 from tests.support.synth import synth_region
@@ -205,7 +205,7 @@ def test_every_sagemaker_region_is_one_route53_reads_alarms_in() -> None:
 
 
 def test_an_internal_region_combines_its_healthy_targets_alarm_with_the_error_rate() -> None:
-    stack = synth_region(config_with(load_balancer__internal=True))
+    stack = synth_region(config_with(**INTERNAL_ON_EXISTING_NETWORKS))
     _, calculated = region_check(stack)
     ping_key, ping = by_key_prefix(stack, CHECK, "dns_health_check_")
     ping_group, _ = find(stack, "aws_lb_target_group", name="serving-prod-ping")
