@@ -39,6 +39,9 @@ from http import HTTPStatus
 from typing import Any, NoReturn
 
 import boto3
+
+# A sibling module of the package (on sys.path in Lambda: /var/task; in tests: pyproject).
+import proxy_auth
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import (
@@ -49,9 +52,6 @@ from botocore.exceptions import (
     ParamValidationError,
     ReadTimeoutError,
 )
-
-# A sibling module of the package (on sys.path in Lambda: /var/task; in tests: pyproject).
-import proxy_auth
 
 INVOCATIONS_PATH = "/invocations"
 PING_PATH = "/ping"
@@ -353,9 +353,7 @@ def _route(method: str, path: str, event: Mapping[str, Any]) -> Answer:
 def _authenticate(event: Mapping[str, Any]) -> None:
     """The one place callers are checked (docs/authentication.md): before any model call."""
     raw = event.get("headers") or {}
-    headers = (
-        {str(k).lower(): str(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}
-    )
+    headers = {str(k).lower(): str(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}
     try:
         AUTHENTICATOR.authenticate(headers)
     except proxy_auth.Denied as denied:

@@ -171,7 +171,9 @@ def _number(env: Mapping[str, str], name: str, default: float, problems: list[st
 
 def _fetch_json(url: str) -> Any:
     """GET a JSON document; any failure is an OSError or ValueError."""
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    if not url.startswith(("https://", "http://")):
+        raise ValueError(f"{url!r}: not an HTTP(S) URL")
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
     with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:  # noqa: S310
         data = response.read(MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
@@ -227,8 +229,7 @@ class KeyCache:
 
     def _may_refresh(self, now: float) -> bool:
         return (
-            self.attempted_at is None
-            or now - self.attempted_at >= self.settings.jwks_min_refresh_s
+            self.attempted_at is None or now - self.attempted_at >= self.settings.jwks_min_refresh_s
         )
 
     def _lookup(self, kid: str | None) -> Any:
