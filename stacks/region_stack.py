@@ -33,7 +33,7 @@ from constructs_lib.dns import (
 from constructs_lib.endpoint_autoscaling import EndpointAutoscaling, EndpointAutoscalingProps
 from constructs_lib.inference_endpoint import InferenceEndpoint, InferenceEndpointProps
 from constructs_lib.inference_proxy import InferenceProxy, InferenceProxyProps
-from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
+from constructs_lib.load_balancer import HTTPS_PORT, LoadBalancer, LoadBalancerProps
 from constructs_lib.log_encryption import LogEncryptionKey, LogEncryptionKeyProps
 from constructs_lib.network import Network, NetworkProps
 from constructs_lib.state_backend import use_backend
@@ -160,6 +160,7 @@ class RegionStack(TerraformStack):
                 endpoint_arn=self.inference.endpoint_arn,
                 settings=config.proxy,
                 log_key_arn=self.log_key.key_arn,
+                authentication=config.authentication,
             ),
         )
         self.certificate = ValidatedCertificate(
@@ -195,6 +196,7 @@ class RegionStack(TerraformStack):
                     else None
                 ),
                 alarm_health_check=bool(alarm_health_check_reasons(config)),
+                mutual_tls=config.authentication.mutual_tls,
             ),
         )
         if config.waf.enabled:
@@ -206,6 +208,7 @@ class RegionStack(TerraformStack):
                     load_balancer_arn=self.load_balancer.load_balancer.arn,
                     settings=config.waf,
                     log_key_arn=self.log_key.key_arn,
+                    rate_limit_callers=config.authentication.jwt is not None,
                 ),
             )
         self.records = RegionalRecords(
@@ -218,6 +221,7 @@ class RegionStack(TerraformStack):
                 load_balancer_dns_name=self.load_balancer.load_balancer_dns_name,
                 load_balancer_zone_id=self.load_balancer.load_balancer_zone_id,
                 health_check_alarm_name=self.load_balancer.healthy_targets_alarm_name,
+                health_check_port=self.load_balancer.health_check_port or HTTPS_PORT,
             ),
         )
 
