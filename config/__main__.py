@@ -1,4 +1,5 @@
-"""`python -m config schema` prints the JSON Schema; `python -m config reference` the README table;
+"""`python -m config schema` prints the JSON Schema; `python -m config reference` the reference table
+(docs/configuration.md); `python -m config diagram FILE` the Mermaid picture (docs/ARCHITECTURE.md);
 `python -m config check [FILE] [--since OLD_FILE]` validates a file without synthesizing, and with
 `--since` also refuses changes from OLD_FILE that a live service cannot take (config/changes.py)."""
 
@@ -9,7 +10,7 @@ from config.changes import unsafe_changes
 from config.loader import ConfigError, load_config, resolve_config_path
 from config.reference import json_schema, markdown_reference
 
-USAGE = "usage: python -m config {schema|reference|check [FILE] [--since OLD_FILE]}"
+USAGE = "usage: python -m config {schema|reference|diagram FILE|check [FILE] [--since OLD_FILE]}"
 
 
 def main(argv: list[str]) -> int:
@@ -22,6 +23,18 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "reference":
         sys.stdout.write(markdown_reference())
+        return 0
+    if command == "diagram":
+        from config.diagram import mermaid
+
+        if len(rest) != 1:
+            print(USAGE, file=sys.stderr)
+            return 2
+        try:
+            sys.stdout.write(mermaid(load_config(Path(rest[0]).absolute())))
+        except ConfigError as error:
+            print(error, file=sys.stderr)
+            return 2
         return 0
     if command == "check":
         since = None

@@ -18,7 +18,7 @@ def unsafe_changes(old: ServiceConfig, new: ServiceConfig) -> list[str]:
             f"service/environment: {old.name} → {new.name} renames every stack, state key and "
             f"endpoint: Terraform would build a second service and leave {old.name} running "
             "unmanaged; create the new environment in a file of its own, move traffic, then "
-            'retire the old one (README "Removing a region")'
+            'retire the old one (docs/operations.md "Removing a region")'
         )
     if old.endpoint.variant_name != new.endpoint.variant_name:
         problems.append(
@@ -33,7 +33,7 @@ def unsafe_changes(old: ServiceConfig, new: ServiceConfig) -> list[str]:
             f"variants: production variant names {old_variants} → {new_variants}: SageMaker's "
             "blue/green update needs the same names (Deployment guardrails, Exclusions), so "
             "the rollout would fail; keep every variant and give weight 0 to one you want out "
-            'of traffic; adding or removing one needs a new environment (README "A/B variants")'
+            'of traffic; adding or removing one needs a new environment (docs/configuration.md "Serving options")'
         )
     if old.endpoint.serverless is None and new.endpoint.serverless is not None:
         problems.append(
@@ -48,7 +48,7 @@ def unsafe_changes(old: ServiceConfig, new: ServiceConfig) -> list[str]:
             f"regions: {skipped} removed without being retired: the stack would no longer be "
             "synthesized and its resources would keep running unmanaged; move the region to "
             "retired_regions first, deploy, destroy its stack, then remove it "
-            '(README "Removing a region")'
+            '(docs/operations.md "Removing a region")'
         )
     if old.state != new.state:
         problems.append(

@@ -51,7 +51,7 @@ class ConfigError(Exception):
             f"error: {self.path}: {count} problem{'s' if count != 1 else ''} in the configuration"
         )
         lines = [f"  {self.path}: {p}" for p in self.problems]
-        footer = "  (the configuration reference is in README.md, section 'Configuration')"
+        footer = "  (the configuration reference is in docs/configuration.md)"
         return "\n".join([header, *lines, footer])
 
 

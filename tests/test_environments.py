@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
+README = ROOT / "docs" / "configuration.md"  # its choose-environment block
 BLOCK = re.compile(
     r"<!-- choose-environment:begin -->\n```sh\n(.*?)```\n<!-- choose-environment:end -->",
     re.DOTALL,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.emulator.scenarios import ENDPOINT_CHAIN, REFUSED, SURROUNDINGS_CHAIN, readme_table
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "docs" / "operations.md"
 
 
 def test_readme_table_is_the_scenarios() -> None:

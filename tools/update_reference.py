@@ -12,12 +12,12 @@ from config.reference import REFERENCE_BEGIN, REFERENCE_END, json_schema, markdo
 
 def main() -> int:
     (ROOT / "config" / "serving.schema.json").write_text(json_schema())
-    readme_path = ROOT / "README.md"
+    readme_path = ROOT / "docs" / "configuration.md"
     readme = readme_path.read_text()
     start = readme.index(REFERENCE_BEGIN)
     end = readme.index(REFERENCE_END) + len(REFERENCE_END) + 1
     readme_path.write_text(readme[:start] + markdown_reference() + readme[end:])
-    print("updated config/serving.schema.json and README.md")
+    print("updated config/serving.schema.json and docs/configuration.md")
     return 0
 
 

@@ -123,7 +123,7 @@ def test_error_text_names_file_field_and_reference(tmp_path: Path) -> None:
     lines = text.splitlines()
     assert lines[0] == f"error: {path}: 1 problem in the configuration"
     assert lines[1].startswith(f"  {path}: endpoint.min_instance_count: ")
-    assert "README.md" in lines[-1]
+    assert "docs/configuration.md" in lines[-1]
 
 
 def test_environment_variable_chooses_the_file(
