@@ -858,7 +858,10 @@ class WafSettings(Strict):
 # Asymmetric JWS algorithms only (RFC 7518 §3.1, RFC 8037): with them, the key the proxy holds can
 # verify but never sign. `none` and the HMAC family are refused, so a token "signed" with the
 # public key, or not at all, never passes.
-JWT_ALGORITHMS = (
+JwtAlgorithm = Literal[
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"
+]
+JWT_ALGORITHMS: tuple[JwtAlgorithm, ...] = (
     "RS256",
     "RS384",
     "RS512",
@@ -870,9 +873,6 @@ JWT_ALGORITHMS = (
     "ES512",
     "EdDSA",
 )
-JwtAlgorithm = Literal[
-    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"
-]
 HTTPS_URL_PATTERN = r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$"
 # RFC 6749 §3.3: scope tokens are printable ASCII without space, `"` or `\`.
 SCOPE_PATTERN = r"^[\x21\x23-\x5b\x5d-\x7e]+$"
