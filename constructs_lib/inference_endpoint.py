@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import Op, Postcondition, TerraformResourceLifecycle, TerraformSelf
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.sagemaker_endpoint import (
@@ -46,6 +44,7 @@ from config.models import (
     ServerlessSettings,
     ServingVariant,
 )
+from config.names import ResourceNames
 from constructs_lib import aws_terms
 from constructs_lib.policies import policy_document, rotating_key, service_trust_policy
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
@@ -56,6 +55,8 @@ TRAFFIC_ROUTING_TYPES = {"canary": "CANARY", "linear": "LINEAR", "all_at_once": 
 @dataclass(frozen=True)
 class InferenceEndpointProps:
     endpoint_name: str
+    names: ResourceNames
+    """Every AWS-visible name of the stack (config.names)."""
     """Name of the endpoint; the same in every region (endpoint names are regional)."""
     region: str
     account_id: str
@@ -66,6 +67,8 @@ class InferenceEndpointProps:
     rollback_alarm_names: tuple[str, ...]
     """Alarms a rollout watches (1-10, SageMaker's limit); plain names, the same whether
     auto-rollback is armed or not (see EndpointAlarms)."""
+    rollback_alarm_arns: tuple[str, ...]
+    """The same alarms' ARNs: the execution role may read exactly these (DescribeAlarms)."""
     data_capture: DataCaptureSettings
     capture_enabled: bool = False
     """default: off. On when `data_capture.enabled`, and always with a shadow variant."""
@@ -98,7 +101,7 @@ class InferenceEndpoint(Construct):
             self,
             "storage_key",
             description=f"Encrypts the ML storage volumes of SageMaker endpoint {name}",
-            alias=f"sagemaker/{name}",
+            alias=props.names.endpoint_key_alias,
             account_id=props.account_id,
         )
 
@@ -117,7 +120,7 @@ class InferenceEndpoint(Construct):
                 "model" if variant.primary else f"model_{variant.name}",
                 # A content-derived name: a new image, artifact or environment is a new model,
                 # created before the old one is removed (see create_before_destroy below).
-                name=f"{name}-{self._fingerprint(variant)}",
+                name=props.names.model(variant.model_fingerprint()),
                 execution_role_arn=role,
                 enable_network_isolation=model.network_isolation,
                 primary_container=SagemakerModelPrimaryContainer(
@@ -138,7 +141,7 @@ class InferenceEndpoint(Construct):
             "endpoint_configuration",
             # Endpoint configurations are immutable and referenced by name: a new one (new
             # generated name) must exist before the endpoint switches to it and the old one goes.
-            name_prefix=f"{name}-",
+            name_prefix=props.names.endpoint_configuration_prefix,
             kms_key_arn=self.kms_key.arn if props.serverless is None else None,
             production_variants=[
                 SagemakerEndpointConfigurationProductionVariants(
@@ -170,9 +173,12 @@ class InferenceEndpoint(Construct):
         self.endpoint = SagemakerEndpoint(
             self,
             "endpoint",
-            name=name,
+            name=props.names.endpoint,
             endpoint_config_name=self.endpoint_configuration.name,
             deployment_config=self._deployment_config(props),
+            lifecycle=TerraformResourceLifecycle(
+                postcondition=[self._rolled_out(props, self.endpoint_configuration.name)]
+            ),
         )
         self.endpoint_name = self.endpoint.name
         self.endpoint_arn = self.endpoint.arn
@@ -215,6 +221,35 @@ class InferenceEndpoint(Construct):
         return [
             SagemakerEndpointConfigurationProductionVariantsRoutingConfig(routing_strategy=strategy)
         ]
+
+    @staticmethod
+    def _rolled_out(props: InferenceEndpointProps, planned_config_name: str) -> Postcondition:
+        """Fails the apply when the endpoint does not run the planned configuration after it.
+
+        SageMaker rolls a blue/green update back (a rollback alarm fired, or the new fleet failed)
+        by returning the endpoint to InService on the old configuration; provider 5.100 waits only
+        for InService, so without this check the apply is green. Failing here also stops
+        Terraform before it deletes the old configuration and model (create_before_destroy keeps
+        them as deposed objects until a later apply succeeds), and the endpoint's state holds
+        the configuration it runs, so the next plan shows the rollout again.
+        """
+        name, region = props.endpoint_name, props.region
+        describe = (
+            f"aws sagemaker describe-endpoint --region {region} --endpoint-name {name} "
+            "--query FailureReason"
+        )
+        return Postcondition(
+            condition=Op.eq(TerraformSelf.get_string("endpoint_config_name"), planned_config_name),
+            error_message=(
+                f"The rollout of SageMaker endpoint {name} in {region} did not complete: the "
+                "endpoint runs endpoint configuration ${self.endpoint_config_name}, not "
+                f"{planned_config_name}. SageMaker rolled it back (a rollback alarm fired or "
+                f"the new fleet failed); its reason: `{describe}`. The running configuration "
+                "and its model are kept. Fix the cause, then re-run the apply: it retries the "
+                "rollout, and registers the variant's autoscaling again if this change had "
+                "deregistered it (instance type, variant or scaling range)."
+            ),
+        )
 
     @staticmethod
     def _deployment_config(props: InferenceEndpointProps) -> SagemakerEndpointDeploymentConfig:
@@ -264,7 +299,7 @@ class InferenceEndpoint(Construct):
             "capture",
             SecureBucketProps(
                 # Bucket names are global: account and region keep every stack's bucket unique.
-                bucket_name=f"{props.endpoint_name}-capture-{props.account_id}-{props.region}",
+                bucket_name=props.names.data_capture_bucket(props.account_id),
                 kms_key_arn=self.kms_key.arn,
                 prevent_destroy=capture.keep_bucket_on_destroy,
                 expire_after_days=capture.retention_days,
@@ -297,22 +332,6 @@ class InferenceEndpoint(Construct):
                 )
             ),
         )
-
-    @staticmethod
-    def _fingerprint(variant: ServingVariant) -> str:
-        model = variant.model
-        identity: list[Any] = [
-            model.image_uri,
-            model.model_data_url,
-            sorted(model.environment.items()),
-            model.execution_role_arn,
-            model.network_isolation,
-        ]
-        if not variant.primary:
-            # Two variants may serve the same model; each needs a model of its own name. The
-            # first variant's identity is unchanged, so its model keeps its name.
-            identity.append(variant.name)
-        return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:8]
 
     @staticmethod
     def _one_or_many(values: list[str]) -> str | list[str]:
@@ -385,6 +404,18 @@ class InferenceEndpoint(Construct):
                 "Condition": {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
             },
         ]
+        if props.rollback_alarm_arns:
+            # Deployment guardrails: the execution role needs cloudwatch:DescribeAlarms on the
+            # auto-rollback alarms it names (SageMaker developer guide, "Auto-Rollback
+            # Configuration and Monitoring").
+            statements.append(
+                {
+                    "Sid": "ReadRollbackAlarms",
+                    "Effect": "Allow",
+                    "Action": "cloudwatch:DescribeAlarms",
+                    "Resource": list(props.rollback_alarm_arns),
+                }
+            )
         if artifacts:
             statements.append(
                 {
@@ -415,7 +446,7 @@ class InferenceEndpoint(Construct):
             self,
             "execution_role",
             # IAM is global: the region keeps the stacks' roles apart.
-            name=f"{name}-{props.region}-sagemaker",
+            name=props.names.sagemaker_role,
             description=f"SageMaker execution role of endpoint {name} in {props.region}",
             assume_role_policy=service_trust_policy(aws_terms.SAGEMAKER_SERVICE_PRINCIPAL, account),
         )

@@ -34,17 +34,22 @@ from constructs import Construct
 
 from config.health_checks import route53_prefix_list_name
 from config.models import LoadBalancerSettings, MutualTlsSettings
+from config.names import ResourceNames
 from constructs_lib import aws_terms
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
 
 HTTPS_PORT = 443
 HTTP_PORT = 80
 HEALTH_CHECK_PATH = "/ping"
+# Rules are evaluated from the lowest priority number: `/ping` goes first.
+PING_RULE_PRIORITY = 1
 
 
 @dataclass(frozen=True)
 class LoadBalancerProps:
     name: str
+    names: ResourceNames
+    """Every AWS-visible name of the stack (config.names)."""
     region: str
     account_id: str
     vpc_id: str
@@ -63,6 +68,10 @@ class LoadBalancerProps:
     """default: none (any TLS client may connect). Set: the HTTPS listener verifies client
     certificates against a trust store made from the CA bundle in S3, and Route 53's checkers,
     which present none, call `/ping` on a listener of their own (`health_check_port`)."""
+    ping_function_arn: str | None = None
+    """default: none, the proxy answers `/ping` too. Set (with `ping_function_name`): a listener
+    rule sends `/ping` to this function's own target group, so inference cannot starve it."""
+    ping_function_name: str | None = None
 
 
 class LoadBalancer(Construct):
@@ -81,7 +90,7 @@ class LoadBalancer(Construct):
         self.security_group = SecurityGroup(
             self,
             "security_group",
-            name=f"{props.name}-alb",
+            name=props.names.load_balancer_security_group,
             description=f"HTTPS and HTTP-redirect ingress to {props.name}",
             vpc_id=props.vpc_id,
             # No egress rules: a Lambda target is invoked by the ELB service, not over the VPC.
@@ -99,6 +108,113 @@ class LoadBalancer(Construct):
                     cidr_ipv4=cidr,
                     description=f"{'HTTPS' if port == HTTPS_PORT else 'HTTP (redirect only)'} from {cidr}",
                 )
+        self._checker_ingress(props)
+
+        self.load_balancer = Lb(
+            self,
+            "load_balancer",
+            name=props.names.load_balancer,
+            load_balancer_type="application",
+            internal=settings.internal,
+            subnets=list(props.subnet_ids),
+            security_groups=[self.security_group.id],
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=settings.deletion_protection,
+            idle_timeout=settings.idle_timeout_s,
+            access_logs=LbAccessLogs(bucket=self.access_logs.bucket.bucket, enabled=True),
+            # ELB checks that it may write to the bucket when access logs are turned on.
+            depends_on=[self.access_logs.policy],
+        )
+        self.load_balancer_dns_name = self.load_balancer.dns_name
+        self.load_balancer_zone_id = self.load_balancer.zone_id
+
+        self.target_group = LbTargetGroup(
+            self,
+            "target_group",
+            name=props.names.target_group,
+            target_type="lambda",
+            lambda_multi_value_headers_enabled=False,
+            health_check=LbTargetGroupHealthCheck(
+                enabled=True,
+                path=HEALTH_CHECK_PATH,
+                matcher="200",
+                interval=30,
+                timeout=10,
+                healthy_threshold=2,
+                unhealthy_threshold=2,
+            ),
+        )
+        permission = LambdaPermission(
+            self,
+            "invoke_permission",
+            statement_id="AllowInvokeFromLoadBalancer",
+            action="lambda:InvokeFunction",
+            function_name=props.function_name,
+            principal=aws_terms.ELB_SERVICE_PRINCIPAL,
+            source_arn=self.target_group.arn,
+        )
+        LbTargetGroupAttachment(
+            self,
+            "target",
+            target_group_arn=self.target_group.arn,
+            target_id=props.function_arn,
+            depends_on=[permission],
+        )
+
+        self.trust_store: LbTrustStore | None = None
+        mutual_authentication = None
+        if props.mutual_tls is not None:
+            self.trust_store = self._trust_store(
+                props.names.trust_store, props.region, props.mutual_tls
+            )
+            mutual_authentication = LbListenerMutualAuthentication(
+                mode="verify", trust_store_arn=self.trust_store.arn
+            )
+        self.https_listener = LbListener(
+            self,
+            "https_listener",
+            load_balancer_arn=self.load_balancer.arn,
+            port=HTTPS_PORT,
+            protocol="HTTPS",
+            ssl_policy=settings.ssl_policy,
+            certificate_arn=props.certificate_arn,
+            mutual_authentication=mutual_authentication,
+            default_action=[
+                LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)
+            ],
+        )
+        self.http_listener = LbListener(
+            self,
+            "http_listener",
+            load_balancer_arn=self.load_balancer.arn,
+            port=HTTP_PORT,
+            protocol="HTTP",
+            default_action=[
+                LbListenerDefaultAction(
+                    type="redirect",
+                    redirect=LbListenerDefaultActionRedirect(
+                        protocol="HTTPS", port=str(HTTPS_PORT), status_code="HTTP_301"
+                    ),
+                )
+            ],
+        )
+
+        # The target group whose health check calls `/ping`: the ping function's when it has one.
+        self.ping_target_group = self.target_group
+        if props.ping_function_arn is not None and props.ping_function_name is not None:
+            self.ping_target_group = self._ping_route(
+                props.name, props.ping_function_arn, props.ping_function_name
+            )
+        if self.health_check_port is not None:
+            self._health_listener(props, self.health_check_port)
+
+        self.healthy_targets_alarm_name: str | None = None
+        if props.alarm_health_check:
+            self._healthy_targets_alarm(props.name)
+
+    def _checker_ingress(self, props: LoadBalancerProps) -> None:
+        """Route 53's health checkers admitted by their managed prefix list: on 443 when narrowed
+        `ingress_cidrs` would keep them out, on the health listener's port under mutual TLS."""
         # Route 53's checkers call a listener of their own under mutual TLS (no client
         # certificate); only when they can reach this load balancer at all.
         self.health_check_port: int | None = (
@@ -138,106 +254,13 @@ class LoadBalancer(Construct):
                 description="HTTPS from Route 53 health checkers (GET /ping)",
             )
 
-        self.load_balancer = Lb(
-            self,
-            "load_balancer",
-            name=props.name,
-            load_balancer_type="application",
-            internal=settings.internal,
-            subnets=list(props.subnet_ids),
-            security_groups=[self.security_group.id],
-            drop_invalid_header_fields=True,
-            enable_deletion_protection=settings.deletion_protection,
-            idle_timeout=settings.idle_timeout_s,
-            access_logs=LbAccessLogs(bucket=self.access_logs.bucket.bucket, enabled=True),
-            # ELB checks that it may write to the bucket when access logs are turned on.
-            depends_on=[self.access_logs.policy],
-        )
-        self.load_balancer_dns_name = self.load_balancer.dns_name
-        self.load_balancer_zone_id = self.load_balancer.zone_id
-
-        self.target_group = LbTargetGroup(
-            self,
-            "target_group",
-            name=f"{props.name}-proxy",
-            target_type="lambda",
-            lambda_multi_value_headers_enabled=False,
-            health_check=LbTargetGroupHealthCheck(
-                enabled=True,
-                path=HEALTH_CHECK_PATH,
-                matcher="200",
-                interval=30,
-                timeout=10,
-                healthy_threshold=2,
-                unhealthy_threshold=2,
-            ),
-        )
-        permission = LambdaPermission(
-            self,
-            "invoke_permission",
-            statement_id="AllowInvokeFromLoadBalancer",
-            action="lambda:InvokeFunction",
-            function_name=props.function_name,
-            principal=aws_terms.ELB_SERVICE_PRINCIPAL,
-            source_arn=self.target_group.arn,
-        )
-        LbTargetGroupAttachment(
-            self,
-            "target",
-            target_group_arn=self.target_group.arn,
-            target_id=props.function_arn,
-            depends_on=[permission],
-        )
-
-        self.trust_store: LbTrustStore | None = None
-        mutual_authentication = None
-        if props.mutual_tls is not None:
-            self.trust_store = self._trust_store(props.name, props.region, props.mutual_tls)
-            mutual_authentication = LbListenerMutualAuthentication(
-                mode="verify", trust_store_arn=self.trust_store.arn
-            )
-        self.https_listener = LbListener(
-            self,
-            "https_listener",
-            load_balancer_arn=self.load_balancer.arn,
-            port=HTTPS_PORT,
-            protocol="HTTPS",
-            ssl_policy=settings.ssl_policy,
-            certificate_arn=props.certificate_arn,
-            mutual_authentication=mutual_authentication,
-            default_action=[
-                LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)
-            ],
-        )
-        if self.health_check_port is not None:
-            self._health_listener(props, self.health_check_port)
-        self.http_listener = LbListener(
-            self,
-            "http_listener",
-            load_balancer_arn=self.load_balancer.arn,
-            port=HTTP_PORT,
-            protocol="HTTP",
-            default_action=[
-                LbListenerDefaultAction(
-                    type="redirect",
-                    redirect=LbListenerDefaultActionRedirect(
-                        protocol="HTTPS", port=str(HTTPS_PORT), status_code="HTTP_301"
-                    ),
-                )
-            ],
-        )
-
-        self.healthy_targets_alarm_name: str | None = None
-        if props.alarm_health_check:
-            self._healthy_targets_alarm(props.name)
-
     def _trust_store(self, name: str, region: str, mutual_tls: MutualTlsSettings) -> LbTrustStore:
         """The CA bundle the listener checks client certificates against. ELB reads the bundle
         from S3 with the credentials of whoever applies the stack (s3:GetObject on it)."""
         return LbTrustStore(
             self,
             "trust_store",
-            name=f"{name}-mtls",
+            name=name,
             ca_certificates_bundle_s3_bucket=mutual_tls.ca_bundle_s3_bucket.replace(
                 "{region}", region
             ),
@@ -247,8 +270,9 @@ class LoadBalancer(Construct):
 
     def _health_listener(self, props: LoadBalancerProps, port: int) -> None:
         """HTTPS without client certificates, for Route 53's checkers only (the security group
-        admits their prefix list alone on this port): `GET /ping` goes to the proxy, anything
-        else gets a 404 from the load balancer, so no invocation passes this way."""
+        admits their prefix list alone on this port): `GET /ping` goes to the ping target group
+        (the ping function's when it has one), anything else gets a 404 from the load balancer,
+        so no invocation passes this way."""
         self.health_listener = LbListener(
             self,
             "health_listener",
@@ -279,8 +303,58 @@ class LoadBalancer(Construct):
                     http_request_method=LbListenerRuleConditionHttpRequestMethod(values=["GET"])
                 ),
             ],
-            action=[LbListenerRuleAction(type="forward", target_group_arn=self.target_group.arn)],
+            action=[
+                LbListenerRuleAction(type="forward", target_group_arn=self.ping_target_group.arn)
+            ],
         )
+
+    def _ping_route(self, name: str, function_arn: str, function_name: str) -> LbTargetGroup:
+        """`/ping` to the ping function's target group, ahead of the listener's default."""
+        target_group = LbTargetGroup(
+            self,
+            "ping_target_group",
+            name=f"{name}-ping",
+            target_type="lambda",
+            lambda_multi_value_headers_enabled=False,
+            health_check=LbTargetGroupHealthCheck(
+                enabled=True,
+                path=HEALTH_CHECK_PATH,
+                matcher="200",
+                interval=30,
+                timeout=10,
+                healthy_threshold=2,
+                unhealthy_threshold=2,
+            ),
+        )
+        permission = LambdaPermission(
+            self,
+            "ping_invoke_permission",
+            statement_id="AllowInvokeFromLoadBalancer",
+            action="lambda:InvokeFunction",
+            function_name=function_name,
+            principal=aws_terms.ELB_SERVICE_PRINCIPAL,
+            source_arn=target_group.arn,
+        )
+        LbTargetGroupAttachment(
+            self,
+            "ping_target",
+            target_group_arn=target_group.arn,
+            target_id=function_arn,
+            depends_on=[permission],
+        )
+        self.ping_rule = LbListenerRule(
+            self,
+            "https_listener_ping",
+            listener_arn=self.https_listener.arn,
+            priority=PING_RULE_PRIORITY,
+            condition=[
+                LbListenerRuleCondition(
+                    path_pattern=LbListenerRuleConditionPathPattern(values=[HEALTH_CHECK_PATH])
+                )
+            ],
+            action=[LbListenerRuleAction(type="forward", target_group_arn=target_group.arn)],
+        )
+        return target_group
 
     def _healthy_targets_alarm(self, name: str) -> None:
         """In alarm when the proxy fails `/ping` (the endpoint stopped serving): Route 53 follows it
@@ -294,7 +368,7 @@ class LoadBalancer(Construct):
             namespace=aws_terms.ALB_NAMESPACE,
             metric_name=aws_terms.ALB_HEALTHY_HOSTS,
             dimensions={
-                "TargetGroup": self.target_group.arn_suffix,
+                "TargetGroup": self.ping_target_group.arn_suffix,
                 "LoadBalancer": self.load_balancer.arn_suffix,
             },
             statistic="Minimum",
@@ -309,7 +383,7 @@ class LoadBalancer(Construct):
     def _access_log_bucket(self, props: LoadBalancerProps) -> SecureBucket:
         settings = props.settings
         # Bucket names are global: account and region keep every stack's bucket unique.
-        bucket_name = f"{props.name}-alb-logs-{props.account_id}-{props.region}"
+        bucket_name = props.names.access_log_bucket(props.account_id)
         log_objects = f"{aws_terms.s3_bucket_arn(bucket_name)}/AWSLogs/{props.account_id}/*"
         return SecureBucket(
             self,

@@ -12,12 +12,15 @@ from config.health_checks import (
     route53_prefix_list_name,
 )
 from config.models import ServiceConfig
+from config.names import resource_names
 from constructs_lib import aws_terms
 from constructs_lib.alarms import (
     AlarmTopic,
     AlarmTopicProps,
     EndpointAlarms,
     EndpointAlarmsProps,
+    ErrorRateHealthAlarm,
+    ErrorRateHealthAlarmProps,
     HealthCheckAlarm,
     HealthCheckAlarmProps,
     TrafficAlarms,
@@ -32,7 +35,12 @@ from constructs_lib.dns import (
 )
 from constructs_lib.endpoint_autoscaling import EndpointAutoscaling, EndpointAutoscalingProps
 from constructs_lib.inference_endpoint import InferenceEndpoint, InferenceEndpointProps
-from constructs_lib.inference_proxy import InferenceProxy, InferenceProxyProps
+from constructs_lib.inference_proxy import (
+    InferenceProxy,
+    InferenceProxyProps,
+    PingFunction,
+    PingFunctionProps,
+)
 from constructs_lib.load_balancer import HTTPS_PORT, LoadBalancer, LoadBalancerProps
 from constructs_lib.log_encryption import LogEncryptionKey, LogEncryptionKeyProps
 from constructs_lib.network import Network, NetworkProps
@@ -48,26 +56,30 @@ class RegionStack(TerraformStack):
         self.stack_name = config.stack_name(region)
         super().__init__(scope, self.stack_name)
         self.region = region
-        name = config.name
+        self.names = resource_names(config, region)
         # A retired region's stack is synthesized in the form it is destroyed in (README:
         # "Removing a region"): nothing protected from deletion, nothing shared deleted.
         self.retired = region in config.retired_regions
-        balancer_settings = (
-            config.load_balancer.model_copy(update={"deletion_protection": False})
-            if self.retired
-            else config.load_balancer
-        )
         use_backend(self, config.state, config.state_key_prefix, self.stack_name)
         aws_provider(self, config, region)
-        account = DataAwsCallerIdentity(self, "account")
-        account_id = account.account_id
+        self.account_id = DataAwsCallerIdentity(self, "account").account_id
+        # One layer each; all on this stack's own scope, so the Terraform addresses stay put.
+        self._serving(config)
+        self._network(config)
+        self._edge(config)
+        self._dns(config)
+        self._observability(config)
+        self._outputs(config)
 
-        prefix = self.stack_name  # alarm and topic names: unique per account and region
+    def _serving(self, config: ServiceConfig) -> None:
+        """The endpoint, its variants' alarms (the rollout watches them) and autoscaling."""
+        name, names, region, account_id = config.name, self.names, self.region, self.account_id
+        prefix = names.alarm_prefix  # alarm names: unique per account and region
         self.alarm_topic = AlarmTopic(
             self,
             "alarm_topic",
             AlarmTopicProps(
-                name=f"{prefix}-alarms",
+                name=names.alarm_topic,
                 account_id=account_id,
                 subscriptions=config.notifications.subscriptions,
             ),
@@ -100,11 +112,13 @@ class RegionStack(TerraformStack):
             "inference",
             InferenceEndpointProps(
                 endpoint_name=name,
+                names=names,
                 region=region,
                 account_id=account_id,
                 variants=tuple(variants),
                 rollout=config.rollout,
                 rollback_alarm_names=self.endpoint_alarms.rollback_alarm_names,
+                rollback_alarm_arns=self.endpoint_alarms.rollback_alarm_arns,
                 data_capture=config.data_capture,
                 capture_enabled=config.data_capture_enabled,
                 serverless=config.endpoint.serverless,
@@ -121,7 +135,9 @@ class RegionStack(TerraformStack):
                 "autoscaling" if variant.primary else f"autoscaling_{variant.name}",
                 EndpointAutoscalingProps(
                     endpoint_name=self.inference.endpoint_name,
-                    policy_name_prefix=name if variant.primary else f"{name}-{variant.name}",
+                    policy_name_prefix=names.scaling_prefix(
+                        None if variant.primary else variant.name
+                    ),
                     variant_name=variant.name,
                     instance_type=variant.fleet.instance_type,
                     min_instance_count=variant.fleet.min_instance_count,
@@ -131,16 +147,20 @@ class RegionStack(TerraformStack):
             )
         self.autoscaling = self.variant_autoscaling.get(config.endpoint.variant_name)
 
+    def _network(self, config: ServiceConfig) -> None:
+        """The log key, the VPC and the proxy function."""
+        name, names, region, account_id = config.name, self.names, self.region, self.account_id
         self.log_key = LogEncryptionKey(
             self,
             "log_key",
-            LogEncryptionKeyProps(alias=f"{name}/logs", region=region, account_id=account_id),
+            LogEncryptionKeyProps(alias=names.log_key_alias, region=region, account_id=account_id),
         )
         self.network = Network(
             self,
             "network",
             NetworkProps(
                 name=name,
+                names=names,
                 region=region,
                 account_id=account_id,
                 settings=config.network,
@@ -153,7 +173,8 @@ class RegionStack(TerraformStack):
             self,
             "proxy",
             InferenceProxyProps(
-                function_name=f"{name}-proxy",
+                function_name=names.proxy_function,
+                names=names,
                 region=region,
                 account_id=account_id,
                 endpoint_name=self.inference.endpoint_name,
@@ -162,6 +183,31 @@ class RegionStack(TerraformStack):
                 log_key_arn=self.log_key.key_arn,
                 authentication=config.authentication,
             ),
+        )
+        self.ping = PingFunction(
+            self,
+            "ping",
+            PingFunctionProps(
+                function_name=f"{name}-ping",
+                region=region,
+                account_id=account_id,
+                endpoint_name=self.inference.endpoint_name,
+                endpoint_arn=self.inference.endpoint_arn,
+                code_path=self.proxy.code_path,
+                code_hash=self.proxy.code_hash,
+                log_retention_days=config.proxy.log_retention_days,
+                log_key_arn=self.log_key.key_arn,
+                authentication=config.authentication,
+            ),
+        )
+
+    def _edge(self, config: ServiceConfig) -> None:
+        """The certificate, the load balancer in front of the proxy, and the web ACL."""
+        name, names, region, account_id = config.name, self.names, self.region, self.account_id
+        balancer_settings = (
+            config.load_balancer.model_copy(update={"deletion_protection": False})
+            if self.retired
+            else config.load_balancer
         )
         self.certificate = ValidatedCertificate(
             self,
@@ -178,6 +224,7 @@ class RegionStack(TerraformStack):
             "load_balancer",
             LoadBalancerProps(
                 name=name,
+                names=names,
                 region=region,
                 account_id=account_id,
                 vpc_id=self.network.vpc_id,
@@ -197,6 +244,8 @@ class RegionStack(TerraformStack):
                 ),
                 alarm_health_check=bool(alarm_health_check_reasons(config)),
                 mutual_tls=config.authentication.mutual_tls,
+                ping_function_arn=self.ping.function_arn,
+                ping_function_name=self.ping.function_name,
             ),
         )
         if config.waf.enabled:
@@ -205,26 +254,46 @@ class RegionStack(TerraformStack):
                 "waf",
                 WebAclProps(
                     name=name,
+                    names=names,
                     load_balancer_arn=self.load_balancer.load_balancer.arn,
                     settings=config.waf,
                     log_key_arn=self.log_key.key_arn,
                     rate_limit_callers=config.authentication.jwt is not None,
                 ),
             )
+
+    def _dns(self, config: ServiceConfig) -> None:
+        """This region's latency record, its regional name and health check."""
+        self.error_rate_health = ErrorRateHealthAlarm(
+            self,
+            "error_rate_health",
+            ErrorRateHealthAlarmProps(
+                prefix=self.names.alarm_prefix,
+                load_balancer_arn_suffix=self.load_balancer.load_balancer.arn_suffix,
+                target_group_arn_suffix=self.load_balancer.target_group.arn_suffix,
+                settings=config.alarms,
+            ),
+        )
         self.records = RegionalRecords(
             self,
             "dns",
             RegionalRecordsProps(
                 zone_id=self.certificate.zone_id,
                 record_name=config.domain.record_name,
-                region=region,
+                region=self.region,
                 load_balancer_dns_name=self.load_balancer.load_balancer_dns_name,
                 load_balancer_zone_id=self.load_balancer.load_balancer_zone_id,
                 health_check_alarm_name=self.load_balancer.healthy_targets_alarm_name,
                 health_check_port=self.load_balancer.health_check_port or HTTPS_PORT,
+                error_rate_alarm_name=self.error_rate_health.alarm_name,
             ),
         )
 
+    def _observability(self, config: ServiceConfig) -> None:
+        """Traffic and health-check alarms and the region's dashboard."""
+        name, names, region, account_id = config.name, self.names, self.region, self.account_id
+        prefix = names.alarm_prefix
+        variants = config.serving_variants
         TrafficAlarms(
             self,
             "traffic_alarms",
@@ -242,16 +311,16 @@ class RegionStack(TerraformStack):
             self,
             "dashboard",
             RegionDashboardProps(
-                name=prefix,
+                name=names.dashboard,
                 region=region,
                 endpoint_name=name,
                 variant_name=config.endpoint.variant_name,
                 min_instance_count=config.endpoint.min_instance_count,
                 max_instance_count=config.endpoint.max_instance_count,
                 load_balancer_arn_suffix=self.load_balancer.load_balancer.arn_suffix,
-                target_group_arn_suffix=self.load_balancer.target_group.arn_suffix,
+                target_group_arn_suffix=self.load_balancer.ping_target_group.arn_suffix,
                 function_name=self.proxy.function_name,
-                health_check_id=self.records.health_check.id,
+                health_check_id=self.records.region_health_check.id,
                 serverless=config.endpoint.serverless is not None,
                 more_variants=tuple(
                     DashboardVariant(
@@ -266,6 +335,7 @@ class RegionStack(TerraformStack):
             ),
         )
 
+    def _outputs(self, config: ServiceConfig) -> None:
         TerraformOutput(
             self, "service_url", value=f"https://{config.domain.record_name}/invocations"
         )
@@ -290,7 +360,7 @@ class RegionStack(TerraformStack):
                 self,
                 "health_alarm_topic",
                 AlarmTopicProps(
-                    name=f"{prefix}-health-alarms",
+                    name=self.names.health_alarm_topic,
                     account_id=account_id,
                     subscriptions=config.notifications.subscriptions,
                     provider=provider,
@@ -301,7 +371,7 @@ class RegionStack(TerraformStack):
             "health_check_alarm",
             HealthCheckAlarmProps(
                 prefix=prefix,
-                health_check_id=self.records.health_check.id,
+                health_check_id=self.records.region_health_check.id,
                 settings=config.alarms,
                 topic_arn=topic_arn,
                 provider=provider,

@@ -11,11 +11,11 @@ are applied (all at once, one thread each) against moto on 127.0.0.1, then:
     region torn down the documented way leaves none of its resources behind.)
 
 The stacks run unchanged: an override file in a copy of each stack sends the provider to moto
-(tests/emulator/override.py). Deselect with `pytest -m 'not emulator'`; CI runs it. The phase
+(emulator/override.py). Deselect with `pytest -m 'not emulator'`; CI runs it. The phase
 timings are printed at the end of the run.
 
 Emulator gaps worked around in the harness (moto 5.2.5, hashicorp/aws 5.100.0), each labelled
-`# EMULATOR GAP:` in tests/emulator/moto_server.py and listed in its `GAPS`:
+`# EMULATOR GAP:` in emulator/moto_server.py and listed in its `GAPS`:
   - Application Auto Scaling: ListTagsForResource / TagResource / UntagResource are missing and
     RegisterScalableTarget drops its tags; an in-memory tag store stands in.
   - SageMaker: DescribeModel / DescribeEndpointConfig return empty VpcConfig / DataCaptureConfig
@@ -38,6 +38,9 @@ Emulator gaps worked around in the harness (moto 5.2.5, hashicorp/aws 5.100.0), 
   - Lambda: no LoggingConfig on functions (the re-plan would update logging_config); it is kept
     and returned with AWS's defaults.
   - ELBv2: moto deletes a load balancer whose deletion protection is on; it refuses, as AWS does.
+  - Route 53: moto drops a CLOUDWATCH_METRIC check's alarm and insufficient-data status and gives
+    it an HTTP check's port and interval; the alarm settings are kept, the endpoint's left out.
+    moto never evaluates CALCULATED or CLOUDWATCH_METRIC checks: their wiring is asserted.
 Not gaps: moto reports a new SageMaker endpoint InService at once (no shim needed). The pace of
 the apply is set by the provider's own waits, which happen against AWS too: an S3 lifecycle
 configuration ~55 s, an ALB ~60 s, a KMS key ~12 s, a Route 53 change ~15 s.
@@ -52,9 +55,9 @@ from pathlib import Path
 import pytest
 
 from config.models import ServiceConfig
+from emulator.deployment import Deployment, StackRun
 from stacks.addresses import stack_addresses
 from tests.emulator import checks
-from tests.emulator.deployment import Deployment, StackRun
 
 pytestmark = pytest.mark.emulator
 
