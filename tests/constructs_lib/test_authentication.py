@@ -10,7 +10,7 @@ import pytest
 
 from config.models import JWT_ALGORITHMS, ServiceConfig
 from tests.support.configs import REMOVE, config_with
-from tests.support.lookup import ref
+from tests.support.lookup import by_key_prefix, ref
 from tests.support.synth import only, resources, synth_region
 
 MUTUAL_TLS = {
@@ -30,8 +30,13 @@ def mtls_stack() -> dict[str, Any]:
     return synth_region(config, "eu-west-1")
 
 
-def variables(stack: dict[str, Any]) -> dict[str, str]:
-    found: dict[str, str] = only(stack, "aws_lambda_function")["environment"]["variables"]
+def function(stack: dict[str, Any], prefix: str = "proxy_function") -> dict[str, Any]:
+    """The proxy's function (`ping_function`: the one that answers `/ping` apart)."""
+    return by_key_prefix(stack, "aws_lambda_function", prefix)[1]
+
+
+def variables(stack: dict[str, Any], prefix: str = "proxy_function") -> dict[str, str]:
+    found: dict[str, str] = function(stack, prefix)["environment"]["variables"]
     return found
 
 
@@ -75,10 +80,30 @@ def test_explicit_jwks_url_and_default_algorithms_reach_the_proxy() -> None:
     assert json.loads(found["JWT_ALGORITHMS"]) == list(JWT_ALGORITHMS)
 
 
-def test_function_zip_is_built_for_its_architecture(jwt_stack: dict[str, Any]) -> None:
-    function = only(jwt_stack, "aws_lambda_function")
-    assert function["architectures"] == ["x86_64"]
-    assert function["runtime"] == "python3.12"
+@pytest.mark.parametrize("prefix", ["proxy_function", "ping_function"])
+def test_function_zip_is_built_for_its_architecture(jwt_stack: dict[str, Any], prefix: str) -> None:
+    found = function(jwt_stack, prefix)
+    assert found["architectures"] == ["x86_64"]
+    assert found["runtime"] == "python3.12"
+
+
+def test_ping_function_runs_the_proxys_package_with_its_authentication(
+    jwt_stack: dict[str, Any],
+) -> None:
+    # The handler reads AUTH_MODE and the JWT_* variables at cold start, `/ping` included.
+    proxy, ping = function(jwt_stack), function(jwt_stack, "ping_function")
+    assert (ping["filename"], ping["source_code_hash"]) == (
+        proxy["filename"],
+        proxy["source_code_hash"],
+    )
+    proxy_auth = {k: v for k, v in variables(jwt_stack).items() if k.startswith(("AUTH", "JW"))}
+    ping_auth = {
+        k: v
+        for k, v in variables(jwt_stack, "ping_function").items()
+        if k.startswith(("AUTH", "JW"))
+    }
+    assert proxy_auth["AUTH_MODE"] == "jwt"
+    assert ping_auth == proxy_auth
 
 
 def test_jwt_adds_a_per_caller_rate_limit_beside_the_per_ip_one(
@@ -129,6 +154,7 @@ def test_mutual_tls_proxy_checks_no_token_and_waf_keys_no_caller(
 ) -> None:
     assert variables(mtls_stack)["AUTH_MODE"] == "mutual_tls"
     assert "rate-limit-per-caller" not in waf_rules(mtls_stack)
+    assert variables(mtls_stack, "ping_function")["AUTH_MODE"] == "mutual_tls"
 
 
 def test_route53_checkers_get_a_ping_only_listener_under_mutual_tls(
@@ -138,13 +164,45 @@ def test_route53_checkers_get_a_ping_only_listener_under_mutual_tls(
     assert "mutual_authentication" not in health
     assert health["default_action"][0]["type"] == "fixed-response"
     assert health["default_action"][0]["fixed_response"]["status_code"] == "404"
-    rule = only(mtls_stack, "aws_lb_listener_rule")
+    health_key = next(
+        k for k, r in resources(mtls_stack, "aws_lb_listener").items() if r["port"] == 8443
+    )
+    (rule,) = [
+        r
+        for r in resources(mtls_stack, "aws_lb_listener_rule").values()
+        if r["listener_arn"] == ref("aws_lb_listener", health_key, "arn")
+    ]
     conditions = {next(iter(c)): c for c in rule["condition"]}
     assert conditions["path_pattern"]["path_pattern"]["values"] == ["/ping"]
     assert conditions["http_request_method"]["http_request_method"]["values"] == ["GET"]
     assert rule["action"][0]["type"] == "forward"
-    check = only(mtls_stack, "aws_route53_health_check")
-    assert (check["port"], check["resource_path"]) == (8443, "/ping")
+
+
+def test_health_listener_forwards_ping_to_the_ping_functions_target_group(
+    mtls_stack: dict[str, Any],
+) -> None:
+    health_key = next(
+        k for k, r in resources(mtls_stack, "aws_lb_listener").items() if r["port"] == 8443
+    )
+    (rule,) = [
+        r
+        for r in resources(mtls_stack, "aws_lb_listener_rule").values()
+        if r["listener_arn"] == ref("aws_lb_listener", health_key, "arn")
+    ]
+    ping_group_key, _ = by_key_prefix(mtls_stack, "aws_lb_target_group", "load_balancer_ping")
+    assert rule["action"][0]["target_group_arn"] == ref(
+        "aws_lb_target_group", ping_group_key, "arn"
+    )
+
+
+def test_route53_calls_the_health_port_under_the_calculated_check(
+    mtls_stack: dict[str, Any],
+) -> None:
+    checks = resources(mtls_stack, "aws_route53_health_check")
+    (https_key,) = [k for k, c in checks.items() if c["type"] == "HTTPS"]
+    assert (checks[https_key]["port"], checks[https_key]["resource_path"]) == (8443, "/ping")
+    (calculated,) = [c for c in checks.values() if c["type"] == "CALCULATED"]
+    assert ref("aws_route53_health_check", https_key, "id") in calculated["child_healthchecks"]
 
 
 def test_only_route53_checkers_reach_the_health_port(mtls_stack: dict[str, Any]) -> None:
