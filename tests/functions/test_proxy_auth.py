@@ -3,7 +3,7 @@ called; a valid token let through.
 
 Given keys generated here and a JWKS served on 127.0.0.1, when the handler gets a request with
 a token, then its answer and the fake model's call count say whether the caller got through.
-The model is a real HTTP server (tests/support/fake_runtime.py) reached through botocore, so
+The model is a real HTTP server (emulator/fake_runtime.py) reached through botocore, so
 "zero model calls" is counted, not assumed.
 """
 
@@ -33,7 +33,7 @@ from botocore.stub import Stubber
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from tests.support.fake_runtime import FakeRuntime, fake_runtime
+from emulator.fake_runtime import FakeRuntime, fake_runtime
 
 HANDLER_PATH = Path(__file__).resolve().parents[2] / "functions" / "inference_proxy" / "handler.py"
 AUDIENCE = "api://scoring"
