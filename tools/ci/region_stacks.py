@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 BOOTSTRAP_PREFIX = "bootstrap-"
+# A whole region code (us-east-1, ap-southeast-2, us-gov-west-1), so `east-1` matches no stack.
+REGION_CODE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+")
 
 
 class StackError(Exception):
@@ -54,6 +57,8 @@ def first_stack(stacks: list[str], first_region: str) -> str:
     if not first_region:
         return stacks[0]
     matches = [name for name in stacks if name.endswith(f"-{first_region}")]
+    if not REGION_CODE.fullmatch(first_region):
+        matches = []
     if len(matches) != 1:
         raise StackError(
             f"FIRST_REGION={first_region!r} is not a region of this configuration: {stacks}"
