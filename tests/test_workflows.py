@@ -212,7 +212,9 @@ def test_every_action_is_pinned_to_a_full_commit_sha() -> None:
     unpinned = [
         f"{name} {job_id}: {step['uses']}"
         for name, job_id, step in all_steps()
-        if "uses" in step and not step["uses"].startswith(("./", "$/")) and not FULL_SHA.match(step["uses"])
+        if "uses" in step
+        and not step["uses"].startswith(("./", "$/"))
+        and not FULL_SHA.match(step["uses"])
     ]
     assert unpinned == []
 
@@ -288,7 +290,8 @@ def test_aws_credentials_come_from_an_oidc_role_in_a_variable() -> None:
         assert re.fullmatch(r"\$\{\{ vars\.AWS_\w+_ROLE_ARN \}\}", inputs["role-to-assume"]), job_id
         assert not {"aws-access-key-id", "aws-secret-access-key", "aws-session-token"} & set(inputs)
         assert "secrets." not in json.dumps(inputs), f"{name} {job_id}"
-    assert found == 3  # the diff matrix; a region's deploy: S3's deploy role, Cloud's read-only role
+    # The diff matrix; a region's deploy: the S3 deploy role or the Cloud read-only role.
+    assert found == 3
 
 
 def test_no_expression_is_expanded_inside_a_script() -> None:
