@@ -44,6 +44,7 @@ from config.models import (
     ServerlessSettings,
     ServingVariant,
 )
+from config.names import ResourceNames
 from constructs_lib import aws_terms
 from constructs_lib.policies import policy_document, rotating_key, service_trust_policy
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
@@ -54,6 +55,8 @@ TRAFFIC_ROUTING_TYPES = {"canary": "CANARY", "linear": "LINEAR", "all_at_once": 
 @dataclass(frozen=True)
 class InferenceEndpointProps:
     endpoint_name: str
+    names: ResourceNames
+    """Every AWS-visible name of the stack (config.names)."""
     """Name of the endpoint; the same in every region (endpoint names are regional)."""
     region: str
     account_id: str
@@ -96,7 +99,7 @@ class InferenceEndpoint(Construct):
             self,
             "storage_key",
             description=f"Encrypts the ML storage volumes of SageMaker endpoint {name}",
-            alias=f"sagemaker/{name}",
+            alias=props.names.endpoint_key_alias,
             account_id=props.account_id,
         )
 
@@ -115,7 +118,7 @@ class InferenceEndpoint(Construct):
                 "model" if variant.primary else f"model_{variant.name}",
                 # A content-derived name: a new image, artifact or environment is a new model,
                 # created before the old one is removed (see create_before_destroy below).
-                name=variant.model_name(name),
+                name=props.names.model(variant.model_fingerprint()),
                 execution_role_arn=role,
                 enable_network_isolation=model.network_isolation,
                 primary_container=SagemakerModelPrimaryContainer(
@@ -136,7 +139,7 @@ class InferenceEndpoint(Construct):
             "endpoint_configuration",
             # Endpoint configurations are immutable and referenced by name: a new one (new
             # generated name) must exist before the endpoint switches to it and the old one goes.
-            name_prefix=f"{name}-",
+            name_prefix=props.names.endpoint_configuration_prefix,
             kms_key_arn=self.kms_key.arn if props.serverless is None else None,
             production_variants=[
                 SagemakerEndpointConfigurationProductionVariants(
@@ -168,7 +171,7 @@ class InferenceEndpoint(Construct):
         self.endpoint = SagemakerEndpoint(
             self,
             "endpoint",
-            name=name,
+            name=props.names.endpoint,
             endpoint_config_name=self.endpoint_configuration.name,
             deployment_config=self._deployment_config(props),
         )
@@ -262,7 +265,7 @@ class InferenceEndpoint(Construct):
             "capture",
             SecureBucketProps(
                 # Bucket names are global: account and region keep every stack's bucket unique.
-                bucket_name=f"{props.endpoint_name}-capture-{props.account_id}-{props.region}",
+                bucket_name=props.names.data_capture_bucket(props.account_id),
                 kms_key_arn=self.kms_key.arn,
                 prevent_destroy=capture.keep_bucket_on_destroy,
                 expire_after_days=capture.retention_days,
@@ -397,7 +400,7 @@ class InferenceEndpoint(Construct):
             self,
             "execution_role",
             # IAM is global: the region keeps the stacks' roles apart.
-            name=f"{name}-{props.region}-sagemaker",
+            name=props.names.sagemaker_role,
             description=f"SageMaker execution role of endpoint {name} in {props.region}",
             assume_role_policy=service_trust_policy(aws_terms.SAGEMAKER_SERVICE_PRINCIPAL, account),
         )

@@ -23,6 +23,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from config.models import LoadBalancerSettings
+from config.names import ResourceNames
 from constructs_lib import aws_terms
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
 
@@ -34,6 +35,8 @@ HEALTH_CHECK_PATH = "/ping"
 @dataclass(frozen=True)
 class LoadBalancerProps:
     name: str
+    names: ResourceNames
+    """Every AWS-visible name of the stack (config.names)."""
     region: str
     account_id: str
     vpc_id: str
@@ -66,7 +69,7 @@ class LoadBalancer(Construct):
         self.security_group = SecurityGroup(
             self,
             "security_group",
-            name=f"{props.name}-alb",
+            name=props.names.load_balancer_security_group,
             description=f"HTTPS and HTTP-redirect ingress to {props.name}",
             vpc_id=props.vpc_id,
             # No egress rules: a Lambda target is invoked by the ELB service, not over the VPC.
@@ -104,7 +107,7 @@ class LoadBalancer(Construct):
         self.load_balancer = Lb(
             self,
             "load_balancer",
-            name=props.name,
+            name=props.names.load_balancer,
             load_balancer_type="application",
             internal=settings.internal,
             subnets=list(props.subnet_ids),
@@ -122,7 +125,7 @@ class LoadBalancer(Construct):
         self.target_group = LbTargetGroup(
             self,
             "target_group",
-            name=f"{props.name}-proxy",
+            name=props.names.target_group,
             target_type="lambda",
             lambda_multi_value_headers_enabled=False,
             health_check=LbTargetGroupHealthCheck(
@@ -211,7 +214,7 @@ class LoadBalancer(Construct):
     def _access_log_bucket(self, props: LoadBalancerProps) -> SecureBucket:
         settings = props.settings
         # Bucket names are global: account and region keep every stack's bucket unique.
-        bucket_name = f"{props.name}-alb-logs-{props.account_id}-{props.region}"
+        bucket_name = props.names.access_log_bucket(props.account_id)
         log_objects = f"{aws_terms.s3_bucket_arn(bucket_name)}/AWSLogs/{props.account_id}/*"
         return SecureBucket(
             self,

@@ -15,6 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from config.models import ServiceConfig, ServingVariant
+from config.names import resource_names
 from operations.aws import GLOBAL_REGION, Aws, OperationsError, error_code, one_line
 
 # Application Auto Scaling's names for a SageMaker variant's instance count (kept equal to
@@ -67,7 +68,10 @@ def _planned(config: ServiceConfig, variant: ServingVariant) -> PlannedVariant:
     autoscaling = variant.autoscaling
     return PlannedVariant(
         name=variant.name,
-        model_name=variant.model_name(config.name),
+        # Model names do not depend on the region: any stack's names give it.
+        model_name=resource_names(config, config.stack_regions[0]).model(
+            variant.model_fingerprint()
+        ),
         instance_type=fleet.instance_type if fleet else None,
         initial_instance_count=fleet.initial_instances if fleet else None,
         min_instance_count=fleet.min_instance_count if fleet else None,

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
+from emulator.terraform import skip_or_fail
 from tests.plan_safety.plans import ENDPOINT, model_rollout, plan, resource
-from tests.support.terraform import skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -270,14 +270,17 @@ def test_id_token_write_only_where_aws_credentials_are_configured() -> None:
             assert ("id-token" in write_permissions(job)) == assumes_role, f"{path.name} {job_id}"
 
 
-def test_only_the_diff_job_may_write_to_pull_requests() -> None:
+def test_only_the_diff_and_preview_jobs_may_write_to_pull_requests() -> None:
     writers = {
         (path.name, job_id, scope)
         for path in WORKFLOW_FILES
         for job_id, job in jobs(path).items()
         for scope in write_permissions(job) - {"id-token"}
     }
-    assert writers == {("pull-request.yml", "diff", "pull-requests")}
+    assert writers == {
+        ("pull-request.yml", "diff", "pull-requests"),
+        ("pull-request.yml", "preview", "pull-requests"),
+    }
 
 
 def test_aws_credentials_come_from_an_oidc_role_in_a_variable() -> None:
@@ -730,16 +733,36 @@ def test_comment_says_when_there_is_no_verdict(tmp_path: Path) -> None:
 # --- deploys: tests/workflows/test_deploy.py; their scripts: tests/workflows/test_ci_scripts.py
 
 
-def test_pull_request_refuses_config_changes_a_live_service_cannot_take() -> None:
-    workflow = load(WORKFLOWS / "pull-request.yml")
-    job = workflow["jobs"]["test"]
+def test_pull_request_previews_every_changed_environment_file() -> None:
+    job = load(PULL_REQUEST)["jobs"]["preview"]
     (checkout,) = steps_using(job, "actions/checkout")
     assert checkout["with"]["fetch-depth"] == 2  # the merge commit's first parent is the base
     (step,) = [s for s in job["steps"] if "--since" in s.get("run", "")]
-    assert 'git show "HEAD^1:$config"' in step["run"]
-    assert "python -m config check" in step["run"]
-    names = [s.get("name", "") for s in job["steps"]]
-    assert names.index(step["name"]) < names.index("Synthesize")
+    script = step["run"]
+    # Every environment file the pull request adds or changes, not one named by a variable.
+    assert "git diff --name-only --diff-filter=AMR HEAD^1 HEAD" in script
+    assert "python -m config environments" in script
+    assert 'for file in "${files[@]}"' in script
+    assert 'git show "HEAD^1:$file"' in script
+    assert "SERVING_CONFIG" not in script and "SERVING_CONFIG" not in step.get("env", {})
+    (comment,) = steps_using(job, GITHUB_SCRIPT)
+    assert "config-preview:${file}" in comment["with"]["script"]
+
+
+def test_environments_command_picks_environment_files_only(tmp_path: Path) -> None:
+    config_dir = tmp_path / "config"
+    (config_dir / "examples").mkdir(parents=True)
+    environment = config_dir / "staging.yaml"
+    environment.write_text("service: serving\nenvironment: staging\n")
+    (config_dir / "examples" / "ab.yaml").write_text("service: s\nenvironment: e\n")
+    (config_dir / "notes.yaml").write_text("title: not an environment\n")
+    files = [environment, config_dir / "examples" / "ab.yaml", config_dir / "notes.yaml"]
+    result = subprocess.run(
+        [sys.executable, "-m", "config", "environments", *map(str, files)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [str(environment)]
 
 
 @pytest.mark.parametrize(

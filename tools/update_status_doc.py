@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Rewrite the `status` sample in docs/operations-status.md from a run against the emulator.
 
-The example configuration's two regions are created in a moto server (tests/support/emulated_service.py):
+The example configuration's two regions are created in a moto server (emulator/emulated_service.py):
 us-east-1 as planned, eu-west-1 running an older model with its 5xx alarm in ALARM. Then
 `python -m operations status` runs against it. tests/operations/test_status_emulator.py fails
 when the document's block differs from what the code prints.
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tests.support.emulated_service import RegionState
+    from emulator.emulated_service import RegionState
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -75,8 +75,8 @@ def doc_block(text: str) -> str:
 
 def emulated_block() -> str:
     from config.loader import load_config
-    from tests.emulator.moto_server import ACCESS_KEY, SECRET_KEY, running_moto_server
-    from tests.support.emulated_service import deploy
+    from emulator.emulated_service import deploy
+    from emulator.moto_server import ACCESS_KEY, SECRET_KEY, running_moto_server
 
     config = load_config(ROOT / COMMAND[2])
     with tempfile.TemporaryDirectory() as workdir, running_moto_server(Path(workdir)) as server:
@@ -87,7 +87,7 @@ def emulated_block() -> str:
 
 def sample_states() -> dict[str, RegionState]:
     """us-east-1 as planned; eu-west-1 still on an older model, its 5xx alarm in ALARM."""
-    from tests.support.emulated_service import RegionState
+    from emulator.emulated_service import RegionState
 
     return {"eu-west-1": RegionState(model_suffix="-v6", alarms_in_alarm=("endpoint-5xx-rate",))}
 
@@ -102,4 +102,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    import argparse
+
+    # --help says what the tool rewrites, and rewrites nothing.
+    argparse.ArgumentParser(description=__doc__).parse_args()
     sys.exit(main())

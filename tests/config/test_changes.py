@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.configs import write_config
+from config.changes import unsafe_changes
+from tests.support.configs import config_with, write_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,16 +23,25 @@ def check(
     new_path = write_config(tmp_path, new, name="new.yaml")
     return subprocess.run(
         [sys.executable, "-m", "config", "check", str(new_path), "--since", str(old_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
 
 
-def test_routine_change_passes(tmp_path: Path) -> None:
+def test_routine_change_passes_and_says_it_rolls_out_a_new_fleet(tmp_path: Path) -> None:
+    # The one end-to-end preview: both files synthesized by main.py in subprocesses.
     result = check(
         tmp_path, {"model.model_data_url": "s3://example-models-{region}/v8/model.tar.gz"}
     )
     assert result.returncode == 0, result.stderr
-    assert "valid (serving-prod" in result.stdout
+    lines = result.stdout.splitlines()
+    assert "valid (serving-prod" in lines[0]
+    assert lines[1] == f"change since {tmp_path / 'old.yaml'}:"
+    for region in ("us-east-1", "eu-west-1"):
+        assert any(
+            line.startswith(f"  serving-prod-{region}: blue/green rollout with 1 new model(s) "
+                            "to a new fleet of 6 instances (primary 6 × ml.m5.xlarge)")
+            for line in lines
+        ), lines  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -63,12 +73,11 @@ def test_unsafe_change_is_refused(
     assert any(field in line and line.startswith(str(tmp_path)) for line in lines[1:]), lines
 
 
-def test_retiring_a_region_is_the_way_to_remove_it(tmp_path: Path) -> None:
-    retired = {"regions": ["us-east-1"], "retired_regions": ["eu-west-1"]}
-    assert check(tmp_path, retired).returncode == 0
+def test_retiring_a_region_is_the_way_to_remove_it() -> None:
+    retired = config_with(regions=["us-east-1"], retired_regions=["eu-west-1"])
+    assert unsafe_changes(config_with(), retired) == []
     # ... and once its stack is destroyed, the region leaves the file.
-    result = check(tmp_path, {"regions": ["us-east-1"]}, retired)
-    assert result.returncode == 0, result.stderr
+    assert unsafe_changes(retired, config_with(regions=["us-east-1"])) == []
 
 
 def test_explicit_file_wins_over_the_environment_variable(tmp_path: Path) -> None:
@@ -77,7 +86,19 @@ def test_explicit_file_wins_over_the_environment_variable(tmp_path: Path) -> Non
     good = write_config(tmp_path, {}, name="good.yaml")
     result = subprocess.run(
         [sys.executable, "-m", "config", "check", str(good)],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
         env={"PATH": "/usr/bin:/bin", "SERVING_CONFIG": str(broken)},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+
+
+def test_config_help_exits_0_and_check_help_is_help_not_a_file() -> None:
+    for args in (["--help"], ["check", "--help"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "config", *args],
+            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("usage: python -m config"), result.stdout
+        assert "--help" not in result.stderr
+    assert "--since OLD_FILE" in result.stdout and "--allow ADDRESS" in result.stdout

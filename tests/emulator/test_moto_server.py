@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.emulator import moto_server
-from tests.emulator.moto_server import MotoServer, running_moto_server
-from tests.support.terraform import skip_or_fail
+from emulator import moto_server
+from emulator.moto_server import MotoServer, running_moto_server
+from emulator.terraform import skip_or_fail
 
 REGION = "eu-west-1"
 ROLE = "arn:aws:iam::123456789012:role/test"

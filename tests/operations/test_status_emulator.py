@@ -1,5 +1,5 @@
 """`python -m operations status` against a moto server holding the example's two regions
-(tests/support/emulated_service.py: created with boto3 in seconds, no terraform)."""
+(emulator/emulated_service.py: created with boto3 in seconds, no terraform)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import pytest
 
 from config.loader import load_config
+from emulator.emulated_service import deploy
+from emulator.moto_server import ACCESS_KEY, SECRET_KEY, MotoServer, running_moto_server
+from emulator.terraform import skip_or_fail
 from operations.__main__ import main
-from tests.emulator.moto_server import ACCESS_KEY, SECRET_KEY, MotoServer, running_moto_server
-from tests.support.emulated_service import deploy
-from tests.support.terraform import skip_or_fail
 from tools import update_status_doc
 
 pytestmark = pytest.mark.slow  # a moto server process (about 5 s to start)

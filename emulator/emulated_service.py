@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from config.models import ServiceConfig
+from config.names import resource_names
+from emulator.moto_server import MotoServer
 from operations.status import VARIANT_INSTANCE_COUNT, variant_resource_id
-from tests.emulator.moto_server import MotoServer
 
 ACCOUNT = "123456789012"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/serving-prod-sagemaker"
@@ -48,7 +49,9 @@ def _deploy_region(
     production: list[dict[str, Any]] = []
     shadows: list[dict[str, Any]] = []
     for variant in config.serving_variants:
-        model_name = variant.model_name(config.name) + state.model_suffix
+        model_name = (
+            resource_names(config, region).model(variant.model_fingerprint()) + state.model_suffix
+        )
         sagemaker.create_model(
             ModelName=model_name,
             ExecutionRoleArn=ROLE_ARN,
@@ -78,6 +81,13 @@ def _deploy_region(
         **({"ShadowProductionVariants": shadows} if shadows else {}),
     )
     sagemaker.create_endpoint(EndpointName=config.name, EndpointConfigName=config_name)
+    _register_and_alarm(server, config, region, state)
+    _health_check_and_record(server, config, region, zone_id)
+
+
+def _register_and_alarm(
+    server: MotoServer, config: ServiceConfig, region: str, state: RegionState
+) -> None:
     scaling = server.client("application-autoscaling", region)
     for variant in config.serving_variants:
         if state.registered and variant.fleet is not None and variant.autoscaling is not None:
@@ -108,6 +118,12 @@ def _deploy_region(
             StateValue="ALARM" if in_alarm else "OK",
             StateReason="emulated breach" if in_alarm else "emulated: no errors",
         )
+
+
+def _health_check_and_record(
+    server: MotoServer, config: ServiceConfig, region: str, zone_id: str
+) -> None:
+    stack = config.stack_name(region)
     route53 = server.client("route53", ROUTE53_REGION)
     regional = f"{region}.{config.domain.record_name}"
     check = route53.create_health_check(
