@@ -386,3 +386,34 @@ def test_deploy_never_probes_the_load_balancer_from_the_runner() -> None:
     scripts += (ROOT / "tools" / "ci" / "status_gate.py").read_text()
     assert "curl" not in scripts
     assert not re.search(r"/ping\b(?! from)", scripts)
+
+
+# --- docs/workflows.md's settings table -----------------------------------------------------------
+
+
+def settings_table() -> dict[str, str]:
+    """`name: where` for each row of docs/workflows.md's workflow-settings table."""
+    text = (ROOT / "docs" / "workflows.md").read_text()
+    table = text[
+        text.index("<!-- workflow-settings:begin -->") : text.index(
+            "<!-- workflow-settings:end -->"
+        )
+    ]
+    rows = re.findall(r"^\| `([A-Z_]+)` \| ([^|]+) \|", table, re.MULTILINE)
+    return {name: where.strip() for name, where in rows}
+
+
+def test_the_settings_table_names_every_variable_and_secret_the_workflows_read() -> None:
+    read = set()
+    for path in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
+        read |= set(re.findall(r"\b(?:vars|secrets)\.([A-Z_]+)", path.read_text()))
+    read.discard("GITHUB_TOKEN")
+    assert read == set(settings_table())
+
+
+def test_the_settings_table_puts_deploy_credentials_in_each_environment() -> None:
+    table = settings_table()
+    for name in ("AWS_DEPLOY_ROLE_ARN", "TF_API_TOKEN", "AWS_STATUS_ROLE_ARN"):
+        assert "of each environment" in table[name], name
+    for name in ("AWS_PLAN_ROLE_ARN", "FIRST_REGION"):
+        assert table[name].startswith("repository variable"), name
