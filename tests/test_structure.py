@@ -211,7 +211,7 @@ LONG_FILES = {
     "emulator/moto_server.py": 1112,
     "tests/emulator/test_sagemaker_variant_shims.py": 715,
     "tests/functions/test_inference_proxy.py": 992,
-    "tests/test_workflows.py": 1033,
+    "tests/test_workflows.py": 798,
 }
 
 
