@@ -190,8 +190,6 @@ def test_staging_is_its_own_smaller_but_redundant_service() -> None:
     staging, production = (yaml.safe_load((ROOT / p).read_text()) for p in (STAGING, PRODUCTION))
     assert staging["environment"] != production["environment"]
     assert staging["domain"]["record_name"] != production["domain"]["record_name"]
-    assert (
-        staging["state"] != production["state"]
-    )  # its own state and lock
+    assert staging["state"] != production["state"]  # its own state and lock
     assert staging["endpoint"]["min_instance_count"] >= 2
     assert staging["endpoint"]["max_instance_count"] <= production["endpoint"]["max_instance_count"]
