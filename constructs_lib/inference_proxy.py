@@ -75,6 +75,7 @@ class InferenceProxy(Construct):
         super().__init__(scope, id_)
         settings = props.settings
         asset = TerraformAsset(self, "code", path=staged_source(), type=AssetType.ARCHIVE)
+        self.code_path, self.code_hash = asset.path, asset.asset_hash
 
         self.log_group = CloudwatchLogGroup(
             self,
@@ -165,3 +166,100 @@ class InferenceProxy(Construct):
                 dimensions={aws_terms.PROXY_ENDPOINT_DIMENSION: "$.endpoint"},
             ),
         )
+
+
+# `/ping` answers from a 5 s cache, so a warm container serves hundreds of checks a second; a few
+# cover Route 53's checkers (one request per checker per interval) and the ALB's own checks, cold
+# starts included. Reserved, so inference filling the account's concurrency cannot starve it.
+PING_RESERVED_CONCURRENCY = 5
+PING_MEMORY_MB = 128
+# DescribeEndpoint gets 1 s to connect and 2 s to read (handler.py); the rest is a cold start.
+PING_TIMEOUT_S = 10
+
+
+@dataclass(frozen=True)
+class PingFunctionProps:
+    function_name: str
+    region: str
+    account_id: str
+    endpoint_name: str
+    endpoint_arn: str
+    code_path: str
+    """The proxy's package: the same handler answers `/ping` here."""
+    code_hash: str
+    log_retention_days: int
+    log_key_arn: str
+
+
+class PingFunction(Construct):
+    """`/ping` on a function of its own, with its own reserved concurrency, so the health checks
+    that keep a region in DNS are never throttled by inference filling the proxy. Its role may
+    only describe the endpoint: were an invocation ever routed here, it could not run the model."""
+
+    def __init__(self, scope: Construct, id_: str, props: PingFunctionProps) -> None:
+        super().__init__(scope, id_)
+        self.log_group = CloudwatchLogGroup(
+            self,
+            "log_group",
+            name=f"/aws/lambda/{props.function_name}",
+            retention_in_days=props.log_retention_days,
+            kms_key_id=props.log_key_arn,
+        )
+        self.role = IamRole(
+            self,
+            "role",
+            name=f"{props.function_name}-{props.region}",
+            assume_role_policy=service_trust_policy(
+                aws_terms.LAMBDA_SERVICE_PRINCIPAL, props.account_id
+            ),
+        )
+        self.role_policy = IamRolePolicy(
+            self,
+            "role_policy",
+            name="describe-one-endpoint",
+            role=self.role.id,
+            policy=policy_document(
+                [
+                    {
+                        "Sid": "DescribeThisEndpoint",
+                        "Effect": "Allow",
+                        "Action": ["sagemaker:DescribeEndpoint"],
+                        "Resource": props.endpoint_arn,
+                    },
+                    {
+                        "Sid": "WriteOwnLogs",
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": f"{self.log_group.arn}:*",
+                    },
+                    {
+                        "Sid": "XRayTraces",
+                        "Effect": "Allow",
+                        "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                        "Resource": "*",  # X-Ray has no resource-level permissions
+                    },
+                ]
+            ),
+        )
+        self.function = LambdaFunction(
+            self,
+            "function",
+            function_name=props.function_name,
+            description=f"GET /ping of {props.endpoint_name}, apart from inference",
+            role=self.role.arn,
+            runtime=RUNTIME,
+            handler=HANDLER,
+            filename=props.code_path,
+            source_code_hash=props.code_hash,
+            memory_size=PING_MEMORY_MB,
+            timeout=PING_TIMEOUT_S,
+            reserved_concurrent_executions=PING_RESERVED_CONCURRENCY,
+            environment=LambdaFunctionEnvironment(variables={"ENDPOINT_NAME": props.endpoint_name}),
+            tracing_config=LambdaFunctionTracingConfig(mode="Active"),
+            logging_config=LambdaFunctionLoggingConfig(
+                log_format="Text", log_group=self.log_group.name
+            ),
+            depends_on=[self.log_group, self.role_policy],
+        )
+        self.function_arn = self.function.arn
+        self.function_name = self.function.function_name

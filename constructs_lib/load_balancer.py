@@ -16,6 +16,12 @@ from cdktf_cdktf_provider_aws.lb_listener import (
     LbListenerDefaultAction,
     LbListenerDefaultActionRedirect,
 )
+from cdktf_cdktf_provider_aws.lb_listener_rule import (
+    LbListenerRule,
+    LbListenerRuleAction,
+    LbListenerRuleCondition,
+    LbListenerRuleConditionPathPattern,
+)
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
 from cdktf_cdktf_provider_aws.lb_target_group_attachment import LbTargetGroupAttachment
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
@@ -30,6 +36,8 @@ from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
 HTTPS_PORT = 443
 HTTP_PORT = 80
 HEALTH_CHECK_PATH = "/ping"
+# Rules are evaluated from the lowest priority number: `/ping` goes first.
+PING_RULE_PRIORITY = 1
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,10 @@ class LoadBalancerProps:
     alarm_health_check: bool = False
     """default: false (Route 53 calls `/ping` itself). True when its checkers cannot reach this
     load balancer: an alarm on the target group's healthy hosts stands in for them."""
+    ping_function_arn: str | None = None
+    """default: none, the proxy answers `/ping` too. Set (with `ping_function_name`): a listener
+    rule sends `/ping` to this function's own target group, so inference cannot starve it."""
+    ping_function_name: str | None = None
 
 
 class LoadBalancer(Construct):
@@ -183,9 +195,64 @@ class LoadBalancer(Construct):
             ],
         )
 
+        # The target group whose health check calls `/ping`: the ping function's when it has one.
+        self.ping_target_group = self.target_group
+        if props.ping_function_arn is not None and props.ping_function_name is not None:
+            self.ping_target_group = self._ping_route(
+                props.name, props.ping_function_arn, props.ping_function_name
+            )
+
         self.healthy_targets_alarm_name: str | None = None
         if props.alarm_health_check:
             self._healthy_targets_alarm(props.name)
+
+    def _ping_route(self, name: str, function_arn: str, function_name: str) -> LbTargetGroup:
+        """`/ping` to the ping function's target group, ahead of the listener's default."""
+        target_group = LbTargetGroup(
+            self,
+            "ping_target_group",
+            name=f"{name}-ping",
+            target_type="lambda",
+            lambda_multi_value_headers_enabled=False,
+            health_check=LbTargetGroupHealthCheck(
+                enabled=True,
+                path=HEALTH_CHECK_PATH,
+                matcher="200",
+                interval=30,
+                timeout=10,
+                healthy_threshold=2,
+                unhealthy_threshold=2,
+            ),
+        )
+        permission = LambdaPermission(
+            self,
+            "ping_invoke_permission",
+            statement_id="AllowInvokeFromLoadBalancer",
+            action="lambda:InvokeFunction",
+            function_name=function_name,
+            principal=aws_terms.ELB_SERVICE_PRINCIPAL,
+            source_arn=target_group.arn,
+        )
+        LbTargetGroupAttachment(
+            self,
+            "ping_target",
+            target_group_arn=target_group.arn,
+            target_id=function_arn,
+            depends_on=[permission],
+        )
+        self.ping_rule = LbListenerRule(
+            self,
+            "https_listener_ping",
+            listener_arn=self.https_listener.arn,
+            priority=PING_RULE_PRIORITY,
+            condition=[
+                LbListenerRuleCondition(
+                    path_pattern=LbListenerRuleConditionPathPattern(values=[HEALTH_CHECK_PATH])
+                )
+            ],
+            action=[LbListenerRuleAction(type="forward", target_group_arn=target_group.arn)],
+        )
+        return target_group
 
     def _healthy_targets_alarm(self, name: str) -> None:
         """In alarm when the proxy fails `/ping` (the endpoint stopped serving): Route 53 follows it
@@ -199,7 +266,7 @@ class LoadBalancer(Construct):
             namespace=aws_terms.ALB_NAMESPACE,
             metric_name=aws_terms.ALB_HEALTHY_HOSTS,
             dimensions={
-                "TargetGroup": self.target_group.arn_suffix,
+                "TargetGroup": self.ping_target_group.arn_suffix,
                 "LoadBalancer": self.load_balancer.arn_suffix,
             },
             statistic="Minimum",

@@ -201,6 +201,32 @@ _SURROUNDINGS_SCENARIOS = [
     ),
 ]
 
+# us-east-1, once its chain is done: a rollout that SageMaker rolls back. test_day2.py forces one
+# of the endpoint's rollback alarms into ALARM, applies the change (a model rollout, as
+# `model-artifact`; the apply must fail), puts the alarm back to OK, then plans and applies again.
+# `expected` is that second plan: the rollout retried, the configuration and model the endpoint
+# ran (kept as deposed objects) deleted after it.
+ROLLED_BACK = Scenario(
+    id="rollout-rolled-back",
+    section="model.model_data_url",
+    change="a new model artifact while a rollback alarm is in ALARM",
+    effect=(
+        "the apply fails (the endpoint's postcondition) naming the region, the endpoint and "
+        "where SageMaker's `FailureReason` is read: SageMaker rolled back, the endpoint runs the "
+        "old configuration, which is kept with its model; autoscaling stays registered; the next "
+        "apply retries the rollout"
+    ),
+    verdict="model rollout",
+    overrides={
+        "model.model_data_url": "s3://example-models-{region}/fraud-scoring/v9/model.tar.gz"
+    },
+    expected={
+        ("aws_sagemaker_endpoint", "update"): 1,
+        ("aws_sagemaker_endpoint_configuration", "delete"): 1,
+        ("aws_sagemaker_model", "delete"): 1,
+    },
+)
+
 Step = tuple[Scenario, ...]
 _BY_ID = {s.id: s for s in [*_ENDPOINT_SCENARIOS, *_SURROUNDINGS_SCENARIOS]}
 
@@ -331,7 +357,7 @@ SERVING_CHAIN = [WEIGHT_SHIFT, SHADOW_ADDED, SHADOW_PROMOTED]
 
 def readme_rows() -> list[tuple[str, str, str, str]]:
     """The README table's rows: section, change, effect, verdict."""
-    scenarios = [*ENDPOINT_CHAIN, *SURROUNDINGS_CHAIN, *SERVING_CHAIN, *REFUSED]
+    scenarios = [*ENDPOINT_CHAIN, ROLLED_BACK, *SURROUNDINGS_CHAIN, *SERVING_CHAIN, *REFUSED]
     return [(s.section, s.change, s.effect, s.verdict) for s in scenarios] + REGION_ROWS
 
 

@@ -25,13 +25,16 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from config.models import ServiceConfig
+from constructs_lib import aws_terms
 from emulator.deployment import Deployment, StackRun
 from emulator.moto_server import MotoServer
 from emulator.override import prepare_stack
@@ -42,6 +45,7 @@ from tests.emulator.example_deployment import ADDED_REGION, APPLY, REGIONS
 from tests.emulator.scenarios import (
     ENDPOINT_STEPS,
     REFUSED,
+    ROLLED_BACK,
     SURROUNDINGS_STEPS,
     Step,
     step_expected,
@@ -206,6 +210,80 @@ class RegionChanges:
     survivor_records_before: list[dict[str, Any]]
 
 
+@dataclass
+class RolledBack:
+    """A rollout SageMaker rolled back (scenarios.ROLLED_BACK), and its retry."""
+
+    running_before: str
+    """The endpoint configuration the endpoint ran before the rollout."""
+    alarm: str
+    """The rollback alarm forced into ALARM during the rollout."""
+    failed_apply: StackRun
+    endpoint_after: dict[str, Any]
+    """DescribeEndpoint after the failed apply."""
+    running_config_after: dict[str, Any] | None
+    """DescribeEndpointConfig of the configuration the endpoint runs, after the failed apply."""
+    running_model_exists: bool
+    """Whether that configuration's model still exists, after the failed apply."""
+    targets_after: list[dict[str, Any]]
+    """The endpoint's scalable targets (Application Auto Scaling) after the failed apply."""
+    retry_plan: dict[str, Any]
+    retried: StackRun
+    seconds: float
+
+
+def _roll_back(day2: Day2, stack: str) -> RolledBack:
+    """One of the endpoint's rollback alarms in ALARM, the rollout applied (it must fail), the
+    alarm OK again, the rollout planned (saved) and applied again. Two applies and one plan."""
+    start = time.monotonic()
+    deployment = day2.deployment
+    config = day2.stage(stack, ROLLED_BACK.id)
+    region = stack.removeprefix(f"{config.name}-")
+    sagemaker = day2.moto.client("sagemaker", region)
+    cloudwatch = day2.moto.client("cloudwatch", region)
+    before = sagemaker.describe_endpoint(EndpointName=config.name)
+    alarm = before["LastDeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"][0]["AlarmName"]
+    cloudwatch.set_alarm_state(
+        AlarmName=alarm, StateValue="ALARM", StateReason="day-2: the new fleet answers 5XX"
+    )
+    # Planned and applied in one run: the retry's plan below is the one that is checked.
+    failed = deployment.run("rolled-back apply", [stack], "apply", *AUTO, NO_REFRESH)
+    endpoint_after = sagemaker.describe_endpoint(EndpointName=config.name)
+    running_config: dict[str, Any] | None = None
+    running_model_exists = False
+    try:
+        running_config = sagemaker.describe_endpoint_config(
+            EndpointConfigName=endpoint_after["EndpointConfigName"]
+        )
+        model = running_config["ProductionVariants"][0]["ModelName"]
+        running_model_exists = bool(sagemaker.describe_model(ModelName=model))
+    except ClientError:
+        pass  # reported by the test
+    targets = day2.moto.client("application-autoscaling", region).describe_scalable_targets(
+        ServiceNamespace="sagemaker",
+        ResourceIds=[aws_terms.variant_resource_id(config.name, config.endpoint.variant_name)],
+    )["ScalableTargets"]
+    cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="day-2: fixed")
+    deployment.require_success(deployment.run("retried plan", [stack], *PLAN, NO_REFRESH))
+    retry_plan = day2.show(stack)
+    retried = deployment.run("retried apply", [stack], "apply", "-input=false", PLAN_FILE)
+    # Its refreshing re-plan is the survivor re-plan, after eu-west-1 is gone (scenario_run).
+    deployment.stack_configs[stack] = config
+    deployment.snapshot_state(stack)
+    return RolledBack(
+        running_before=before["EndpointConfigName"],
+        alarm=alarm,
+        failed_apply=failed[stack],
+        endpoint_after=endpoint_after,
+        running_config_after=running_config,
+        running_model_exists=running_model_exists,
+        targets_after=targets,
+        retry_plan=retry_plan,
+        retried=retried[stack],
+        seconds=time.monotonic() - start,
+    )
+
+
 def _add_region(day2: Day2, stack: str, out: dict[str, Any]) -> None:
     """Init, apply and re-plan the added region's stack (runs in a thread beside the chains)."""
     try:
@@ -261,8 +339,11 @@ def day2(
 @pytest.fixture(scope="module")
 def scenario_run(
     day2: Day2, example_config: ServiceConfig
-) -> tuple[dict[str, Outcome], dict[str, tuple[dict[str, Any], Verdict]], RegionChanges]:
-    """Every step, in order; the refused plans; the region added and the one removed."""
+) -> tuple[
+    dict[str, Outcome], dict[str, tuple[dict[str, Any], Verdict]], RegionChanges, RolledBack
+]:
+    """Every step, in order; the refused plans; the region added and the one removed; the
+    rollout SageMaker rolled back."""
     deployment = day2.deployment
     endpoint_stack = example_config.stack_name(ENDPOINT_REGION)
     surroundings_stack = example_config.stack_name(SURROUNDINGS_REGION)
@@ -310,6 +391,8 @@ def scenario_run(
     refused["endpoint-replaced"] = day2.plan_only(
         endpoint_stack, current, current, f"-replace={endpoint_address}"
     )
+    # While eu-west-1 is being retired: us-east-1's rollout that SageMaker rolls back.
+    rolled_back = _roll_back(day2, endpoint_stack)
 
     retiring.join(timeout=900)
     assert not retiring.is_alive(), f"retiring {SURROUNDINGS_REGION} did not finish in 15 minutes"
@@ -339,7 +422,8 @@ def scenario_run(
         survivor_records_before=records_before,
     )
     _print_apply_times(outcomes, regions)
-    return outcomes, refused, regions
+    print(f"[day-2] {ROLLED_BACK.id:<20} {rolled_back.seconds:6.1f} s (all its Terraform runs)")
+    return outcomes, refused, regions, rolled_back
 
 
 def _print_apply_times(applied: dict[str, Outcome], regions: RegionChanges) -> None:
@@ -381,7 +465,7 @@ def step_id(step: Step) -> str:
 
 @pytest.fixture
 def applied(
-    scenario_run: tuple[dict[str, Outcome], dict[str, Any], RegionChanges],
+    scenario_run: tuple[dict[str, Outcome], dict[str, Any], RegionChanges, RolledBack],
 ) -> dict[str, Outcome]:
     return scenario_run[0]
 
@@ -479,7 +563,7 @@ def test_auto_rollback_toggles_keep_the_endpoints_rollback_alarms(
 
 @pytest.fixture
 def refused(
-    scenario_run: tuple[dict[str, Outcome], dict[str, tuple[dict[str, Any], Verdict]], Any],
+    scenario_run: tuple[dict[str, Outcome], dict[str, tuple[dict[str, Any], Verdict]], Any, Any],
 ) -> dict[str, tuple[dict[str, Any], Verdict]]:
     return scenario_run[1]
 
@@ -504,7 +588,7 @@ def test_verdict_allows_what_it_is_told_to(
 
 
 @pytest.fixture
-def regions(scenario_run: tuple[dict[str, Outcome], Any, RegionChanges]) -> RegionChanges:
+def regions(scenario_run: tuple[dict[str, Outcome], Any, RegionChanges, Any]) -> RegionChanges:
     return scenario_run[2]
 
 
@@ -565,3 +649,76 @@ def test_other_regions_keep_their_validation_records_and_converge(
     assert regions.survivor_converged.result.returncode == 0, regions.survivor_converged.describe()
     config = day2.deployment.stack_configs[stack]
     checks.certificate_issued(day2.deployment, config, ENDPOINT_REGION)
+
+
+@pytest.fixture
+def rolled_back(scenario_run: tuple[Any, Any, Any, RolledBack]) -> RolledBack:
+    return scenario_run[3]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())  # Terraform wraps long error messages
+
+
+def test_rolled_back_rollout_fails_the_apply_naming_where_the_reason_is(
+    rolled_back: RolledBack, example_config: ServiceConfig
+) -> None:
+    failed = rolled_back.failed_apply
+    assert failed.result.returncode == 1, failed.describe()
+    error = _one_line(failed.result.stderr)
+    assert "Resource postcondition failed" in error, failed.describe()
+    name, region = example_config.name, ENDPOINT_REGION
+    assert f"The rollout of SageMaker endpoint {name} in {region} did not complete" in error
+    assert (
+        f"aws sagemaker describe-endpoint --region {region} --endpoint-name {name} "
+        "--query FailureReason"
+    ) in error
+    assert f"runs endpoint configuration {rolled_back.running_before}, not" in error
+
+
+def test_rolled_back_endpoint_runs_its_old_configuration_which_still_exists(
+    rolled_back: RolledBack,
+) -> None:
+    endpoint = rolled_back.endpoint_after
+    assert endpoint["EndpointStatus"] == "InService"
+    assert endpoint["EndpointConfigName"] == rolled_back.running_before
+    assert rolled_back.running_config_after is not None, "the running configuration was deleted"
+    assert rolled_back.running_model_exists, "the running configuration's model was deleted"
+    assert rolled_back.alarm in endpoint["FailureReason"]
+
+
+def test_rolled_back_rollout_keeps_autoscaling_registered(
+    rolled_back: RolledBack, example_config: ServiceConfig
+) -> None:
+    (target,) = rolled_back.targets_after
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (
+        example_config.endpoint.min_instance_count,
+        example_config.endpoint.max_instance_count,
+    )
+
+
+def test_next_plan_retries_the_rollout_and_then_removes_what_was_kept(
+    rolled_back: RolledBack,
+) -> None:
+    plan = rolled_back.retry_plan
+    (endpoint,) = [r for r in plan["resource_changes"] if r["type"] == "aws_sagemaker_endpoint"]
+    assert endpoint["change"]["actions"] == ["update"]
+    assert endpoint["change"]["before"]["endpoint_config_name"] == rolled_back.running_before
+    deposed = sorted(
+        (r["type"], r["change"]["actions"][0]) for r in plan["resource_changes"] if r.get("deposed")
+    )
+    # The configuration and model the endpoint ran, deleted only after the rollout this time.
+    assert deposed == [
+        ("aws_sagemaker_endpoint_configuration", "delete"),
+        ("aws_sagemaker_model", "delete"),
+    ]
+    assert changes(plan) == Counter(ROLLED_BACK.expected)
+    assert verdict(plan, "serving-prod-us-east-1").kind == ROLLED_BACK.verdict
+
+
+def test_retried_rollout_applies_and_converges(
+    rolled_back: RolledBack, regions: RegionChanges
+) -> None:
+    assert rolled_back.retried.result.returncode == 0, rolled_back.retried.describe()
+    # us-east-1's refreshing plan after everything, the retried rollout last.
+    assert regions.survivor_converged.result.returncode == 0, regions.survivor_converged.describe()
