@@ -85,6 +85,23 @@ class ResourceNames:
         return f"{self.proxy_function}-{self.region}"
 
     @property
+    def ping_function(self) -> str:
+        """The `/ping` function: the proxy's code with its own reserved concurrency."""
+        return f"{self.service}-ping"
+
+    @property
+    def ping_log_group(self) -> str:
+        return f"/aws/lambda/{self.ping_function}"
+
+    @property
+    def ping_role(self) -> str:
+        return f"{self.ping_function}-{self.region}"
+
+    @property
+    def ping_target_group(self) -> str:
+        return f"{self.service}-ping"
+
+    @property
     def proxy_response_too_large_filter(self) -> str:
         return f"{self.proxy_function}-response-too-large"
 

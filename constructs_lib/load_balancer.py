@@ -203,7 +203,7 @@ class LoadBalancer(Construct):
         self.ping_target_group = self.target_group
         if props.ping_function_arn is not None and props.ping_function_name is not None:
             self.ping_target_group = self._ping_route(
-                props.name, props.ping_function_arn, props.ping_function_name
+                props.names.ping_target_group, props.ping_function_arn, props.ping_function_name
             )
         if self.health_check_port is not None:
             self._health_listener(props, self.health_check_port)
@@ -308,12 +308,14 @@ class LoadBalancer(Construct):
             ],
         )
 
-    def _ping_route(self, name: str, function_arn: str, function_name: str) -> LbTargetGroup:
+    def _ping_route(
+        self, target_group_name: str, function_arn: str, function_name: str
+    ) -> LbTargetGroup:
         """`/ping` to the ping function's target group, ahead of the listener's default."""
         target_group = LbTargetGroup(
             self,
             "ping_target_group",
-            name=f"{name}-ping",
+            name=target_group_name,
             target_type="lambda",
             lambda_multi_value_headers_enabled=False,
             health_check=LbTargetGroupHealthCheck(

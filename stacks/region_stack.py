@@ -188,7 +188,7 @@ class RegionStack(TerraformStack):
             self,
             "ping",
             PingFunctionProps(
-                function_name=f"{name}-ping",
+                function_name=self.names.ping_function,
                 region=region,
                 account_id=account_id,
                 endpoint_name=self.inference.endpoint_name,

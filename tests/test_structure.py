@@ -210,10 +210,10 @@ LONG_FILES = {
     "config/aws_rules.py": 962,
     "emulator/moto_server.py": 1267,
     "functions/inference_proxy/handler.py": 709,
-    "tests/emulator/test_day2.py": 724,
+    "tests/emulator/test_day2.py": 756,
     "tests/emulator/test_sagemaker_variant_shims.py": 715,
     "tests/functions/test_inference_proxy.py": 1075,
-    "tests/test_workflows.py": 1033,
+    "tests/test_workflows.py": 798,
 }
 
 
