@@ -90,6 +90,11 @@ class ResourceNames:
     def target_group(self) -> str:
         return f"{self.service}-proxy"
 
+    @property
+    def trust_store(self) -> str:
+        """The load balancer's mutual-TLS trust store (ELB: 32 characters, like the balancer)."""
+        return f"{self.service}-mtls"
+
     def access_log_bucket(self, account_id: str) -> str:
         return f"{self.service}-alb-logs-{account_id}-{self.region}"
 
@@ -104,6 +109,23 @@ class ResourceNames:
     @property
     def proxy_role(self) -> str:
         return f"{self.proxy_function}-{self.region}"
+
+    @property
+    def ping_function(self) -> str:
+        """The `/ping` function: the proxy's code with its own reserved concurrency."""
+        return f"{self.service}-ping"
+
+    @property
+    def ping_log_group(self) -> str:
+        return f"/aws/lambda/{self.ping_function}"
+
+    @property
+    def ping_role(self) -> str:
+        return f"{self.ping_function}-{self.region}"
+
+    @property
+    def ping_target_group(self) -> str:
+        return f"{self.service}-ping"
 
     @property
     def proxy_response_too_large_filter(self) -> str:

@@ -25,6 +25,7 @@ from config.edge import (
     PROXY_MIN_TIMEOUT_S,
     PROXY_TIMEOUT_MARGIN_S,
     SAGEMAKER_INVOCATION_TIMEOUT_S,
+    AuthenticationSettings,
     DomainSettings,
     LoadBalancerSettings,
     NetworkSettings,
@@ -116,6 +117,14 @@ class ServiceSettings(Strict):
     proxy: ProxySettings = Field(default_factory=ProxySettings)
     waf: WafSettings = Field(default_factory=WafSettings)
     rollout: RolloutSettings = Field(default_factory=RolloutSettings)
+    authentication: AuthenticationSettings = Field(
+        default_factory=AuthenticationSettings,
+        description=(
+            "Who may call the service (docs/authentication.md). A public load balancer needs "
+            "`jwt`, `mutual_tls` or `allow_unauthenticated: true`; an internal one may leave it "
+            "out. Default: none configured."
+        ),
+    )
     alarms: AlarmSettings = Field(default_factory=AlarmSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     data_capture: DataCaptureSettings = Field(default_factory=DataCaptureSettings)
@@ -437,3 +446,23 @@ class ServiceSettings(Strict):
     def state_key_prefix(self) -> str:
         key_prefix = self.state.key_prefix if isinstance(self.state, S3StateSettings) else ""
         return key_prefix or f"{self.service}/{self.environment}"
+
+    @model_validator(mode="after")
+    def _public_service_is_authenticated(self) -> ServiceSettings:
+        auth = self.authentication
+        if self.load_balancer.internal or auth.configured or auth.allow_unauthenticated:
+            return self
+        problem = (
+            "authentication",
+            "a public load balancer (load_balancer.internal: false) must say who may call it; "
+            "set one of authentication.jwt (issuer, audiences, required_scopes; keys from the "
+            "issuer's JWKS), authentication.mutual_tls (ca_bundle_s3_bucket and "
+            "ca_bundle_s3_key: client certificates checked by the load balancer), or "
+            "authentication.allow_unauthenticated: true to serve anyone "
+            "(docs/authentication.md)",
+        )
+        raise PydanticCustomError(
+            "authentication_required",
+            "{details}",
+            {"details": f"{problem[0]}: {problem[1]}", "problems": [problem]},
+        )

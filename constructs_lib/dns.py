@@ -143,6 +143,9 @@ class RegionalRecordsProps:
     health_check_alarm_name: str | None = None
     """default: none; Route 53 calls `https://<region>.<record_name>/ping` itself. Set it for an
     internal load balancer, which Route 53's checkers cannot reach."""
+    health_check_port: int = 443
+    """default: 443, the service's listener. Under mutual TLS, the load balancer's health
+    listener (Route 53's checkers present no client certificate)."""
     error_rate_alarm_name: str | None = None
     """default: none, the region's health is `/ping`'s alone. Set: the ErrorRateHealthAlarm of
     this region, and the latency record follows a CALCULATED check that is healthy only while
@@ -172,7 +175,7 @@ class RegionalRecords(Construct):
                 "health_check",
                 type="HTTPS",
                 fqdn=self.regional_name,
-                port=443,
+                port=props.health_check_port,
                 resource_path="/ping",
                 request_interval=HEALTH_CHECK_INTERVAL_S,
                 failure_threshold=HEALTH_CHECK_FAILURE_THRESHOLD,

@@ -8,6 +8,7 @@ picks. This function signs with its own role, for its own region's endpoint.
 from __future__ import annotations
 
 import atexit
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -29,14 +30,22 @@ from cdktf_cdktf_provider_aws.lambda_function import (
 )
 from constructs import Construct
 
-from config.models import PROXY_TIMEOUT_MARGIN_S, SAGEMAKER_INVOCATION_TIMEOUT_S, ProxySettings
+from config.models import (
+    PROXY_TIMEOUT_MARGIN_S,
+    SAGEMAKER_INVOCATION_TIMEOUT_S,
+    AuthenticationSettings,
+    ProxySettings,
+)
 from config.names import ResourceNames
-from constructs_lib import aws_terms
+from constructs_lib import aws_terms, proxy_package
 from constructs_lib.policies import policy_document, service_trust_policy
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "functions" / "inference_proxy"
-SOURCE_FILES = ("handler.py",)
+SOURCE_FILES = ("handler.py", "proxy_auth.py")
 RUNTIME = "python3.12"
+PYTHON_VERSION = RUNTIME.removeprefix("python")
+# The wheels packaged with the function (cryptography has compiled parts) are built for it.
+ARCHITECTURE = "x86_64"
 HANDLER = "handler.handler"
 
 
@@ -51,6 +60,7 @@ class InferenceProxyProps:
     endpoint_arn: str
     settings: ProxySettings
     log_key_arn: str
+    authentication: AuthenticationSettings
 
 
 def read_timeout_s(settings: ProxySettings) -> int:
@@ -58,14 +68,38 @@ def read_timeout_s(settings: ProxySettings) -> int:
     return min(SAGEMAKER_INVOCATION_TIMEOUT_S, settings.timeout_s - PROXY_TIMEOUT_MARGIN_S)
 
 
-def staged_source() -> str:
-    """Copy only the function's own files, so caches beside them never change the asset hash."""
+def staged_package() -> tuple[str, str]:
+    """The function's zip (its files and the pinned dependencies) in a folder of its own, and the
+    hash of its inputs (constructs_lib/proxy_package.py)."""
     staging = Path(tempfile.mkdtemp(prefix="inference-proxy-"))
     # cdktf copies the asset into the output folder during synth; the copy here can go after.
     atexit.register(shutil.rmtree, staging, ignore_errors=True)
-    for name in SOURCE_FILES:
-        shutil.copy2(SOURCE_DIR / name, staging / name)
-    return str(staging)
+    archive, input_hash = proxy_package.function_zip(
+        SOURCE_DIR, SOURCE_FILES, PYTHON_VERSION, ARCHITECTURE, staging
+    )
+    return str(archive), input_hash
+
+
+def authentication_environment(settings: AuthenticationSettings) -> dict[str, str]:
+    """What the proxy checks (functions/inference_proxy/proxy_auth.py): a bearer token with
+    `jwt`; nothing with `mutual_tls` alone (the load balancer refused the connection already) or
+    with the opt-out."""
+    jwt = settings.jwt
+    if jwt is None:
+        return {"AUTH_MODE": "mutual_tls" if settings.mutual_tls is not None else "none"}
+    variables = {
+        "AUTH_MODE": "jwt",
+        "JWT_ISSUER": jwt.issuer,
+        "JWT_AUDIENCES": json.dumps(jwt.audiences),
+        "JWT_REQUIRED_SCOPES": json.dumps(jwt.required_scopes),
+        "JWT_ALGORITHMS": json.dumps(jwt.algorithms),
+        "JWT_LEEWAY_S": str(jwt.leeway_s),
+        "JWKS_MAX_AGE_S": str(jwt.jwks_max_age_s),
+        "JWKS_MIN_REFRESH_S": str(jwt.jwks_min_refresh_interval_s),
+    }
+    if jwt.jwks_url is not None:
+        variables["JWT_JWKS_URL"] = jwt.jwks_url
+    return variables
 
 
 class InferenceProxy(Construct):
@@ -74,7 +108,10 @@ class InferenceProxy(Construct):
     def __init__(self, scope: Construct, id_: str, props: InferenceProxyProps) -> None:
         super().__init__(scope, id_)
         settings = props.settings
-        asset = TerraformAsset(self, "code", path=staged_source(), type=AssetType.ARCHIVE)
+        archive, input_hash = staged_package()
+        asset = TerraformAsset(
+            self, "code", path=archive, type=AssetType.FILE, asset_hash=input_hash
+        )
         self.code_path, self.code_hash = asset.path, asset.asset_hash
 
         self.log_group = CloudwatchLogGroup(
@@ -128,6 +165,7 @@ class InferenceProxy(Construct):
             description=f"ALB → InvokeEndpoint proxy for {props.endpoint_name}",
             role=self.role.arn,
             runtime=RUNTIME,
+            architectures=[ARCHITECTURE],
             handler=HANDLER,
             filename=asset.path,
             source_code_hash=asset.asset_hash,
@@ -138,6 +176,7 @@ class InferenceProxy(Construct):
                 variables={
                     "ENDPOINT_NAME": props.endpoint_name,
                     "READ_TIMEOUT_S": str(read_timeout_s(settings)),
+                    **authentication_environment(props.authentication),
                 }
             ),
             tracing_config=LambdaFunctionTracingConfig(mode="Active"),
@@ -189,6 +228,8 @@ class PingFunctionProps:
     code_hash: str
     log_retention_days: int
     log_key_arn: str
+    authentication: AuthenticationSettings
+    """The proxy's: the handler reads it at cold start (`/ping` itself asks for no credential)."""
 
 
 class PingFunction(Construct):
@@ -248,13 +289,20 @@ class PingFunction(Construct):
             description=f"GET /ping of {props.endpoint_name}, apart from inference",
             role=self.role.arn,
             runtime=RUNTIME,
+            # The package's compiled wheels (cryptography) are built for the proxy's architecture.
+            architectures=[ARCHITECTURE],
             handler=HANDLER,
             filename=props.code_path,
             source_code_hash=props.code_hash,
             memory_size=PING_MEMORY_MB,
             timeout=PING_TIMEOUT_S,
             reserved_concurrent_executions=PING_RESERVED_CONCURRENCY,
-            environment=LambdaFunctionEnvironment(variables={"ENDPOINT_NAME": props.endpoint_name}),
+            environment=LambdaFunctionEnvironment(
+                variables={
+                    "ENDPOINT_NAME": props.endpoint_name,
+                    **authentication_environment(props.authentication),
+                }
+            ),
             tracing_config=LambdaFunctionTracingConfig(mode="Active"),
             logging_config=LambdaFunctionLoggingConfig(
                 log_format="Text", log_group=self.log_group.name

@@ -41,7 +41,7 @@ from constructs_lib.inference_proxy import (
     PingFunction,
     PingFunctionProps,
 )
-from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
+from constructs_lib.load_balancer import HTTPS_PORT, LoadBalancer, LoadBalancerProps
 from constructs_lib.log_encryption import LogEncryptionKey, LogEncryptionKeyProps
 from constructs_lib.network import Network, NetworkProps
 from constructs_lib.state_backend import use_backend
@@ -181,13 +181,14 @@ class RegionStack(TerraformStack):
                 endpoint_arn=self.inference.endpoint_arn,
                 settings=config.proxy,
                 log_key_arn=self.log_key.key_arn,
+                authentication=config.authentication,
             ),
         )
         self.ping = PingFunction(
             self,
             "ping",
             PingFunctionProps(
-                function_name=f"{name}-ping",
+                function_name=self.names.ping_function,
                 region=region,
                 account_id=account_id,
                 endpoint_name=self.inference.endpoint_name,
@@ -196,6 +197,7 @@ class RegionStack(TerraformStack):
                 code_hash=self.proxy.code_hash,
                 log_retention_days=config.proxy.log_retention_days,
                 log_key_arn=self.log_key.key_arn,
+                authentication=config.authentication,
             ),
         )
 
@@ -241,6 +243,7 @@ class RegionStack(TerraformStack):
                     else None
                 ),
                 alarm_health_check=bool(alarm_health_check_reasons(config)),
+                mutual_tls=config.authentication.mutual_tls,
                 ping_function_arn=self.ping.function_arn,
                 ping_function_name=self.ping.function_name,
             ),
@@ -255,6 +258,7 @@ class RegionStack(TerraformStack):
                     load_balancer_arn=self.load_balancer.load_balancer.arn,
                     settings=config.waf,
                     log_key_arn=self.log_key.key_arn,
+                    rate_limit_callers=config.authentication.jwt is not None,
                 ),
             )
 
@@ -280,6 +284,7 @@ class RegionStack(TerraformStack):
                 load_balancer_dns_name=self.load_balancer.load_balancer_dns_name,
                 load_balancer_zone_id=self.load_balancer.load_balancer_zone_id,
                 health_check_alarm_name=self.load_balancer.healthy_targets_alarm_name,
+                health_check_port=self.load_balancer.health_check_port or HTTPS_PORT,
                 error_rate_alarm_name=self.error_rate_health.alarm_name,
             ),
         )

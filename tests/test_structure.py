@@ -197,10 +197,10 @@ LONG_FUNCTIONS = {
     "constructs_lib/dashboard.py::__init__": 96,
     "constructs_lib/inference_endpoint.py::__init__": 98,
     "constructs_lib/inference_endpoint.py::_create_execution_role": 120,
-    "constructs_lib/inference_proxy.py::__init__": 95,
+    "constructs_lib/inference_proxy.py::__init__": 100,
     "constructs_lib/load_balancer.py::__init__": 132,
     "constructs_lib/secure_bucket.py::__init__": 94,
-    "constructs_lib/web_acl.py::__init__": 96,
+    "constructs_lib/web_acl.py::__init__": 98,
     "emulator/moto_server.py::_shim_sagemaker_update_endpoint": 159,
     "emulator/moto_server.py::plan_rollout": 102,
     "plan_safety/verdict.py::verdict": 92,
@@ -209,10 +209,11 @@ LONG_FUNCTIONS = {
 LONG_FILES = {
     "config/aws_rules.py": 962,
     "emulator/moto_server.py": 1267,
-    "tests/emulator/test_day2.py": 724,
+    "functions/inference_proxy/handler.py": 709,
+    "tests/emulator/test_day2.py": 756,
     "tests/emulator/test_sagemaker_variant_shims.py": 715,
-    "tests/functions/test_inference_proxy.py": 1073,
-    "tests/test_workflows.py": 1033,
+    "tests/functions/test_inference_proxy.py": 1075,
+    "tests/test_workflows.py": 798,
 }
 
 

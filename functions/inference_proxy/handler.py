@@ -18,7 +18,9 @@ most PING_STALE_S, then unhealthy.
 
 Entry point: `handler.handler`. Environment: ENDPOINT_NAME (required), AWS_REGION (set
 by Lambda), MAX_BODY_BYTES (default 1_000_000), MAX_RESPONSE_BYTES (default 1_000_000),
-READ_TIMEOUT_S (default 60), PING_CACHE_S (default 5), PING_STALE_S (default 60, at most 60).
+READ_TIMEOUT_S (default 60), PING_CACHE_S (default 5), PING_STALE_S (default 60, at most 60);
+AUTH_MODE (required) and the JWT_* variables of proxy_auth.py, which checks every `/invocations`
+caller before the model is called (`/ping` stays open for health checkers).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ from http import HTTPStatus
 from typing import Any, NoReturn
 
 import boto3
+
+# A sibling module of the package (on sys.path in Lambda: /var/task; in tests: pyproject).
+import proxy_auth
 import urllib3.exceptions
 from botocore.client import BaseClient
 from botocore.config import Config
@@ -242,6 +247,8 @@ class ProxyError(Exception):
 
 # Fails the cold start on bad configuration: a misconfigured function never serves.
 SETTINGS = Settings.from_env(os.environ)
+# Who may call: read at cold start too; a missing AUTH_MODE fails it (closed, not open).
+AUTHENTICATOR = proxy_auth.Authenticator(proxy_auth.AuthSettings.from_env(os.environ))
 
 _clients: dict[str, BaseClient] = {}
 
@@ -380,7 +387,28 @@ def _route(method: str, path: str, event: Mapping[str, Any]) -> Answer:
         )
     if path == PING_PATH:
         return _ping()
+    _authenticate(event)
     return _invoke(event)
+
+
+def _authenticate(event: Mapping[str, Any]) -> None:
+    """The one place callers are checked (docs/authentication.md): before any model call."""
+    raw = event.get("headers") or {}
+    headers = {str(k).lower(): str(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}
+    try:
+        AUTHENTICATOR.authenticate(headers)
+    except proxy_auth.Denied as denied:
+        raise ProxyError(
+            denied.status,
+            "unauthorized"
+            if denied.status == 401
+            else "forbidden"
+            if denied.status == 403
+            else "authentication_unavailable",
+            denied.description or "Authentication is required.",
+            headers=denied.headers,
+            detail={"auth_failure": denied.reason},
+        ) from denied
 
 
 def _request_headers(event: Mapping[str, Any]) -> dict[str, str]:

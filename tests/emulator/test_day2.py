@@ -38,6 +38,8 @@ from constructs_lib import aws_terms
 from emulator.deployment import Deployment, StackRun
 from emulator.moto_server import MotoServer
 from emulator.override import prepare_stack
+from operations.aws import Aws
+from operations.status import RegionStatus, judge, read_region
 from plan_safety import Verdict, verdict
 from tests.emulator import checks
 from tests.emulator.day2_synth import ScenarioSynths
@@ -227,9 +229,21 @@ class RolledBack:
     """Whether that configuration's model still exists, after the failed apply."""
     targets_after: list[dict[str, Any]]
     """The endpoint's scalable targets (Application Auto Scaling) after the failed apply."""
+    status_after: RegionStatus | str
+    """What `python -m operations status` reports for the region after the failed apply."""
     retry_plan: dict[str, Any]
     retried: StackRun
     seconds: float
+
+
+class _MotoAws(Aws):
+    """`operations.status`'s AWS access, through the emulator's clients."""
+
+    def __init__(self, moto: MotoServer) -> None:
+        self._moto = moto
+
+    def client(self, service: str, region: str) -> Any:
+        return self._moto.client(service, region)
 
 
 def _roll_back(day2: Day2, stack: str) -> RolledBack:
@@ -263,6 +277,12 @@ def _roll_back(day2: Day2, stack: str) -> RolledBack:
         ServiceNamespace="sagemaker",
         ResourceIds=[aws_terms.variant_resource_id(config.name, config.endpoint.variant_name)],
     )["ScalableTargets"]
+    status_after: RegionStatus | str
+    try:
+        facts = read_region(_MotoAws(day2.moto), config, region, quota_only=False)
+        status_after = judge(config, region, facts, quota_only=False)
+    except Exception as error:  # reported by the test that reads it
+        status_after = repr(error)
     cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="day-2: fixed")
     deployment.require_success(deployment.run("retried plan", [stack], *PLAN, NO_REFRESH))
     retry_plan = day2.show(stack)
@@ -278,6 +298,7 @@ def _roll_back(day2: Day2, stack: str) -> RolledBack:
         running_config_after=running_config,
         running_model_exists=running_model_exists,
         targets_after=targets,
+        status_after=status_after,
         retry_plan=retry_plan,
         retried=retried[stack],
         seconds=time.monotonic() - start,
@@ -695,6 +716,17 @@ def test_rolled_back_rollout_keeps_autoscaling_registered(
         example_config.endpoint.min_instance_count,
         example_config.endpoint.max_instance_count,
     )
+
+
+def test_status_reports_the_rolled_back_rollout_and_its_reason(rolled_back: RolledBack) -> None:
+    status = rolled_back.status_after
+    assert isinstance(status, RegionStatus), f"status could not read the region: {status}"
+    assert status.last_deployment == "rolled back"
+    assert not status.as_planned
+    assert any(
+        p.startswith("last deployment rolled back: ") and rolled_back.alarm in p
+        for p in status.problems
+    ), status.problems
 
 
 def test_next_plan_retries_the_rollout_and_then_removes_what_was_kept(

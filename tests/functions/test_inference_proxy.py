@@ -46,6 +46,8 @@ FAKE_ENV = {
     "AWS_CONFIG_FILE": "/nonexistent/aws-config",
     "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
     "AWS_EC2_METADATA_DISABLED": "true",
+    # Callers are checked in tests/functions/test_proxy_auth.py; here, the opt-out.
+    "AUTH_MODE": "none",
 }
 UNSET_ENV = (
     "AWS_PROFILE",
