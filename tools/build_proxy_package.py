@@ -5,6 +5,7 @@ Run once per machine (or in CI before the tests) where PyPI is reachable; a synt
 cached build makes it itself. Prints the cached zip, its size, and the function zip's size.
 """
 
+import argparse
 import os
 import sys
 import tempfile
@@ -24,6 +25,7 @@ from constructs_lib.inference_proxy import (  # noqa: E402
 
 
 def main() -> int:
+    argparse.ArgumentParser(description=(__doc__ or "").strip().splitlines()[0]).parse_args()
     requirements = SOURCE_DIR / proxy_package.REQUIREMENTS_NAME
     dependencies = proxy_package.dependencies_zip(requirements, PYTHON_VERSION, ARCHITECTURE)
     with tempfile.TemporaryDirectory() as out:

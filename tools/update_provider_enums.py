@@ -16,6 +16,7 @@ Needs terraform and a mirror (`TF_PROVIDER_MIRROR`, or /opt/tf-plugins); no netw
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -126,6 +127,11 @@ def probe() -> dict[str, object]:
 
 
 def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").strip().splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="compare with the table, write nothing"
+    )
+    parser.parse_args(argv)
     text = json.dumps(probe(), indent=1) + "\n"
     if "--check" in argv:
         current = TABLE_PATH.read_text() if TABLE_PATH.exists() else ""

@@ -12,6 +12,7 @@ IANA's. Checked in, so the check never depends on the machine's tz files.
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,7 @@ public class ZoneIds {
 
 
 def main() -> int:
+    argparse.ArgumentParser(description=(__doc__ or "").strip().splitlines()[0]).parse_args()
     java = shutil.which("java")
     if java is None:
         print("java is not on PATH (Java 17 or later is needed)", file=sys.stderr)

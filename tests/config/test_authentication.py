@@ -40,8 +40,19 @@ def test_public_load_balancer_without_authentication_is_refused_naming_the_choic
 
 
 def test_internal_load_balancer_may_leave_authentication_out() -> None:
+    # An internal load balancer needs a network its clients reach (network.existing).
+    existing = {
+        region: {
+            "vpc_id": "vpc-0123456789abcdef0",
+            "public_subnet_ids": ["subnet-0a0a0a0a", "subnet-0b0b0b0b"],
+            "private_subnet_ids": ["subnet-0c0c0c0c", "subnet-0d0d0d0d"],
+        }
+        for region in ("us-east-1", "eu-west-1")
+    }
     config = config_with(
-        authentication=REMOVE, load_balancer={"internal": True, "deletion_protection": True}
+        authentication=REMOVE,
+        load_balancer={"internal": True, "deletion_protection": True},
+        network={"existing": existing},
     )
     assert not config.authentication.configured
 
