@@ -42,6 +42,14 @@ VARIANTS = {
         "data_capture": {"enabled": True},
         "rollout": {"strategy": "linear"},
         "waf": {"allow_cidrs": ["10.0.0.0/8"]},
+        # Mutual TLS: trust store, verify-mode listener, the ping-only health listener. Not in
+        # the emulator's examples: moto has no trust stores and no managed prefix lists.
+        "authentication": {
+            "mutual_tls": {
+                "ca_bundle_s3_bucket": "example-serving-trust-{region}",
+                "ca_bundle_s3_key": "serving/ca-bundle.pem",
+            }
+        },
         "notifications": {
             "subscriptions": [{"protocol": "email", "endpoint": "oncall@example.com"}]
         },
