@@ -1,7 +1,7 @@
 """Every name AWS sees, computed once from (configuration, region).
 
 The stacks take their names from `ResourceNames` (through the constructs' props), and
-`config.aws_rules.derived_names` walks the same object against each API's limits, so a rename
+`config.derived_names.derived_names` walks the same object against each API's limits, so a rename
 here is checked, and a name typed anywhere else is caught by tests/stacks/test_resource_names.py.
 Names that embed the account ID take it as an argument: at synth time it is a token.
 """

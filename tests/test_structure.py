@@ -205,7 +205,6 @@ LONG_FUNCTIONS = {
     "tests/emulator/test_day2.py::scenario_run": 87,
 }
 LONG_FILES = {
-    "config/aws_rules.py": 956,
     "emulator/moto_server.py": 1267,
     "functions/inference_proxy/handler.py": 709,
     "tests/emulator/test_day2.py": 756,

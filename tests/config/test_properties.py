@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from config import aws_limits, aws_rules
+from config import aws_limits, derived_names
 from config.loader import ConfigError, load_config
 from config.models import ServiceConfig
 from tests.support.configs import EXISTING_NETWORKS, example_document, existing_network
@@ -156,7 +156,7 @@ def assert_within_aws_limits(config: ServiceConfig) -> None:
     assert len(set(config.load_balancer.ingress_cidrs)) == len(config.load_balancer.ingress_cidrs)
     vpc = ipaddress.IPv4Network(config.network.vpc_cidr)
     assert 16 <= vpc.prefixlen <= 24
-    for name in aws_rules.derived_names(config):
+    for name in derived_names.derived_names(config):
         if name.what.endswith("bucket"):
             assert S3_BUCKET.match(name.value) and ".." not in name.value, name
         elif name.what in DERIVED_LIMITS:
