@@ -1,7 +1,7 @@
 """Policy gate: checkov finds no failed check in any synthesized stack, except the reasoned skips.
 
 checkov runs from its own environment (its pins clash with ours): `$CHECKOV_BIN`, else
-`.venv-checkov/bin/checkov` (created by .ci/run from tools/requirements-checkov.txt), else PATH.
+`.venv-checkov/bin/checkov`, else PATH (.ci/run builds it outside the tree and sets `$CHECKOV_BIN`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The GitHub workflows: valid for GitHub, clean for zizmor, and shaped as the README promises.
 
 Offline throughout. check-jsonschema and zizmor run from their own environment:
-`$WORKFLOW_TOOLS_BIN/<tool>`, else `.venv-tools/bin/<tool>` (created by .ci/run from
-tools/requirements-workflow-checks.txt), else PATH. The scripts inside the workflows (the stack
+`$WORKFLOW_TOOLS_BIN/<tool>` (.ci/run builds it outside the tree from
+tools/requirements-workflow-checks.txt), else `.venv-tools/bin/<tool>`, else PATH. The scripts inside the workflows (the stack
 matrix, the plan comment, the health gate) are taken out of the YAML and run here against fakes.
 """
 
