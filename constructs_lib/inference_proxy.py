@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cdktf import AssetType, TerraformAsset
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -102,6 +103,58 @@ def authentication_environment(settings: AuthenticationSettings) -> dict[str, st
     return variables
 
 
+def _function_identity(
+    scope: Construct,
+    *,
+    log_group_name: str,
+    role_name: str,
+    account_id: str,
+    log_retention_days: int,
+    log_key_arn: str,
+    policy_name: str,
+    endpoint_statement: dict[str, Any],
+) -> tuple[CloudwatchLogGroup, IamRole, IamRolePolicy]:
+    """A function's log group, its role (IAM is global: the role name carries the region), and
+    the role's one policy: `endpoint_statement` on the endpoint, its own logs, X-Ray."""
+    log_group = CloudwatchLogGroup(
+        scope,
+        "log_group",
+        name=log_group_name,
+        retention_in_days=log_retention_days,
+        kms_key_id=log_key_arn,
+    )
+    role = IamRole(
+        scope,
+        "role",
+        name=role_name,
+        assume_role_policy=service_trust_policy(aws_terms.LAMBDA_SERVICE_PRINCIPAL, account_id),
+    )
+    role_policy = IamRolePolicy(
+        scope,
+        "role_policy",
+        name=policy_name,
+        role=role.id,
+        policy=policy_document(
+            [
+                endpoint_statement,
+                {
+                    "Sid": "WriteOwnLogs",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": f"{log_group.arn}:*",
+                },
+                {
+                    "Sid": "XRayTraces",
+                    "Effect": "Allow",
+                    "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                    "Resource": "*",  # X-Ray has no resource-level permissions
+                },
+            ]
+        ),
+    )
+    return log_group, role, role_policy
+
+
 class InferenceProxy(Construct):
     """Function, role, log group. The role may invoke and describe exactly one endpoint."""
 
@@ -114,49 +167,20 @@ class InferenceProxy(Construct):
         )
         self.code_path, self.code_hash = asset.path, asset.asset_hash
 
-        self.log_group = CloudwatchLogGroup(
+        self.log_group, self.role, self.role_policy = _function_identity(
             self,
-            "log_group",
-            name=props.names.proxy_log_group,
-            retention_in_days=settings.log_retention_days,
-            kms_key_id=props.log_key_arn,
-        )
-        self.role = IamRole(
-            self,
-            "role",
-            # IAM is global: the region keeps the stacks' roles apart.
-            name=props.names.proxy_role,
-            assume_role_policy=service_trust_policy(
-                aws_terms.LAMBDA_SERVICE_PRINCIPAL, props.account_id
-            ),
-        )
-        self.role_policy = IamRolePolicy(
-            self,
-            "role_policy",
-            name="invoke-one-endpoint",
-            role=self.role.id,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "InvokeAndDescribeThisEndpoint",
-                        "Effect": "Allow",
-                        "Action": ["sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint"],
-                        "Resource": props.endpoint_arn,
-                    },
-                    {
-                        "Sid": "WriteOwnLogs",
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": f"{self.log_group.arn}:*",
-                    },
-                    {
-                        "Sid": "XRayTraces",
-                        "Effect": "Allow",
-                        "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                        "Resource": "*",  # X-Ray has no resource-level permissions
-                    },
-                ]
-            ),
+            log_group_name=props.names.proxy_log_group,
+            role_name=props.names.proxy_role,
+            account_id=props.account_id,
+            log_retention_days=settings.log_retention_days,
+            log_key_arn=props.log_key_arn,
+            policy_name="invoke-one-endpoint",
+            endpoint_statement={
+                "Sid": "InvokeAndDescribeThisEndpoint",
+                "Effect": "Allow",
+                "Action": ["sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint"],
+                "Resource": props.endpoint_arn,
+            },
         )
         self.function = LambdaFunction(
             self,
@@ -218,8 +242,9 @@ PING_TIMEOUT_S = 10
 
 @dataclass(frozen=True)
 class PingFunctionProps:
-    function_name: str
-    region: str
+    names: ResourceNames
+    """Every AWS-visible name of the stack (config.names): the function's, its log group's, its
+    role's."""
     account_id: str
     endpoint_name: str
     endpoint_arn: str
@@ -239,53 +264,25 @@ class PingFunction(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: PingFunctionProps) -> None:
         super().__init__(scope, id_)
-        self.log_group = CloudwatchLogGroup(
+        self.log_group, self.role, self.role_policy = _function_identity(
             self,
-            "log_group",
-            name=f"/aws/lambda/{props.function_name}",
-            retention_in_days=props.log_retention_days,
-            kms_key_id=props.log_key_arn,
-        )
-        self.role = IamRole(
-            self,
-            "role",
-            name=f"{props.function_name}-{props.region}",
-            assume_role_policy=service_trust_policy(
-                aws_terms.LAMBDA_SERVICE_PRINCIPAL, props.account_id
-            ),
-        )
-        self.role_policy = IamRolePolicy(
-            self,
-            "role_policy",
-            name="describe-one-endpoint",
-            role=self.role.id,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "DescribeThisEndpoint",
-                        "Effect": "Allow",
-                        "Action": ["sagemaker:DescribeEndpoint"],
-                        "Resource": props.endpoint_arn,
-                    },
-                    {
-                        "Sid": "WriteOwnLogs",
-                        "Effect": "Allow",
-                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        "Resource": f"{self.log_group.arn}:*",
-                    },
-                    {
-                        "Sid": "XRayTraces",
-                        "Effect": "Allow",
-                        "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                        "Resource": "*",  # X-Ray has no resource-level permissions
-                    },
-                ]
-            ),
+            log_group_name=props.names.ping_log_group,
+            role_name=props.names.ping_role,
+            account_id=props.account_id,
+            log_retention_days=props.log_retention_days,
+            log_key_arn=props.log_key_arn,
+            policy_name="describe-one-endpoint",
+            endpoint_statement={
+                "Sid": "DescribeThisEndpoint",
+                "Effect": "Allow",
+                "Action": ["sagemaker:DescribeEndpoint"],
+                "Resource": props.endpoint_arn,
+            },
         )
         self.function = LambdaFunction(
             self,
             "function",
-            function_name=props.function_name,
+            function_name=props.names.ping_function,
             description=f"GET /ping of {props.endpoint_name}, apart from inference",
             role=self.role.arn,
             runtime=RUNTIME,

@@ -188,8 +188,7 @@ class RegionStack(TerraformStack):
             self,
             "ping",
             PingFunctionProps(
-                function_name=self.names.ping_function,
-                region=region,
+                names=self.names,
                 account_id=account_id,
                 endpoint_name=self.inference.endpoint_name,
                 endpoint_arn=self.inference.endpoint_arn,
