@@ -128,37 +128,8 @@ class LoadBalancer(Construct):
         self.load_balancer_dns_name = self.load_balancer.dns_name
         self.load_balancer_zone_id = self.load_balancer.zone_id
 
-        self.target_group = LbTargetGroup(
-            self,
-            "target_group",
-            name=props.names.target_group,
-            target_type="lambda",
-            lambda_multi_value_headers_enabled=False,
-            health_check=LbTargetGroupHealthCheck(
-                enabled=True,
-                path=HEALTH_CHECK_PATH,
-                matcher="200",
-                interval=30,
-                timeout=10,
-                healthy_threshold=2,
-                unhealthy_threshold=2,
-            ),
-        )
-        permission = LambdaPermission(
-            self,
-            "invoke_permission",
-            statement_id="AllowInvokeFromLoadBalancer",
-            action="lambda:InvokeFunction",
-            function_name=props.function_name,
-            principal=aws_terms.ELB_SERVICE_PRINCIPAL,
-            source_arn=self.target_group.arn,
-        )
-        LbTargetGroupAttachment(
-            self,
-            "target",
-            target_group_arn=self.target_group.arn,
-            target_id=props.function_arn,
-            depends_on=[permission],
+        self.target_group = self._lambda_target_group(
+            "", props.names.target_group, props.function_arn, props.function_name
         )
 
         self.trust_store: LbTrustStore | None = None
@@ -308,14 +279,16 @@ class LoadBalancer(Construct):
             ],
         )
 
-    def _ping_route(
-        self, target_group_name: str, function_arn: str, function_name: str
+    def _lambda_target_group(
+        self, id_prefix: str, name: str, function_arn: str, function_name: str
     ) -> LbTargetGroup:
-        """`/ping` to the ping function's target group, ahead of the listener's default."""
+        """A target group of one function, the permission to invoke it and the attachment;
+        the load balancer's health check calls `/ping` on it. Construct ids start with
+        `id_prefix` (the proxy's have none, the ping function's `ping_`), as they always did."""
         target_group = LbTargetGroup(
             self,
-            "ping_target_group",
-            name=target_group_name,
+            f"{id_prefix}target_group",
+            name=name,
             target_type="lambda",
             lambda_multi_value_headers_enabled=False,
             health_check=LbTargetGroupHealthCheck(
@@ -330,7 +303,7 @@ class LoadBalancer(Construct):
         )
         permission = LambdaPermission(
             self,
-            "ping_invoke_permission",
+            f"{id_prefix}invoke_permission",
             statement_id="AllowInvokeFromLoadBalancer",
             action="lambda:InvokeFunction",
             function_name=function_name,
@@ -339,10 +312,19 @@ class LoadBalancer(Construct):
         )
         LbTargetGroupAttachment(
             self,
-            "ping_target",
+            f"{id_prefix}target",
             target_group_arn=target_group.arn,
             target_id=function_arn,
             depends_on=[permission],
+        )
+        return target_group
+
+    def _ping_route(
+        self, target_group_name: str, function_arn: str, function_name: str
+    ) -> LbTargetGroup:
+        """`/ping` to the ping function's target group, ahead of the listener's default."""
+        target_group = self._lambda_target_group(
+            "ping_", target_group_name, function_arn, function_name
         )
         self.ping_rule = LbListenerRule(
             self,

@@ -196,7 +196,7 @@ LONG_FUNCTIONS = {
     "constructs_lib/dashboard.py::__init__": 96,
     "constructs_lib/inference_endpoint.py::__init__": 98,
     "constructs_lib/inference_endpoint.py::_create_execution_role": 120,
-    "constructs_lib/load_balancer.py::__init__": 129,
+    "constructs_lib/load_balancer.py::__init__": 100,
     "constructs_lib/secure_bucket.py::__init__": 94,
     "constructs_lib/web_acl.py::__init__": 98,
     "emulator/moto_server.py::_shim_sagemaker_update_endpoint": 159,
