@@ -19,10 +19,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from emulator.terraform import skip_or_fail
 from tests.plan_safety.plans import ENDPOINT, model_rollout, plan, resource
+from tests.workflows.workflow_files import (
+    action,
+    jobs,
+    load,
+    run_script,
+    step_with_id,
+    steps_using,
+    triggers,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -53,44 +61,12 @@ REGION_STACKS = ["serving-prod-eu-west-1", "serving-prod-us-east-1"]
 # --- reading the workflows ------------------------------------------------------------------------
 
 
-def load(path: Path) -> dict[Any, Any]:
-    document = yaml.safe_load(path.read_text())
-    assert isinstance(document, dict), f"{path.name} is not a mapping"
-    return document
-
-
-def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
-    # YAML 1.1 (PyYAML) reads the bare key `on` as the boolean True.
-    found = workflow.get("on", workflow.get(True))
-    assert isinstance(found, dict), f"triggers should be a mapping, found {found!r}"
-    return found
-
-
-def jobs(path: Path) -> dict[str, dict[str, Any]]:
-    return load(path)["jobs"]
-
-
 def all_steps() -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(file name, job id, step) for every step of every workflow."""
     for path in WORKFLOW_FILES:
         for job_id, job in jobs(path).items():
             for step in job.get("steps", []):
                 yield path.name, job_id, step
-
-
-def action(step: dict[str, Any]) -> str:
-    """`owner/repo` of a step's `uses`, or "" for a `run` step."""
-    return str(step.get("uses", "")).split("@", 1)[0]
-
-
-def step_with_id(job: dict[str, Any], step_id: str) -> dict[str, Any]:
-    found = [step for step in job["steps"] if step.get("id") == step_id]
-    assert len(found) == 1, f"expected one step with id {step_id!r}, found {len(found)}"
-    return found[0]
-
-
-def steps_using(job: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    return [step for step in job.get("steps", []) if action(step) == name]
 
 
 def write_permissions(job: dict[str, Any]) -> set[str]:
@@ -596,41 +572,6 @@ def test_backticks_in_a_plan_cannot_close_its_code_block(tmp_path: Path) -> None
 
 ALLOW_LABEL = "${{ contains(github.event.pull_request.labels.*.name, 'allow-protected-changes') }}"
 REFUSED_PLAN = plan(resource(ENDPOINT, ["delete", "create"], {"name": "a"}, {"name": "b"}))
-
-
-def run_script(
-    tmp_path: Path, script: str, env: dict[str, str], fakes: dict[str, str] | None = None
-) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
-    """Runs a step's script from the checkout as GitHub would (bash -eo pipefail), with `python`
-    this interpreter and `fakes` (name: shell script) first on PATH; returns it and its outputs."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    if not (bin_dir / "python").exists():
-        (bin_dir / "python").symlink_to(sys.executable)
-    for name, body in (fakes or {}).items():
-        (bin_dir / name).write_text("#!/bin/sh\n" + body)
-        (bin_dir / name).chmod(0o755)
-    output = tmp_path / "github_output"
-    output.touch()
-    result = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-            "GITHUB_OUTPUT": str(output),
-            "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary"),
-            "RUNNER_TEMP": str(tmp_path),
-            "STACK": "serving-prod-us-east-1",
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
-    return result, outputs
 
 
 def test_a_label_change_reruns_the_pull_request_checks() -> None:
