@@ -164,6 +164,27 @@ _SURROUNDINGS_SCENARIOS = [
         expected={**REREGISTRATION, ("aws_cloudwatch_dashboard", "update"): 1},
     ),
     Scenario(
+        id="jwt-audience",
+        section="authentication.jwt.*",
+        change="a second audience is accepted",
+        effect=(
+            "in place: the proxy and /ping functions' environment is updated (both read the "
+            "authentication settings at cold start); the endpoint and its capacity are untouched"
+        ),
+        verdict="in place",
+        overrides={"authentication.jwt.audiences": ["api://serving", "api://serving-v2"]},
+        expected={("aws_lambda_function", "update"): 2},
+    ),
+    Scenario(
+        id="waf-per-caller-rate",
+        section="waf.rate_limit_per_caller_per_5_min",
+        change="the per-caller rate limit is raised",
+        effect="in place: the web ACL's per-caller rule is updated",
+        verdict="in place",
+        overrides={"waf.rate_limit_per_caller_per_5_min": 2000},
+        expected={("aws_wafv2_web_acl", "update"): 1},
+    ),
+    Scenario(
         id="scheduled-action",
         section="autoscaling.scheduled_actions",
         change="business hours start at 06:00 instead of 07:00",
@@ -245,7 +266,8 @@ ENDPOINT_STEPS: list[Step] = [
     _step("auto-rollback-on"),
 ]
 SURROUNDINGS_STEPS: list[Step] = [
-    _step("autoscaling-range"),
+    # Authentication and the per-caller limit ride on this step: no resource in common.
+    _step("autoscaling-range", "jwt-audience", "waf-per-caller-rate"),
     _step("model-image"),
     _step("scheduled-action", "alarm-threshold", "proxy-memory", "waf-rate"),
 ]
