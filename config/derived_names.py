@@ -332,6 +332,26 @@ def _regional_artifact_names(config: ServiceSettings, region: str) -> list[Deriv
                 _shape_check("sagemaker", "Url"),
             )
         )
+    mutual_tls = config.authentication.mutual_tls
+    if mutual_tls is not None:
+        # The trust store reads its CA bundle from this bucket, per stack.
+        bucket = mutual_tls.ca_bundle_s3_bucket.replace("{region}", region)
+        names.append(
+            DerivedName(
+                "CA bundle bucket",
+                bucket,
+                "authentication.mutual_tls.ca_bundle_s3_bucket",
+                _bucket,
+            )
+        )
+        names.append(
+            DerivedName(
+                "CA bundle key",
+                mutual_tls.ca_bundle_s3_key,
+                "authentication.mutual_tls.ca_bundle_s3_key",
+                _s3_key,
+            )
+        )
     for at, variant_name in _more_variants(config):
         names.append(
             DerivedName(

@@ -113,3 +113,27 @@ def test_summary_names_the_issuer(example_config: ServiceConfig) -> None:
     assert f"auth:        JWT from {example_config.authentication.jwt.issuer}" in summary_of(
         example_config
     )
+
+
+@pytest.mark.parametrize(
+    ("bucket", "reason"),
+    [
+        ("ab..cd-{region}", "two adjacent periods"),
+        ("xn--trust-{region}", "xn--"),
+    ],
+)
+def test_ca_bundle_bucket_is_checked_per_region_against_s3s_naming_rules(
+    tmp_path: Path, bucket: str, reason: str
+) -> None:
+    mutual_tls = {"ca_bundle_s3_bucket": bucket, "ca_bundle_s3_key": "ca.pem"}
+    (problem,) = problems(tmp_path, {"authentication": {"mutual_tls": mutual_tls}})
+    assert problem.startswith("authentication.mutual_tls.ca_bundle_s3_bucket: the CA bundle bucket")
+    assert bucket.replace("{region}", "us-east-1") in problem and reason in problem
+
+
+def test_ca_bundle_key_over_s3s_limit_is_refused(tmp_path: Path) -> None:
+    # 1,024 characters pass the field's own limit; 1,024 two-byte characters are 2,048 bytes.
+    mutual_tls = {"ca_bundle_s3_bucket": "example-trust-{region}", "ca_bundle_s3_key": "é" * 1024}
+    (problem,) = problems(tmp_path, {"authentication": {"mutual_tls": mutual_tls}})
+    assert problem.startswith("authentication.mutual_tls.ca_bundle_s3_key: the CA bundle key")
+    assert "2048 bytes" in problem
