@@ -121,6 +121,7 @@ def derived_names(config: ServiceSettings) -> list[DerivedName]:
     # Retired regions keep a stack until it is destroyed: their names reach AWS too.
     for region in config.stack_regions:
         names += _regional_names(config, region) + _regional_artifact_names(config, region)
+        names += _trust_store_names(config, region)
     return names
 
 
@@ -332,26 +333,6 @@ def _regional_artifact_names(config: ServiceSettings, region: str) -> list[Deriv
                 _shape_check("sagemaker", "Url"),
             )
         )
-    mutual_tls = config.authentication.mutual_tls
-    if mutual_tls is not None:
-        # The trust store reads its CA bundle from this bucket, per stack.
-        bucket = mutual_tls.ca_bundle_s3_bucket.replace("{region}", region)
-        names.append(
-            DerivedName(
-                "CA bundle bucket",
-                bucket,
-                "authentication.mutual_tls.ca_bundle_s3_bucket",
-                _bucket,
-            )
-        )
-        names.append(
-            DerivedName(
-                "CA bundle key",
-                mutual_tls.ca_bundle_s3_key,
-                "authentication.mutual_tls.ca_bundle_s3_key",
-                _s3_key,
-            )
-        )
     for at, variant_name in _more_variants(config):
         names.append(
             DerivedName(
@@ -389,6 +370,25 @@ def _regional_artifact_names(config: ServiceSettings, region: str) -> list[Deriv
             )
         )
     return names
+
+
+def _trust_store_names(config: ServiceSettings, region: str) -> list[DerivedName]:
+    """Where the trust store reads its CA bundle, per stack (mutual TLS only)."""
+    mutual_tls = config.authentication.mutual_tls
+    if mutual_tls is None:
+        return []
+    bucket = mutual_tls.ca_bundle_s3_bucket.replace("{region}", region)
+    return [
+        DerivedName(
+            "CA bundle bucket", bucket, "authentication.mutual_tls.ca_bundle_s3_bucket", _bucket
+        ),
+        DerivedName(
+            "CA bundle key",
+            mutual_tls.ca_bundle_s3_key,
+            "authentication.mutual_tls.ca_bundle_s3_key",
+            _s3_key,
+        ),
+    ]
 
 
 def _models(config: ServiceSettings) -> list[tuple[str, Any]]:
