@@ -35,7 +35,6 @@ from tests.support.configs import EXISTING_NETWORKS, example_document, existing_
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "config" / "serving.schema.json").read_text())
 EXAMPLES = 500
-SECONDS = 60
 
 PROFILE = settings(
     max_examples=EXAMPLES,
@@ -197,7 +196,6 @@ def test_every_generated_config_is_refused_cleanly_or_within_aws_limits() -> Non
         f"{Tally.refused} refused cleanly, {len(Tally.accepted)} accepted within AWS limits"
     )
     assert Tally.examples >= EXAMPLES
-    assert elapsed < SECONDS
     assert len(Tally.accepted) >= 10, "the generator must reach accepted configurations"
 
 
@@ -394,5 +392,4 @@ def test_round_3_fields_are_refused_cleanly_or_keep_their_promises() -> None:
         f"\nround 3: {ROUND_3_EXAMPLES} configurations in {elapsed:.1f} s of CPU: "
         f"{Round3.refused} refused cleanly, {len(Round3.accepted)} accepted"
     )
-    assert elapsed < SECONDS
     assert Round3.refused >= 30 and len(Round3.accepted) >= 30
