@@ -15,17 +15,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from constructs_lib import proxy_package  # noqa: E402
-from constructs_lib.inference_proxy import (  # noqa: E402
-    ARCHITECTURE,
-    PYTHON_VERSION,
-    SOURCE_DIR,
-    SOURCE_FILES,
-)
-
 
 def main() -> int:
     argparse.ArgumentParser(description=(__doc__ or "").strip().splitlines()[0]).parse_args()
+    # Imported after the arguments: they start jsii's Node runtime (about 6 s), which --help
+    # does not need.
+    from constructs_lib import proxy_package
+    from constructs_lib.inference_proxy import (
+        ARCHITECTURE,
+        PYTHON_VERSION,
+        SOURCE_DIR,
+        SOURCE_FILES,
+    )
+
     requirements = SOURCE_DIR / proxy_package.REQUIREMENTS_NAME
     dependencies = proxy_package.dependencies_zip(requirements, PYTHON_VERSION, ARCHITECTURE)
     with tempfile.TemporaryDirectory() as out:

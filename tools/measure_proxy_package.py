@@ -23,22 +23,25 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from constructs_lib import proxy_package  # noqa: E402
-from constructs_lib.inference_proxy import (  # noqa: E402
-    ARCHITECTURE,
-    PYTHON_VERSION,
-    SOURCE_DIR,
-    SOURCE_FILES,
-)
-
 PROBE = ROOT / "tests" / "support" / "proxy_package_probe.py"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--python", default=f"python{PYTHON_VERSION}")
+    parser.add_argument("--python", help="the interpreter (default: the proxy runtime's Python)")
     args = parser.parse_args()
+    # Imported after the arguments: they start jsii's Node runtime (about 6 s), which --help
+    # does not need.
+    from constructs_lib import proxy_package
+    from constructs_lib.inference_proxy import (
+        ARCHITECTURE,
+        PYTHON_VERSION,
+        SOURCE_DIR,
+        SOURCE_FILES,
+    )
+
+    args.python = args.python or f"python{PYTHON_VERSION}"
     with tempfile.TemporaryDirectory() as work:
         archive, _ = proxy_package.function_zip(
             SOURCE_DIR, SOURCE_FILES, PYTHON_VERSION, ARCHITECTURE, Path(work)

@@ -14,15 +14,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-import constructs_lib  # noqa: E402, F401
-from config.loader import DEFAULT_CONFIG, load_config  # noqa: E402
-from stacks.addresses import stack_addresses  # noqa: E402
-from stacks.app import synth_app  # noqa: E402
-
 TARGET = ROOT / "tests" / "stacks" / "addresses"
 
 
 def main() -> int:
+    # Imported here: they start jsii's Node runtime (about 6 s), which --help does not need.
+    import constructs_lib  # noqa: F401
+    from config.loader import DEFAULT_CONFIG, load_config
+    from stacks.addresses import stack_addresses
+    from stacks.app import synth_app
+
     with tempfile.TemporaryDirectory() as outdir:
         for stack in synth_app(load_config(DEFAULT_CONFIG), Path(outdir)):
             addresses = stack_addresses(Path(outdir) / "stacks" / stack / "cdk.tf.json")

@@ -27,6 +27,7 @@ def check(
     )  # fmt: skip
 
 
+@pytest.mark.slow  # main.py synthesizes both files in subprocesses
 def test_routine_change_passes_and_says_it_rolls_out_a_new_fleet(tmp_path: Path) -> None:
     # The one end-to-end preview: both files synthesized by main.py in subprocesses.
     result = check(
