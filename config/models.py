@@ -12,7 +12,7 @@ import ipaddress
 import math
 import re
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -1161,8 +1161,10 @@ class ServiceConfig(Strict):
         description="Environment name, e.g. `prod`.",
     )
     regions: list[Region] = Field(
-        min_length=1,
-        description="Regions to serve from; one stack each. Two or more for regional failover.",
+        description=(
+            "Regions to serve from; one stack each. Two or more for regional failover. Empty "
+            "only while the whole environment is torn down (every region in `retired_regions`)."
+        ),
     )
     retired_regions: list[Region] = Field(
         default_factory=list,
@@ -1170,7 +1172,9 @@ class ServiceConfig(Strict):
             'Regions being removed (docs/operations.md: "Removing a region"). Their stacks are still '
             "synthesized, ready to destroy: deletion protection off, and the certificate "
             "validation record the regions share released from the stack's state instead of "
-            "deleted, so the other regions' certificates keep renewing. Default: none."
+            "deleted, so the other regions' certificates keep renewing; the buckets of access "
+            "logs and captured data, and the key of the captured data, released from state and "
+            "kept. Default: none."
         ),
     )
     model: ModelSettings
@@ -1237,6 +1241,28 @@ class ServiceConfig(Strict):
         if repeated:
             raise ValueError(f"retired_regions must be unique; repeated: {repeated}")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _some_region(cls, data: Any) -> Any:
+        # An empty `regions` is the last step of tearing the environment down, nothing else.
+        if isinstance(data, dict) and data.get("regions") == [] and not data.get("retired_regions"):
+            raise PydanticCustomError(
+                "no_region",
+                "list should have at least 1 item: {details}",
+                {
+                    "details": "no region to serve from",
+                    "problems": [
+                        (
+                            "regions",
+                            "list should have at least 1 item; an empty list only while "
+                            "tearing the environment down, with every region in retired_regions "
+                            "(docs/data-and-teardown.md)",
+                        )
+                    ],
+                },
+            )
+        return data
 
     @field_validator("tags")
     @classmethod

@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import TerraformResource, TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.data_aws_kms_key import DataAwsKmsKey
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.sagemaker_endpoint import (
@@ -48,7 +49,8 @@ from config.models import (
 )
 from constructs_lib import aws_terms
 from constructs_lib.policies import policy_document, rotating_key, service_trust_policy
-from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
+from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps, release_secure_bucket
+from constructs_lib.state_release import addresses_at, path_below_stack, release_from_state
 
 TRAFFIC_ROUTING_TYPES = {"canary": "CANARY", "linear": "LINEAR", "all_at_once": "ALL_AT_ONCE"}
 
@@ -71,6 +73,10 @@ class InferenceEndpointProps:
     """default: off. On when `data_capture.enabled`, and always with a shadow variant."""
     serverless: ServerlessSettings | None = None
     """default: instances. The first variant's serverless settings."""
+    retired: bool = False
+    """default: false. True while the region is being removed: the capture bucket and the key
+    that encrypts it are released from state (kept in AWS with the data), so destroying the stack
+    leaves them; the endpoint keeps running unchanged until then."""
 
 
 class InferenceEndpoint(Construct):
@@ -94,15 +100,29 @@ class InferenceEndpoint(Construct):
             if v.model.model_data_url
         }
 
-        self.kms_key = rotating_key(
-            self,
-            "storage_key",
-            description=f"Encrypts the ML storage volumes of SageMaker endpoint {name}",
-            alias=f"sagemaker/{name}",
-            account_id=props.account_id,
-        )
+        storage_key_alias = f"sagemaker/{name}"
+        if props.retired:
+            # The key decrypts captured data kept in S3: released with the bucket, and looked
+            # up by its alias (released too) so nothing that names it changes before the destroy.
+            release_from_state(
+                self, addresses_at((*path_below_stack(self), "storage_key"), _scratch_key)
+            )
+            self.kms_key_arn = DataAwsKmsKey(
+                self, "released_storage_key", key_id=f"alias/{storage_key_alias}"
+            ).arn
+        else:
+            self.kms_key_arn = rotating_key(
+                self,
+                "storage_key",
+                description=f"Encrypts the ML storage volumes of SageMaker endpoint {name}",
+                alias=storage_key_alias,
+                account_id=props.account_id,
+            ).arn
 
-        self.capture_bucket = self._capture_bucket(props) if props.capture_enabled else None
+        # Bucket names are global: account and region keep every stack's bucket unique.
+        self.capture_bucket_name = capture_bucket_name(name, props.account_id, region)
+        self.capture_bucket = self._capture_bucket(props)
+        self.capturing = props.capture_enabled
         needs_role = [v for v in props.variants if v.model.execution_role_arn is None]
         created_role = self._create_execution_role(props, needs_role) if needs_role else None
 
@@ -139,7 +159,7 @@ class InferenceEndpoint(Construct):
             # Endpoint configurations are immutable and referenced by name: a new one (new
             # generated name) must exist before the endpoint switches to it and the old one goes.
             name_prefix=f"{name}-",
-            kms_key_arn=self.kms_key.arn if props.serverless is None else None,
+            kms_key_arn=self.kms_key_arn if props.serverless is None else None,
             production_variants=[
                 SagemakerEndpointConfigurationProductionVariants(
                     **self._variant_settings(v, props.serverless),
@@ -257,24 +277,37 @@ class InferenceEndpoint(Construct):
             auto_rollback_configuration=rollback,
         )
 
-    def _capture_bucket(self, props: InferenceEndpointProps) -> SecureBucket:
+    def _capture_bucket(self, props: InferenceEndpointProps) -> SecureBucket | None:
+        """The capture bucket while data capture is on in a served region. Otherwise it is
+        released from state, never deleted: captured data outlives the change that stops
+        capturing (a shadow promoted, capture turned off, the region retired)."""
+        if not props.capture_enabled or props.retired:
+            release_secure_bucket(self, "capture")
+            return None
         capture = props.data_capture
         return SecureBucket(
             self,
             "capture",
             SecureBucketProps(
-                # Bucket names are global: account and region keep every stack's bucket unique.
-                bucket_name=f"{props.endpoint_name}-capture-{props.account_id}-{props.region}",
-                kms_key_arn=self.kms_key.arn,
+                bucket_name=self.capture_bucket_name,
+                kms_key_arn=self.kms_key_arn,
                 prevent_destroy=capture.keep_bucket_on_destroy,
                 expire_after_days=capture.retention_days,
             ),
         )
 
+    @property
+    def _capture_destination(self) -> tuple[str, str]:
+        """Bucket name and ARN: the bucket's own attributes while it is managed (so it exists
+        before the configuration that writes to it), the same values spelled out once released."""
+        if self.capture_bucket is not None:
+            return self.capture_bucket.bucket_name, self.capture_bucket.bucket_arn
+        return self.capture_bucket_name, aws_terms.s3_bucket_arn(self.capture_bucket_name)
+
     def _data_capture_config(
         self, capture: DataCaptureSettings
     ) -> SagemakerEndpointConfigurationDataCaptureConfig | None:
-        if self.capture_bucket is None:
+        if not self.capturing:
             return None
         modes = [
             m
@@ -284,8 +317,8 @@ class InferenceEndpoint(Construct):
         return SagemakerEndpointConfigurationDataCaptureConfig(
             enable_capture=True,
             initial_sampling_percentage=capture.sampling_percent,
-            destination_s3_uri=f"s3://{self.capture_bucket.bucket_name}/captured",
-            kms_key_id=self.kms_key.arn,
+            destination_s3_uri=f"s3://{self._capture_destination[0]}/captured",
+            kms_key_id=self.kms_key_arn,
             capture_options=[
                 SagemakerEndpointConfigurationDataCaptureConfigCaptureOptions(capture_mode=m)
                 for m in modes
@@ -394,13 +427,13 @@ class InferenceEndpoint(Construct):
                     "Resource": self._one_or_many(artifacts),
                 }
             )
-        if self.capture_bucket is not None:
+        if self.capturing:
             statements.append(
                 {
                     "Sid": "WriteCapturedData",
                     "Effect": "Allow",
                     "Action": "s3:PutObject",
-                    "Resource": f"{self.capture_bucket.bucket_arn}/captured/*",
+                    "Resource": f"{self._capture_destination[1]}/captured/*",
                 }
             )
             statements.append(
@@ -408,7 +441,7 @@ class InferenceEndpoint(Construct):
                     "Sid": "EncryptCapturedData",
                     "Effect": "Allow",
                     "Action": ["kms:GenerateDataKey", "kms:Encrypt"],
-                    "Resource": self.kms_key.arn,
+                    "Resource": self.kms_key_arn,
                 }
             )
         role = IamRole(
@@ -427,3 +460,16 @@ class InferenceEndpoint(Construct):
             policy=policy_document(statements),
         )
         return role.arn
+
+
+def capture_bucket_name(endpoint_name: str, account_id: str, region: str) -> str:
+    """The data-capture bucket of an endpoint in a region (bucket names are global)."""
+    return f"{endpoint_name}-capture-{account_id}-{region}"
+
+
+def _scratch_key(scope: Construct, id_: str) -> tuple[TerraformResource, ...]:
+    """The storage key and its alias, as `rotating_key` creates them (for their addresses)."""
+    key = rotating_key(scope, id_, description="scratch", alias="scratch", account_id="0")
+    alias = scope.node.find_child(f"{id_}_alias")
+    assert isinstance(alias, TerraformResource)
+    return key, alias

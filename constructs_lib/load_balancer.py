@@ -24,7 +24,7 @@ from constructs import Construct
 
 from config.models import LoadBalancerSettings
 from constructs_lib import aws_terms
-from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
+from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps, release_secure_bucket
 
 HTTPS_PORT = 443
 HTTP_PORT = 80
@@ -48,6 +48,9 @@ class LoadBalancerProps:
     alarm_health_check: bool = False
     """default: false (Route 53 calls `/ping` itself). True when its checkers cannot reach this
     load balancer: an alarm on the target group's healthy hosts stands in for them."""
+    retired: bool = False
+    """default: false. True while the region is being removed: the access-log bucket is released
+    from state (kept in S3 with the logs), so destroying the stack leaves it."""
 
 
 class LoadBalancer(Construct):
@@ -61,7 +64,13 @@ class LoadBalancer(Construct):
     def __init__(self, scope: Construct, id_: str, props: LoadBalancerProps) -> None:
         super().__init__(scope, id_)
         settings = props.settings
-        self.access_logs = self._access_log_bucket(props)
+        # Bucket names are global: account and region keep every stack's bucket unique.
+        self.access_log_bucket_name = access_log_bucket_name(
+            props.name, props.account_id, props.region
+        )
+        self.access_logs = None if props.retired else self._access_log_bucket(props)
+        if self.access_logs is None:
+            release_secure_bucket(self, "access_logs")
 
         self.security_group = SecurityGroup(
             self,
@@ -112,9 +121,14 @@ class LoadBalancer(Construct):
             drop_invalid_header_fields=True,
             enable_deletion_protection=settings.deletion_protection,
             idle_timeout=settings.idle_timeout_s,
-            access_logs=LbAccessLogs(bucket=self.access_logs.bucket.bucket, enabled=True),
+            access_logs=LbAccessLogs(
+                bucket=self.access_logs.bucket.bucket
+                if self.access_logs
+                else self.access_log_bucket_name,
+                enabled=True,
+            ),
             # ELB checks that it may write to the bucket when access logs are turned on.
-            depends_on=[self.access_logs.policy],
+            depends_on=[self.access_logs.policy] if self.access_logs else None,
         )
         self.load_balancer_dns_name = self.load_balancer.dns_name
         self.load_balancer_zone_id = self.load_balancer.zone_id
@@ -210,8 +224,7 @@ class LoadBalancer(Construct):
 
     def _access_log_bucket(self, props: LoadBalancerProps) -> SecureBucket:
         settings = props.settings
-        # Bucket names are global: account and region keep every stack's bucket unique.
-        bucket_name = f"{props.name}-alb-logs-{props.account_id}-{props.region}"
+        bucket_name = self.access_log_bucket_name
         log_objects = f"{aws_terms.s3_bucket_arn(bucket_name)}/AWSLogs/{props.account_id}/*"
         return SecureBucket(
             self,
@@ -234,3 +247,8 @@ class LoadBalancer(Construct):
                 ),
             ),
         )
+
+
+def access_log_bucket_name(name: str, account_id: str, region: str) -> str:
+    """The load balancer's access-log bucket in a region (bucket names are global)."""
+    return f"{name}-alb-logs-{account_id}-{region}"

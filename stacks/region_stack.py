@@ -39,6 +39,7 @@ from constructs_lib.network import Network, NetworkProps
 from constructs_lib.state_backend import use_backend
 from constructs_lib.web_acl import WebAcl, WebAclProps
 from stacks.common import aws_provider
+from stacks.terraform_version import require_terraform
 
 
 class RegionStack(TerraformStack):
@@ -49,8 +50,9 @@ class RegionStack(TerraformStack):
         super().__init__(scope, self.stack_name)
         self.region = region
         name = config.name
-        # A retired region's stack is synthesized in the form it is destroyed in (README:
-        # "Removing a region"): nothing protected from deletion, nothing shared deleted.
+        # A retired region's stack is synthesized in the form it is destroyed in (docs/
+        # data-and-teardown.md): nothing protected from deletion, nothing shared deleted, the
+        # buckets that hold logs or captured data (and the key of the captured data) released.
         self.retired = region in config.retired_regions
         balancer_settings = (
             config.load_balancer.model_copy(update={"deletion_protection": False})
@@ -58,6 +60,7 @@ class RegionStack(TerraformStack):
             else config.load_balancer
         )
         use_backend(self, config.state, config.state_key_prefix, self.stack_name)
+        require_terraform(self)
         aws_provider(self, config, region)
         account = DataAwsCallerIdentity(self, "account")
         account_id = account.account_id
@@ -108,6 +111,7 @@ class RegionStack(TerraformStack):
                 data_capture=config.data_capture,
                 capture_enabled=config.data_capture_enabled,
                 serverless=config.endpoint.serverless,
+                retired=self.retired,
             ),
         )
         # A scaling target per variant with instances (serverless scales itself).
@@ -195,6 +199,7 @@ class RegionStack(TerraformStack):
                     else None
                 ),
                 alarm_health_check=bool(alarm_health_check_reasons(config)),
+                retired=self.retired,
             ),
         )
         if config.waf.enabled:

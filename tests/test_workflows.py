@@ -324,7 +324,8 @@ def test_pull_request_runs_tests_synth_and_checkov() -> None:
         "pipenv sync --dev",
         "pipenv run test",
         "pipenv run synth",
-        "checkov -d cdktf.out/stacks",
+        "tools/checkov_scan_copy.py cdktf.out/stacks",
+        'checkov -d "$RUNNER_TEMP/checkov-stacks"',
         "-r tools/requirements-checkov.txt",
         "-r tools/requirements-workflow-checks.txt",  # CI=true fails tests whose tools are missing
     ):
@@ -776,7 +777,8 @@ def test_deploy_applies_the_judged_plan_then_checks_health() -> None:
 
 def test_deploy_gates_on_checkov() -> None:
     scripts = "\n".join(step.get("run", "") for step in jobs(DEPLOY)["stacks"]["steps"])
-    assert "checkov -d cdktf.out/stacks --config-file .checkov.yaml" in scripts
+    assert "tools/checkov_scan_copy.py cdktf.out/stacks" in scripts
+    assert 'checkov -d "$RUNNER_TEMP/checkov-stacks" --config-file .checkov.yaml' in scripts
     assert 'summary["parsing_errors"]' in scripts
 
 
