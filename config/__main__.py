@@ -6,7 +6,7 @@
 import sys
 from pathlib import Path
 
-from config.changes import unsafe_changes
+from config.changes import data_notes, unsafe_changes
 from config.loader import ConfigError, load_config, resolve_config_path
 from config.reference import json_schema, markdown_reference
 
@@ -66,7 +66,11 @@ def main(argv: list[str]) -> int:
             for problem in problems:
                 print(f"{path}: {problem}", file=sys.stderr)
             return 2
-        print(f"{path}: valid ({config.name}, regions {', '.join(config.regions)})")
+        served = ", ".join(config.regions) or "none: every region retired"
+        print(f"{path}: valid ({config.name}, regions {served})")
+        # What the change does to stored data: informational, the change is allowed.
+        for note in data_notes(old, config) if old is not None else []:
+            print(f"{path}: data kept: {note}")
         return 0
     print(USAGE, file=sys.stderr)
     return 2

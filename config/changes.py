@@ -57,3 +57,55 @@ def unsafe_changes(old: ServiceConfig, new: ServiceConfig) -> list[str]:
             "first (`terraform init -migrate-state`), then change the configuration"
         )
     return problems
+
+
+DELETE_DELIBERATELY = "docs/data-and-teardown.md#deleting-kept-data-deliberately"
+
+
+def _capture_bucket(config: ServiceConfig, region: str) -> str:
+    # The name constructs_lib/inference_endpoint.py gives it (config cannot import constructs).
+    return f"{config.name}-capture-<account-id>-{region}"
+
+
+def _access_log_bucket(config: ServiceConfig, region: str) -> str:
+    return f"{config.name}-alb-logs-<account-id>-{region}"
+
+
+def data_notes(old: ServiceConfig, new: ServiceConfig) -> list[str]:
+    """One line per region where the change releases data from Terraform's state: what is kept
+    in AWS, under which name, and where deleting it on purpose is described. Nothing is deleted."""
+    notes = []
+    retired = [r for r in new.retired_regions if r in old.regions]
+    for region in retired:
+        kept = [f"access-log bucket {_access_log_bucket(new, region)}"]
+        if old.data_capture_enabled:
+            kept.append(f"capture bucket {_capture_bucket(new, region)}")
+        kept.append(f"KMS key alias/sagemaker/{new.name} (it decrypts captured data)")
+        notes.append(
+            f"retired_regions: {region}: the next deploy of its stack releases from Terraform's "
+            f"state, and `cdktf destroy` then leaves in AWS with their data: {', '.join(kept)}; "
+            f"delete them deliberately as {DELETE_DELIBERATELY} says"
+        )
+    if old.data_capture_enabled and not new.data_capture_enabled:
+        why = (
+            "the shadow removed"
+            if old.shadow is not None and not old.data_capture.enabled
+            else "data_capture.enabled off"
+        )
+        for region in new.regions:
+            if region in old.regions:
+                notes.append(
+                    f"data_capture: capture stops in {region} ({why}): the capture bucket "
+                    f"{_capture_bucket(new, region)} and its policy, encryption, versioning and "
+                    "lifecycle are released from Terraform's state and kept in S3 with the "
+                    "captured data (objects still expire after retention_days); delete it "
+                    f"deliberately as {DELETE_DELIBERATELY} says"
+                )
+    if not old.data_capture_enabled and new.data_capture_enabled:
+        notes.append(
+            "data_capture: capture starts: if a capture bucket released earlier still exists "
+            f"({_capture_bucket(new, '<region>')}), import it into the stack before the deploy "
+            f"({DELETE_DELIBERATELY.split('#')[0]}#turning-capture-on-again), or the "
+            "deploy fails creating it"
+        )
+    return notes

@@ -28,7 +28,9 @@ class Feature:
 
 # What the stacks use, with the release that introduced it (Terraform's CHANGELOG / upgrade guides).
 FEATURES = (
-    Feature("S3 backend `use_lockfile` (S3-native state locking)", (1, 10, 0), "v1.10 upgrade guide"),
+    Feature(
+        "S3 backend `use_lockfile` (S3-native state locking)", (1, 10, 0), "v1.10 upgrade guide"
+    ),
     Feature("`removed` block with `lifecycle { destroy = false }`", (1, 7, 0), "CHANGELOG 1.7.0"),
     Feature("`terraform_data` resource", (1, 4, 0), "CHANGELOG 1.4.0"),
     Feature("`lifecycle.replace_triggered_by`", (1, 2, 0), "CHANGELOG 1.2.0"),

@@ -42,6 +42,7 @@ from tests.emulator.override import prepare_stack
 from tests.emulator.scenarios import (
     ENDPOINT_STEPS,
     REFUSED,
+    RELEASED_BUCKET_TYPES,
     SURROUNDINGS_STEPS,
     Step,
     step_expected,
@@ -227,13 +228,15 @@ def _retire_region(day2: Day2, stack: str, out: dict[str, Any]) -> None:
     try:
         deployment = day2.deployment
         retired_config = day2.stage(stack, "retired-region")
+        # Logs in the access-log bucket, which the retired form releases and the destroy leaves.
+        checks.put_kept_objects(deployment, deployment.stack_configs[stack], SURROUNDINGS_REGION)
         runs = deployment.run("retire plan", [stack], *PLAN, NO_REFRESH)
         deployment.require_success(runs)
         out["plan"] = day2.show(stack)
         out["apply"] = deployment.run("retire apply", [stack], "apply", "-input=false", PLAN_FILE)
         deployment.require_success(out["apply"])
         deployment.stack_configs[stack] = retired_config
-        deployment.snapshot_state(stack)
+        deployment.snapshot_state(stack, keep_released=True)
         runs = deployment.run(
             "destroy plan", [stack], "plan", "-destroy", "-input=false", "-lock=false",
             NO_REFRESH, "-out=destroy.tfplan",
@@ -541,6 +544,12 @@ def test_retiring_a_region_releases_the_shared_record_and_deletes_nothing(
 ) -> None:
     counts = changes(regions.retire_plan)
     assert counts[("aws_route53_record", "forget")] == 1, counts
+    # The access-log bucket with every setting on it, and the key of captured data, are kept.
+    assert {k: n for k, n in counts.items() if k[0].startswith(("aws_s3", "aws_kms"))} == {
+        **{(t, "forget"): 1 for t in RELEASED_BUCKET_TYPES},
+        ("aws_kms_key", "forget"): 1,
+        ("aws_kms_alias", "forget"): 1,
+    }, counts
     assert not [key for key in counts if key[1] in ("delete", "replace")], counts
     assert regions.retire_verdict.exit_code == 0, regions.retire_verdict.line
     assert "releases" in regions.retire_verdict.line, regions.retire_verdict.line

@@ -1,0 +1,158 @@
+"""No configuration change deletes stored data: buckets of logs and captured data (and the key of
+captured data) are managed, or released from state with `removed { lifecycle { destroy = false } }`,
+never left to be deleted. Given a configuration, when synthesized, then this is what the stack says.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from config.changes import data_notes
+from config.models import ServiceConfig
+from stacks.terraform_version import MINIMUM_VERSION, REQUIRED_VERSION
+from tests.emulator.scenarios import RELEASED_BUCKET_TYPES
+from tests.support.configs import config_with
+from tests.support.synth import only, resources, synth_bootstrap, synth_region
+
+CAPTURE_ON = {"enabled": True}
+RETIRED = {"regions": ["us-east-1"], "retired_regions": ["eu-west-1"]}
+
+
+def released(stack: dict[str, Any]) -> list[str]:
+    blocks = stack.get("removed", [])
+    assert all(b["lifecycle"] == {"destroy": False} for b in blocks), blocks
+    return [b["from"] for b in blocks]
+
+
+def addresses(stack: dict[str, Any], name_part: str) -> list[str]:
+    """Addresses of the bucket resources whose logical name contains `name_part`."""
+    return sorted(
+        f"{type_}.{name}"
+        for type_ in RELEASED_BUCKET_TYPES
+        for name in resources(stack, type_)
+        if name_part in name
+    )
+
+
+@pytest.fixture(scope="module")
+def capturing() -> dict[str, Any]:
+    return synth_region(config_with(data_capture=CAPTURE_ON))
+
+
+@pytest.fixture(scope="module")
+def not_capturing(example_config: ServiceConfig) -> dict[str, Any]:
+    return synth_region(example_config)
+
+
+@pytest.fixture(scope="module")
+def retired() -> dict[str, Any]:
+    return synth_region(config_with(data_capture=CAPTURE_ON, **RETIRED), "eu-west-1")
+
+
+def test_capture_bucket_is_managed_while_capturing(capturing: dict[str, Any]) -> None:
+    assert len(addresses(capturing, "inference_capture")) == len(RELEASED_BUCKET_TYPES)
+    assert not [a for a in released(capturing) if "capture" in a]
+
+
+def test_capture_off_releases_exactly_the_capture_bucket_a_capturing_stack_has(
+    capturing: dict[str, Any], not_capturing: dict[str, Any]
+) -> None:
+    # The removed blocks name the addresses the bucket and its settings have in state.
+    assert addresses(not_capturing, "inference_capture") == []
+    assert sorted(a for a in released(not_capturing) if "capture" in a) == addresses(
+        capturing, "inference_capture"
+    )
+
+
+def test_shadow_promotion_with_capture_off_releases_the_capture_bucket() -> None:
+    from tests.emulator.serving_variants import load_example, promoted
+
+    stack = synth_region(promoted(load_example("shadow")))
+    assert addresses(stack, "inference_capture") == []
+    assert len([a for a in released(stack) if "capture" in a]) == len(RELEASED_BUCKET_TYPES)
+
+
+def test_retired_region_releases_logs_capture_and_the_key_of_captured_data(
+    capturing: dict[str, Any], retired: dict[str, Any]
+) -> None:
+    served = synth_region(config_with(data_capture=CAPTURE_ON), "eu-west-1")
+    expected = [
+        *addresses(served, "inference_capture"),
+        *addresses(served, "load_balancer_access_logs"),
+        *(f"aws_kms_key.{n}" for n in resources(served, "aws_kms_key") if "storage" in n),
+        *(f"aws_kms_alias.{n}" for n in resources(served, "aws_kms_alias") if "storage" in n),
+    ]
+    assert set(expected) <= set(released(retired)), sorted(set(expected) - set(released(retired)))
+    assert resources(retired, "aws_s3_bucket") == {}
+    assert not [n for n in resources(retired, "aws_kms_key") if "storage" in n]
+
+
+def test_retired_region_changes_nothing_that_names_the_released_data(
+    retired: dict[str, Any],
+) -> None:
+    # The endpoint keeps running unchanged until the destroy: same bucket name, same key (found
+    # by its alias), so the retire apply is no rollout.
+    configuration = only(retired, "aws_sagemaker_endpoint_configuration")
+    (key,) = retired["data"]["aws_kms_key"].values()
+    assert key["key_id"] == "alias/sagemaker/serving-prod"
+    key_arn = configuration["kms_key_arn"]
+    assert key_arn.startswith("${data.aws_kms_key.") and key_arn.endswith(".arn}")
+    capture = configuration["data_capture_config"]
+    assert capture["kms_key_id"] == key_arn
+    assert capture["destination_s3_uri"] == (
+        "s3://serving-prod-capture-${data.aws_caller_identity.account.account_id}-eu-west-1"
+        "/captured"
+    )
+    alb = only(retired, "aws_lb")
+    assert alb["access_logs"]["bucket"] == (
+        "serving-prod-alb-logs-${data.aws_caller_identity.account.account_id}-eu-west-1"
+    )
+
+
+def test_every_removed_block_of_a_stack_is_kept(retired: dict[str, Any]) -> None:
+    # Three constructs release from one stack; one `add_override` must not replace another's.
+    froms = released(retired)
+    assert len(froms) == len(set(froms))
+    assert any("route53_record" in a for a in froms)
+    assert any("access_logs" in a for a in froms) and any("capture" in a for a in froms)
+
+
+def test_every_region_may_be_retired_only_to_tear_everything_down() -> None:
+    config = config_with(regions=[], retired_regions=["us-east-1", "eu-west-1"])
+    assert config.stack_regions == ["us-east-1", "eu-west-1"]
+
+
+def test_every_stack_declares_the_lowest_terraform_with_every_feature(
+    example_config: ServiceConfig, retired: dict[str, Any]
+) -> None:
+    stacks = [
+        synth_region(example_config),
+        retired,
+        synth_bootstrap(example_config),
+        synth_region(
+            config_with(state={"backend": "cloud", "organization": "ml", "workspace_prefix": "s-"})
+        ),
+    ]
+    assert MINIMUM_VERSION == "1.10.0"  # S3-native locking, the newest feature the stacks use
+    for stack in stacks:
+        assert stack["terraform"]["required_version"] == REQUIRED_VERSION
+    assert REQUIRED_VERSION == ">= 1.10.0, < 2.0.0"
+
+
+def test_config_check_says_what_happens_to_the_data() -> None:
+    old = config_with(data_capture=CAPTURE_ON)
+    off = data_notes(old, config_with())
+    assert len(off) == 2, off  # one line per served region
+    assert "serving-prod-capture-<account-id>-us-east-1" in off[0]
+    assert "released from Terraform's state and kept in S3" in off[0]
+    assert "docs/data-and-teardown.md#deleting-kept-data-deliberately" in off[0]
+    (retire,) = data_notes(old, config_with(data_capture=CAPTURE_ON, **RETIRED))
+    for kept in (
+        "serving-prod-alb-logs-<account-id>-eu-west-1",
+        "serving-prod-capture-<account-id>-eu-west-1",
+        "alias/sagemaker/serving-prod",
+    ):
+        assert kept in retire, retire
+    assert data_notes(old, old) == []
