@@ -156,3 +156,12 @@ def test_config_check_says_what_happens_to_the_data() -> None:
     ):
         assert kept in retire, retire
     assert data_notes(old, old) == []
+
+
+def test_docs_name_the_version_the_stacks_declare() -> None:
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    assert f'required_version = "{REQUIRED_VERSION}"' in (docs / "data-and-teardown.md").read_text()
+    workflows = " ".join((docs / "workflows.md").read_text().split())
+    assert f"**Terraform version** to {MINIMUM_VERSION} or later" in workflows
