@@ -26,7 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from config import aws_rules, instance_types
-from config.regions import OTHER_PARTITION_REGIONS, SAGEMAKER_REGIONS
+from config.regions import OTHER_PARTITION_REGIONS, PROVIDER_REFUSED_REGIONS, SAGEMAKER_REGIONS
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]*[a-z0-9]$"
 # Terraform's AWS provider 5.100 waits for an updated endpoint with the SDK's fixed waiter (30 s ×
@@ -89,6 +89,12 @@ def _check_region(region: str) -> str:
         raise ValueError(
             f"'{region}' is in a separate AWS partition (GovCloud/China); this service spans "
             "commercial regions only"
+        )
+    if region in PROVIDER_REFUSED_REGIONS:
+        raise ValueError(
+            f"'{region}' has SageMaker, but Terraform's AWS provider 5.100.0, which this project "
+            "pins, refuses it ('invalid AWS Region'); serve from another region until the "
+            "provider is upgraded"
         )
     close = difflib.get_close_matches(region, sorted(SAGEMAKER_REGIONS), n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
