@@ -81,3 +81,20 @@ def test_explicit_file_wins_over_the_environment_variable(tmp_path: Path) -> Non
         env={"PATH": "/usr/bin:/bin", "SERVING_CONFIG": str(broken)},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+
+
+def test_capture_turned_off_is_valid_and_says_which_bucket_is_kept(tmp_path: Path) -> None:
+    result = check(tmp_path, {}, {"data_capture.enabled": True})
+    assert result.returncode == 0, result.stderr
+    kept = [line for line in result.stdout.splitlines() if ": data kept: " in line]
+    assert len(kept) == 2, result.stdout  # one line per served region
+    assert "serving-prod-capture-<account-id>-us-east-1" in kept[0]
+    assert "data-and-teardown.md#deleting-kept-data-deliberately" in kept[0]
+
+
+def test_tearing_everything_down_retires_every_region(tmp_path: Path) -> None:
+    result = check(tmp_path, {"regions": [], "retired_regions": ["us-east-1", "eu-west-1"]})
+    assert result.returncode == 0, result.stderr
+    assert "regions none: every region retired" in result.stdout
+    kept = [line for line in result.stdout.splitlines() if ": data kept: retired_regions" in line]
+    assert len(kept) == 2, result.stdout
