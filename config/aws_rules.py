@@ -20,19 +20,19 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from config import aws_limits, health_checks
 from config.aws_limits import DOCUMENTED, shape
-
-if TYPE_CHECKING:
-    from config.models import (
-        AutoscalingSettings,
-        InstanceFleet,
-        ServiceConfig,
-        ShadowVariantSettings,
-        VariantSettings,
-    )
+from config.names import resource_names
+from config.service import ServiceSettings
+from config.serving import (
+    AutoscalingSettings,
+    InstanceFleet,
+    ShadowVariantSettings,
+    VariantSettings,
+)
+from config.state import CloudStateSettings, S3StateSettings
 
 # An account ID is a token at synth time; names that embed it are checked with 12 digits.
 ACCOUNT_PLACEHOLDER = "123456789012"
@@ -486,53 +486,67 @@ def _bucket(value: str) -> str | None:
     return aws_limits.s3_bucket_problem(value)
 
 
-def derived_names(config: ServiceConfig) -> list[DerivedName]:
+def derived_names(config: ServiceSettings) -> list[DerivedName]:
     """Every name the stacks derive from `config`, with the fields to blame and its limit."""
-    from config.models import CloudStateSettings, S3StateSettings
+    names = _service_names(config) + _optional_names(config)
+    # Retired regions keep a stack until it is destroyed: their names reach AWS too.
+    for region in config.stack_regions:
+        names += _regional_names(config, region) + _regional_artifact_names(config, region)
+    return names
 
-    name = config.name
+
+def _service_names(config: ServiceSettings) -> list[DerivedName]:
+    """The names every stack shares (region-independent)."""
+
     svc = "service"  # service + environment: blamed on `service`, the longer-lived choice
+    # Region-independent names are the same in every stack: read them from the first.
+    first = resource_names(config, config.stack_regions[0])
     names = [
         DerivedName(
-            "SageMaker endpoint name", name, svc, _shape_check("sagemaker", "EndpointName")
+            "SageMaker endpoint name",
+            first.endpoint,
+            svc,
+            _shape_check("sagemaker", "EndpointName"),
         ),
         DerivedName(
             "SageMaker model name",
-            f"{name}-{MODEL_FINGERPRINT}",
+            first.model(MODEL_FINGERPRINT),
             svc,
             _shape_check("sagemaker", "ModelName"),
         ),
         DerivedName(
             "SageMaker endpoint configuration name",
-            f"{name}-{TERRAFORM_UNIQUE_SUFFIX}",
+            first.endpoint_configuration_prefix + TERRAFORM_UNIQUE_SUFFIX,
             svc,
             _shape_check("sagemaker", "EndpointConfigName"),
         ),
         DerivedName(
             "load balancer name",
-            name,
+            first.load_balancer,
             svc,
             lambda v: aws_limits.elb_name_problem(v, load_balancer=True),
         ),
         DerivedName(
             "target group name",
-            f"{name}-proxy",
+            first.target_group,
             svc,
             lambda v: aws_limits.elb_name_problem(v, load_balancer=False),
         ),
-        DerivedName("security group name", f"{name}-alb", svc, _security_group_name),
-        DerivedName("proxy function name", f"{name}-proxy", svc, _function_name),
-        DerivedName("endpoint KMS alias", f"alias/sagemaker/{name}", svc, _kms_alias),
-        DerivedName("log KMS alias", f"alias/{name}/logs", svc, _kms_alias),
+        DerivedName(
+            "security group name", first.load_balancer_security_group, svc, _security_group_name
+        ),
+        DerivedName("proxy function name", first.proxy_function, svc, _function_name),
+        DerivedName("endpoint KMS alias", f"alias/{first.endpoint_key_alias}", svc, _kms_alias),
+        DerivedName("log KMS alias", f"alias/{first.log_key_alias}", svc, _kms_alias),
         DerivedName(
             "proxy log group",
-            f"/aws/lambda/{name}-proxy",
+            first.proxy_log_group,
             svc,
             _shape_check("logs", "LogGroupName"),
         ),
         DerivedName(
             "flow log group",
-            f"/aws/vpc/{name}/flow-logs",
+            first.flow_log_group,
             svc,
             _shape_check("logs", "LogGroupName"),
         ),
@@ -543,12 +557,22 @@ def derived_names(config: ServiceConfig) -> list[DerivedName]:
             _acm_first_name,
         ),
     ]
+    return names
+
+
+def _optional_names(config: ServiceSettings) -> list[DerivedName]:
+    """The web ACL's, the scaling policies' and the state key's names, when configured."""
+    svc = "service"
+    first = resource_names(config, config.stack_regions[0])
+    names: list[DerivedName] = []
     if config.waf.enabled:
-        names.append(DerivedName("web ACL name", name, svc, _shape_check("wafv2", "EntityName")))
+        names.append(
+            DerivedName("web ACL name", first.web_acl, svc, _shape_check("wafv2", "EntityName"))
+        )
         names.append(
             DerivedName(
                 "WAF allow-list IP set name",
-                f"{name}-allow-list",
+                first.allow_list_ip_set,
                 svc,
                 _shape_check("wafv2", "EntityName"),
             )
@@ -581,132 +605,144 @@ def derived_names(config: ServiceConfig) -> list[DerivedName]:
                 _kms_alias,
             )
         )
-    # Retired regions keep a stack until it is destroyed: their names reach AWS too.
-    for region in config.stack_regions:
-        stack = config.stack_name(region)
-        regional = f"{region}.{config.domain.record_name}"
-        image = config.model.image_uri.replace("{region}", region)
-        names += [
-            DerivedName("alarm topic", f"{stack}-health-alarms", svc, _sns_topic),
-            DerivedName("alarm topic KMS alias", f"alias/{stack}-health-alarms", svc, _kms_alias),
-            DerivedName("dashboard name", stack, svc, _dashboard),
-            DerivedName(
-                "alarm name",
-                # The longest: the paging twin of a disarmed rollback alarm (auto_rollback off).
-                f"{stack}-endpoint-latency-p99-notify",
-                svc,
-                _shape_check("cloudwatch", "AlarmName"),
-            ),
-            DerivedName(
-                "SageMaker execution role name",
-                f"{name}-{region}-sagemaker",
-                svc,
-                _shape_check("iam", "roleNameType"),
-            ),
-            DerivedName(
-                "flow log role name",
-                f"{name}-{region}-flow-logs",
-                svc,
-                _shape_check("iam", "roleNameType"),
-            ),
-            DerivedName(
-                "proxy role name",
-                f"{name}-proxy-{region}",
-                svc,
-                _shape_check("iam", "roleNameType"),
-            ),
-            DerivedName(
-                "access log bucket",
-                f"{name}-alb-logs-{ACCOUNT_PLACEHOLDER}-{region}",
-                svc,
-                _bucket,
-            ),
-            DerivedName(
-                "certificate alternative name",
-                regional,
-                "domain.record_name",
-                _shape_check("acm", "DomainNameString"),
-            ),
-            DerivedName(
-                "health check domain name",
-                regional,
-                "domain.record_name",
-                _shape_check("route53", "FullyQualifiedDomainName"),
-            ),
-            DerivedName(
-                "health check Name tag",
-                f"{regional} (alarm)"
-                if health_checks.alarm_health_check_reasons(config)
-                else f"{regional}/ping",
-                "domain.record_name",
-                _shape_check("route53", "TagValue"),
-            ),
-        ]
-        for at, model in _models(config):
-            image = model.image_uri.replace("{region}", region)
-            names.append(
-                DerivedName(
-                    "image URI",
-                    image,
-                    f"{at}.image_uri",
-                    _shape_check("sagemaker", "ContainerImage"),
-                )
-            )
-            if model.model_data_url is None:
-                continue
-            url = model.model_data_url.replace("{region}", region)
-            bucket = url.removeprefix("s3://").split("/", 1)[0]
-            names.append(
-                DerivedName("model artifact bucket", bucket, f"{at}.model_data_url", _bucket)
-            )
-            names.append(
-                DerivedName(
-                    "model artifact URL",
-                    url,
-                    f"{at}.model_data_url",
-                    _shape_check("sagemaker", "Url"),
-                )
-            )
-        for at, variant_name in _more_variants(config):
-            names.append(
-                DerivedName(
-                    "alarm name",
-                    f"{stack}-{variant_name}-latency-p99",
-                    f"{at}.name",
-                    _shape_check("cloudwatch", "AlarmName"),
-                )
-            )
-        if config.data_capture_enabled:
-            names.append(
-                DerivedName(
-                    "data capture bucket",
-                    f"{name}-capture-{ACCOUNT_PLACEHOLDER}-{region}",
-                    svc,
-                    _bucket,
-                )
-            )
-        if isinstance(config.state, S3StateSettings):
-            names.append(
-                DerivedName(
-                    "state key",
-                    f"{config.state_key_prefix}/{stack}.tfstate",
-                    "state.key_prefix",
-                    _s3_key,
-                )
-            )
-        elif isinstance(config.state, CloudStateSettings):
-            names.append(
-                DerivedName(
-                    "Terraform Cloud workspace",
-                    f"{config.state.workspace_prefix}{stack}",
-                    "state.workspace_prefix",
-                    _workspace,
-                )
-            )
     return names
 
 
-def _models(config: ServiceConfig) -> list[tuple[str, Any]]:
+def _regional_names(config: ServiceSettings, region: str) -> list[DerivedName]:
+    """One region's stack: topics, dashboard, alarms, roles, buckets, certificate, health check."""
+    svc = "service"
+    names: list[DerivedName] = []
+    stack = config.stack_name(region)
+    here = resource_names(config, region)
+    regional = f"{region}.{config.domain.record_name}"
+    names += [
+        DerivedName("alarm topic", here.health_alarm_topic, svc, _sns_topic),
+        DerivedName("alarm topic KMS alias", f"alias/{here.health_alarm_topic}", svc, _kms_alias),
+        DerivedName("dashboard name", here.dashboard, svc, _dashboard),
+        DerivedName(
+            "alarm name",
+            # The longest: the paging twin of a disarmed rollback alarm (auto_rollback off).
+            f"{stack}-endpoint-latency-p99-notify",
+            svc,
+            _shape_check("cloudwatch", "AlarmName"),
+        ),
+        DerivedName(
+            "SageMaker execution role name",
+            here.sagemaker_role,
+            svc,
+            _shape_check("iam", "roleNameType"),
+        ),
+        DerivedName(
+            "flow log role name",
+            here.flow_log_role,
+            svc,
+            _shape_check("iam", "roleNameType"),
+        ),
+        DerivedName(
+            "proxy role name",
+            here.proxy_role,
+            svc,
+            _shape_check("iam", "roleNameType"),
+        ),
+        DerivedName(
+            "access log bucket",
+            here.access_log_bucket(ACCOUNT_PLACEHOLDER),
+            svc,
+            _bucket,
+        ),
+        DerivedName(
+            "certificate alternative name",
+            regional,
+            "domain.record_name",
+            _shape_check("acm", "DomainNameString"),
+        ),
+        DerivedName(
+            "health check domain name",
+            regional,
+            "domain.record_name",
+            _shape_check("route53", "FullyQualifiedDomainName"),
+        ),
+        DerivedName(
+            "health check Name tag",
+            f"{regional} (alarm)"
+            if health_checks.alarm_health_check_reasons(config)
+            else f"{regional}/ping",
+            "domain.record_name",
+            _shape_check("route53", "TagValue"),
+        ),
+    ]
+    return names
+
+
+def _regional_artifact_names(config: ServiceSettings, region: str) -> list[DerivedName]:
+    """One region's images, model artifacts, variant alarms, capture bucket and state."""
+    svc = "service"
+    stack = config.stack_name(region)
+    here = resource_names(config, region)
+    names: list[DerivedName] = []
+    for at, model in _models(config):
+        image = model.image_uri.replace("{region}", region)
+        names.append(
+            DerivedName(
+                "image URI",
+                image,
+                f"{at}.image_uri",
+                _shape_check("sagemaker", "ContainerImage"),
+            )
+        )
+        if model.model_data_url is None:
+            continue
+        url = model.model_data_url.replace("{region}", region)
+        bucket = url.removeprefix("s3://").split("/", 1)[0]
+        names.append(DerivedName("model artifact bucket", bucket, f"{at}.model_data_url", _bucket))
+        names.append(
+            DerivedName(
+                "model artifact URL",
+                url,
+                f"{at}.model_data_url",
+                _shape_check("sagemaker", "Url"),
+            )
+        )
+    for at, variant_name in _more_variants(config):
+        names.append(
+            DerivedName(
+                "alarm name",
+                f"{stack}-{variant_name}-latency-p99",
+                f"{at}.name",
+                _shape_check("cloudwatch", "AlarmName"),
+            )
+        )
+    if config.data_capture_enabled:
+        names.append(
+            DerivedName(
+                "data capture bucket",
+                here.data_capture_bucket(ACCOUNT_PLACEHOLDER),
+                svc,
+                _bucket,
+            )
+        )
+    if isinstance(config.state, S3StateSettings):
+        names.append(
+            DerivedName(
+                "state key",
+                f"{config.state_key_prefix}/{stack}.tfstate",
+                "state.key_prefix",
+                _s3_key,
+            )
+        )
+    elif isinstance(config.state, CloudStateSettings):
+        names.append(
+            DerivedName(
+                "Terraform Cloud workspace",
+                f"{config.state.workspace_prefix}{stack}",
+                "state.workspace_prefix",
+                _workspace,
+            )
+        )
+    return names
+
+
+def _models(config: ServiceSettings) -> list[tuple[str, Any]]:
     """(path, model settings) of every variant's model."""
     found: list[tuple[str, Any]] = [("model", config.model)]
     found += [(f"variants[{i}].model", v.model) for i, v in enumerate(config.variants)]
@@ -715,7 +751,7 @@ def _models(config: ServiceConfig) -> list[tuple[str, Any]]:
     return found
 
 
-def _more_variants(config: ServiceConfig) -> list[tuple[str, str]]:
+def _more_variants(config: ServiceSettings) -> list[tuple[str, str]]:
     """(path, name) of the variants beside the `endpoint` block's."""
     found = [(f"variants[{i}]", v.name) for i, v in enumerate(config.variants)]
     if config.shadow is not None:
@@ -728,7 +764,7 @@ def state_key_alias(bucket: str) -> str:
     return bucket.replace(".", "-")
 
 
-def _tag_count_problems(config: ServiceConfig) -> list[Problem]:
+def _tag_count_problems(config: ServiceSettings) -> list[Problem]:
     keys = set(BUILT_IN_DEFAULT_TAGS) | set(config.tags)
     problems = []
     most = len(keys | set(RESOURCE_OWN_TAGS))
@@ -768,7 +804,7 @@ class ScaledVariant:
     """Prefix of its policy and scheduled-action names: `<service>-<env>[-<variant>]`."""
 
 
-def scaled_variants(config: ServiceConfig) -> list[ScaledVariant]:
+def scaled_variants(config: ServiceSettings) -> list[ScaledVariant]:
     found = []
     if config.endpoint.serverless is None and config.autoscaling is not None:
         found.append(
@@ -797,7 +833,7 @@ def scaled_variants(config: ServiceConfig) -> list[ScaledVariant]:
     return found
 
 
-def _autoscaling_problems(config: ServiceConfig) -> list[Problem]:
+def _autoscaling_problems(config: ServiceSettings) -> list[Problem]:
     problems: list[Problem] = []
     for scaled in scaled_variants(config):
         problems += _scaling_problems_of(scaled)
@@ -875,7 +911,7 @@ def _scaling_problems_of(scaled: ScaledVariant) -> list[Problem]:
     return problems
 
 
-def _template_problems(config: ServiceConfig) -> list[Problem]:
+def _template_problems(config: ServiceSettings) -> list[Problem]:
     """Strings Terraform would read as a template (`${...}`, `%{...}`) instead of as text: at best
     `terraform validate` fails, at worst the value quietly becomes another resource's attribute."""
     found: list[Problem] = []
@@ -897,7 +933,7 @@ def _template_problems(config: ServiceConfig) -> list[Problem]:
     return sorted(found)
 
 
-def problems(config: ServiceConfig) -> list[Problem]:
+def problems(config: ServiceSettings) -> list[Problem]:
     """Every AWS limit `config` breaks, as (field path, message); empty when AWS will accept it."""
     found: list[Problem] = _template_problems(config)
     for path, rules in FIELD_RULES.items():

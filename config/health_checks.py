@@ -8,10 +8,8 @@ CloudWatch alarm on the target group's healthy hosts, which follow the ALB's own
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # config.aws_rules (imported by config.models) imports this module
-    from config.models import LoadBalancerSettings, ServiceConfig
+from config.edge import LoadBalancerSettings
+from config.service import ServiceSettings
 
 # Route 53 HTTPS health checks negotiate TLS 1.2 at most (botocore route53 model, HealthCheckConfig
 # `Type`: "If you specify HTTPS ..., the endpoint must support TLS v1.0, v1.1, or v1.2."): a
@@ -25,7 +23,7 @@ def route53_prefix_list_name(region: str) -> str:
     return f"com.amazonaws.{region}.route53-healthchecks"
 
 
-def alarm_health_check_reasons(config: ServiceConfig) -> list[str]:
+def alarm_health_check_reasons(config: ServiceSettings) -> list[str]:
     """Why Route 53's checkers cannot reach `/ping` over HTTPS; empty when they can."""
     reasons = []
     balancer = config.load_balancer

@@ -261,7 +261,7 @@ def _with_trap_hint(problem: str, traps: dict[str, str]) -> str:
 
 def _bounded(problems: list[str]) -> list[str]:
     """At most MAX_PROBLEMS lines, none longer than MAX_LINE: never print an unbounded value."""
-    shown = [_printable(_short(p, MAX_LINE)) for p in problems[:MAX_PROBLEMS]]
+    shown = [_printable(_short_message(p, MAX_LINE)) for p in problems[:MAX_PROBLEMS]]
     if len(problems) > MAX_PROBLEMS:
         shown.append(f"… and {len(problems) - MAX_PROBLEMS} more problems")
     return shown
@@ -280,6 +280,36 @@ def _short(text: str, limit: int = 80) -> str:
         return text
     head, tail = limit * 3 // 5, limit // 3
     return f"{text[:head]}… ({len(text) - head - tail:,} characters cut) …{text[-tail:]}"
+
+
+def _short_message(text: str, limit: int) -> str:
+    """A problem line within `limit`, keeping its numbers (a limit, a count, a duration): long
+    tokens (a pasted value) are shortened first, then digit-free words from the middle, and
+    only then characters."""
+    if len(text) <= limit:
+        return text
+    words = [_short(word, 40) for word in text.split(" ")]
+    # The field path leads and the fix ends a message: words are dropped between them.
+    first = next((i for i, w in enumerate(words) if w.endswith(":")), 0) + 1
+    fix = next((i for i, w in enumerate(reversed(words)) if w.endswith(";")), -1)
+    last = max(first, len(words) - fix - 1)
+    dropped: set[int] = set()
+    for index in range(last - 1, first - 1, -1):
+        if len(_joined(words, dropped)) <= limit:
+            break
+        if not any(c.isdigit() for c in words[index]):
+            dropped.add(index)
+    return _short(_joined(words, dropped), limit)
+
+
+def _joined(words: list[str], dropped: set[int]) -> str:
+    kept: list[str] = []
+    for index, word in enumerate(words):
+        if index not in dropped:
+            kept.append(word)
+        elif not kept or kept[-1] != "…":
+            kept.append("…")
+    return " ".join(kept)
 
 
 def _one_line(exc: Exception) -> str:

@@ -1,5 +1,6 @@
 """AWS names, metric names, dimensions and ARN formats, written once."""
 
+from config.names import WAF_LOG_GROUP_PREFIX  # noqa: F401  (re-exported)
 from config.regions import PARTITION
 
 SAGEMAKER_SERVICE_PRINCIPAL = "sagemaker.amazonaws.com"
@@ -95,8 +96,6 @@ WAF_COMMON_BODY_RULES = (
     "EC2MetaDataSSRF_BODY",
 )
 WAF_KNOWN_BAD_INPUTS_BODY_RULES = ("JavaDeserializationRCE_BODY", "Log4JRCE_BODY")
-# WAF only delivers to log groups whose name starts with this.
-WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
 
 # SageMaker endpoint metrics: invocation metrics per variant, instance metrics per variant.
 SAGEMAKER_METRICS_NAMESPACE = "AWS/SageMaker"

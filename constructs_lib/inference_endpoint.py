@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +45,7 @@ from config.models import (
     ServerlessSettings,
     ServingVariant,
 )
+from config.names import ResourceNames
 from constructs_lib import aws_terms
 from constructs_lib.policies import policy_document, rotating_key, service_trust_policy
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps, release_secure_bucket
@@ -58,6 +57,8 @@ TRAFFIC_ROUTING_TYPES = {"canary": "CANARY", "linear": "LINEAR", "all_at_once": 
 @dataclass(frozen=True)
 class InferenceEndpointProps:
     endpoint_name: str
+    names: ResourceNames
+    """Every AWS-visible name of the stack (config.names)."""
     """Name of the endpoint; the same in every region (endpoint names are regional)."""
     region: str
     account_id: str
@@ -89,7 +90,6 @@ class InferenceEndpoint(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: InferenceEndpointProps) -> None:
         super().__init__(scope, id_)
-        name = props.endpoint_name
         region = props.region
         self.image_uris = {
             v.name: v.model.image_uri.replace("{region}", region) for v in props.variants
@@ -100,27 +100,9 @@ class InferenceEndpoint(Construct):
             if v.model.model_data_url
         }
 
-        storage_key_alias = f"sagemaker/{name}"
-        if props.retired:
-            # The key decrypts captured data kept in S3: released with the bucket, and looked
-            # up by its alias (released too) so nothing that names it changes before the destroy.
-            release_from_state(
-                self, addresses_at((*path_below_stack(self), "storage_key"), _scratch_key)
-            )
-            self.kms_key_arn = DataAwsKmsKey(
-                self, "released_storage_key", key_id=f"alias/{storage_key_alias}"
-            ).arn
-        else:
-            self.kms_key_arn = rotating_key(
-                self,
-                "storage_key",
-                description=f"Encrypts the ML storage volumes of SageMaker endpoint {name}",
-                alias=storage_key_alias,
-                account_id=props.account_id,
-            ).arn
-
+        self.kms_key_arn = self._storage_key_arn(props)
         # Bucket names are global: account and region keep every stack's bucket unique.
-        self.capture_bucket_name = capture_bucket_name(name, props.account_id, region)
+        self.capture_bucket_name = props.names.data_capture_bucket(props.account_id)
         self.capture_bucket = self._capture_bucket(props)
         self.capturing = props.capture_enabled
         needs_role = [v for v in props.variants if v.model.execution_role_arn is None]
@@ -137,7 +119,7 @@ class InferenceEndpoint(Construct):
                 "model" if variant.primary else f"model_{variant.name}",
                 # A content-derived name: a new image, artifact or environment is a new model,
                 # created before the old one is removed (see create_before_destroy below).
-                name=f"{name}-{self._fingerprint(variant)}",
+                name=props.names.model(variant.model_fingerprint()),
                 execution_role_arn=role,
                 enable_network_isolation=model.network_isolation,
                 primary_container=SagemakerModelPrimaryContainer(
@@ -158,7 +140,7 @@ class InferenceEndpoint(Construct):
             "endpoint_configuration",
             # Endpoint configurations are immutable and referenced by name: a new one (new
             # generated name) must exist before the endpoint switches to it and the old one goes.
-            name_prefix=f"{name}-",
+            name_prefix=props.names.endpoint_configuration_prefix,
             kms_key_arn=self.kms_key_arn if props.serverless is None else None,
             production_variants=[
                 SagemakerEndpointConfigurationProductionVariants(
@@ -190,7 +172,7 @@ class InferenceEndpoint(Construct):
         self.endpoint = SagemakerEndpoint(
             self,
             "endpoint",
-            name=name,
+            name=props.names.endpoint,
             endpoint_config_name=self.endpoint_configuration.name,
             deployment_config=self._deployment_config(props),
         )
@@ -277,6 +259,26 @@ class InferenceEndpoint(Construct):
             auto_rollback_configuration=rollback,
         )
 
+    def _storage_key_arn(self, props: InferenceEndpointProps) -> str:
+        """The key of the storage volumes and captured data. In a retired region it decrypts
+        captured data kept in S3: released from state with the bucket, and looked up by its
+        alias (released too) so nothing that names it changes before the destroy."""
+        alias = props.names.endpoint_key_alias
+        if props.retired:
+            release_from_state(
+                self, addresses_at((*path_below_stack(self), "storage_key"), _scratch_key)
+            )
+            return DataAwsKmsKey(self, "released_storage_key", key_id=f"alias/{alias}").arn
+        return rotating_key(
+            self,
+            "storage_key",
+            description=(
+                f"Encrypts the ML storage volumes of SageMaker endpoint {props.endpoint_name}"
+            ),
+            alias=alias,
+            account_id=props.account_id,
+        ).arn
+
     def _capture_bucket(self, props: InferenceEndpointProps) -> SecureBucket | None:
         """The capture bucket while data capture is on in a served region. Otherwise it is
         released from state, never deleted: captured data outlives the change that stops
@@ -330,22 +332,6 @@ class InferenceEndpoint(Construct):
                 )
             ),
         )
-
-    @staticmethod
-    def _fingerprint(variant: ServingVariant) -> str:
-        model = variant.model
-        identity: list[Any] = [
-            model.image_uri,
-            model.model_data_url,
-            sorted(model.environment.items()),
-            model.execution_role_arn,
-            model.network_isolation,
-        ]
-        if not variant.primary:
-            # Two variants may serve the same model; each needs a model of its own name. The
-            # first variant's identity is unchanged, so its model keeps its name.
-            identity.append(variant.name)
-        return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:8]
 
     @staticmethod
     def _one_or_many(values: list[str]) -> str | list[str]:
@@ -448,7 +434,7 @@ class InferenceEndpoint(Construct):
             self,
             "execution_role",
             # IAM is global: the region keeps the stacks' roles apart.
-            name=f"{name}-{props.region}-sagemaker",
+            name=props.names.sagemaker_role,
             description=f"SageMaker execution role of endpoint {name} in {props.region}",
             assume_role_policy=service_trust_policy(aws_terms.SAGEMAKER_SERVICE_PRINCIPAL, account),
         )
@@ -460,11 +446,6 @@ class InferenceEndpoint(Construct):
             policy=policy_document(statements),
         )
         return role.arn
-
-
-def capture_bucket_name(endpoint_name: str, account_id: str, region: str) -> str:
-    """The data-capture bucket of an endpoint in a region (bucket names are global)."""
-    return f"{endpoint_name}-capture-{account_id}-{region}"
 
 
 def _scratch_key(scope: Construct, id_: str) -> tuple[TerraformResource, ...]:

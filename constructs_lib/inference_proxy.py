@@ -30,6 +30,7 @@ from cdktf_cdktf_provider_aws.lambda_function import (
 from constructs import Construct
 
 from config.models import PROXY_TIMEOUT_MARGIN_S, SAGEMAKER_INVOCATION_TIMEOUT_S, ProxySettings
+from config.names import ResourceNames
 from constructs_lib import aws_terms
 from constructs_lib.policies import policy_document, service_trust_policy
 
@@ -42,6 +43,8 @@ HANDLER = "handler.handler"
 @dataclass(frozen=True)
 class InferenceProxyProps:
     function_name: str
+    names: ResourceNames
+    """Every AWS-visible name of the stack (config.names)."""
     region: str
     account_id: str
     endpoint_name: str
@@ -76,7 +79,7 @@ class InferenceProxy(Construct):
         self.log_group = CloudwatchLogGroup(
             self,
             "log_group",
-            name=f"/aws/lambda/{props.function_name}",
+            name=props.names.proxy_log_group,
             retention_in_days=settings.log_retention_days,
             kms_key_id=props.log_key_arn,
         )
@@ -84,7 +87,7 @@ class InferenceProxy(Construct):
             self,
             "role",
             # IAM is global: the region keeps the stacks' roles apart.
-            name=f"{props.function_name}-{props.region}",
+            name=props.names.proxy_role,
             assume_role_policy=service_trust_policy(
                 aws_terms.LAMBDA_SERVICE_PRINCIPAL, props.account_id
             ),
@@ -120,7 +123,7 @@ class InferenceProxy(Construct):
         self.function = LambdaFunction(
             self,
             "function",
-            function_name=props.function_name,
+            function_name=props.names.proxy_function,
             description=f"ALB → InvokeEndpoint proxy for {props.endpoint_name}",
             role=self.role.arn,
             runtime=RUNTIME,
@@ -151,7 +154,7 @@ class InferenceProxy(Construct):
         CloudwatchLogMetricFilter(
             self,
             "response_too_large",
-            name=f"{props.function_name}-response-too-large",
+            name=props.names.proxy_response_too_large_filter,
             log_group_name=self.log_group.name,
             pattern='{ $.error = "response_too_large" }',
             metric_transformation=CloudwatchLogMetricFilterMetricTransformation(

@@ -23,6 +23,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from config.models import LoadBalancerSettings
+from config.names import ResourceNames
 from constructs_lib import aws_terms
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps, release_secure_bucket
 
@@ -34,6 +35,8 @@ HEALTH_CHECK_PATH = "/ping"
 @dataclass(frozen=True)
 class LoadBalancerProps:
     name: str
+    names: ResourceNames
+    """Every AWS-visible name of the stack (config.names)."""
     region: str
     account_id: str
     vpc_id: str
@@ -64,18 +67,12 @@ class LoadBalancer(Construct):
     def __init__(self, scope: Construct, id_: str, props: LoadBalancerProps) -> None:
         super().__init__(scope, id_)
         settings = props.settings
-        # Bucket names are global: account and region keep every stack's bucket unique.
-        self.access_log_bucket_name = access_log_bucket_name(
-            props.name, props.account_id, props.region
-        )
-        self.access_logs = None if props.retired else self._access_log_bucket(props)
-        if self.access_logs is None:
-            release_secure_bucket(self, "access_logs")
+        self.access_logs = self._access_log_bucket(props)
 
         self.security_group = SecurityGroup(
             self,
             "security_group",
-            name=f"{props.name}-alb",
+            name=props.names.load_balancer_security_group,
             description=f"HTTPS and HTTP-redirect ingress to {props.name}",
             vpc_id=props.vpc_id,
             # No egress rules: a Lambda target is invoked by the ELB service, not over the VPC.
@@ -113,7 +110,7 @@ class LoadBalancer(Construct):
         self.load_balancer = Lb(
             self,
             "load_balancer",
-            name=props.name,
+            name=props.names.load_balancer,
             load_balancer_type="application",
             internal=settings.internal,
             subnets=list(props.subnet_ids),
@@ -121,12 +118,7 @@ class LoadBalancer(Construct):
             drop_invalid_header_fields=True,
             enable_deletion_protection=settings.deletion_protection,
             idle_timeout=settings.idle_timeout_s,
-            access_logs=LbAccessLogs(
-                bucket=self.access_logs.bucket.bucket
-                if self.access_logs
-                else self.access_log_bucket_name,
-                enabled=True,
-            ),
+            access_logs=self._access_logs_to(props),
             # ELB checks that it may write to the bucket when access logs are turned on.
             depends_on=[self.access_logs.policy] if self.access_logs else None,
         )
@@ -136,7 +128,7 @@ class LoadBalancer(Construct):
         self.target_group = LbTargetGroup(
             self,
             "target_group",
-            name=f"{props.name}-proxy",
+            name=props.names.target_group,
             target_type="lambda",
             lambda_multi_value_headers_enabled=False,
             health_check=LbTargetGroupHealthCheck(
@@ -222,9 +214,15 @@ class LoadBalancer(Construct):
             treat_missing_data="breaching",
         )
 
-    def _access_log_bucket(self, props: LoadBalancerProps) -> SecureBucket:
+    def _access_log_bucket(self, props: LoadBalancerProps) -> SecureBucket | None:
+        """None in a retired region: the bucket is released from state and kept with the logs,
+        so destroying the stack leaves it."""
+        if props.retired:
+            release_secure_bucket(self, "access_logs")
+            return None
         settings = props.settings
-        bucket_name = self.access_log_bucket_name
+        # Bucket names are global: account and region keep every stack's bucket unique.
+        bucket_name = props.names.access_log_bucket(props.account_id)
         log_objects = f"{aws_terms.s3_bucket_arn(bucket_name)}/AWSLogs/{props.account_id}/*"
         return SecureBucket(
             self,
@@ -248,7 +246,8 @@ class LoadBalancer(Construct):
             ),
         )
 
-
-def access_log_bucket_name(name: str, account_id: str, region: str) -> str:
-    """The load balancer's access-log bucket in a region (bucket names are global)."""
-    return f"{name}-alb-logs-{account_id}-{region}"
+    def _access_logs_to(self, props: LoadBalancerProps) -> LbAccessLogs:
+        # The managed bucket's own attribute, so the bucket exists first; the name once released.
+        if self.access_logs is not None:
+            return LbAccessLogs(bucket=self.access_logs.bucket.bucket, enabled=True)
+        return LbAccessLogs(bucket=props.names.access_log_bucket(props.account_id), enabled=True)

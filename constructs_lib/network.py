@@ -24,6 +24,7 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
 from config.models import ExistingNetwork, NetworkSettings
+from config.names import ResourceNames
 from constructs_lib import aws_terms
 from constructs_lib.policies import policy_document, service_trust_policy
 
@@ -35,6 +36,8 @@ PRIVATE_TIER_OFFSET = 8
 @dataclass(frozen=True)
 class NetworkProps:
     name: str
+    names: ResourceNames
+    """Every AWS-visible name of the stack (config.names)."""
     region: str
     account_id: str
     settings: NetworkSettings
@@ -156,14 +159,14 @@ class Network(Construct):
         log_group = CloudwatchLogGroup(
             self,
             "flow_log_group",
-            name=f"/aws/vpc/{props.name}/flow-logs",
+            name=props.names.flow_log_group,
             retention_in_days=props.flow_log_retention_days,
             kms_key_id=props.log_key_arn,
         )
         role = IamRole(
             self,
             "flow_log_role",
-            name=f"{props.name}-{props.region}-flow-logs",
+            name=props.names.flow_log_role,
             assume_role_policy=service_trust_policy(
                 aws_terms.VPC_FLOW_LOGS_PRINCIPAL, props.account_id
             ),

@@ -66,7 +66,7 @@ class SecureBucket(Construct):
         self.bucket_name = self.bucket.bucket
         self.bucket_arn = self.bucket.arn
 
-        public_access_block = S3BucketPublicAccessBlock(
+        S3BucketPublicAccessBlock(
             self,
             "public_access_block",
             bucket=self.bucket.id,
@@ -75,19 +75,19 @@ class SecureBucket(Construct):
             ignore_public_acls=True,
             restrict_public_buckets=True,
         )
-        ownership = S3BucketOwnershipControls(
+        S3BucketOwnershipControls(
             self,
             "ownership",
             bucket=self.bucket.id,
             rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
         )
-        versioning = S3BucketVersioningA(
+        S3BucketVersioningA(
             self,
             "versioning",
             bucket=self.bucket.id,
             versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
         )
-        encryption = S3BucketServerSideEncryptionConfigurationA(
+        S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
             bucket=self.bucket.id,
@@ -103,7 +103,7 @@ class SecureBucket(Construct):
                 )
             ],
         )
-        lifecycle = S3BucketLifecycleConfiguration(
+        S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
             bucket=self.bucket.id,
@@ -148,16 +148,11 @@ class SecureBucket(Construct):
                 ]
             ),
         )
-        self.resources: tuple[TerraformResource, ...] = (
-            self.bucket,
-            public_access_block,
-            ownership,
-            versioning,
-            encryption,
-            lifecycle,
-            self.policy,
-        )
+
+    @property
+    def resources(self) -> tuple[TerraformResource, ...]:
         """The bucket and every setting on it: what `release_secure_bucket` releases."""
+        return tuple(c for c in self.node.children if isinstance(c, TerraformResource))
 
 
 def _scratch_bucket(scope: Construct, id_: str) -> tuple[TerraformResource, ...]:

@@ -26,6 +26,7 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 from constructs import Construct
 
 from config.models import WafSettings
+from config.names import ResourceNames
 from constructs_lib import aws_terms
 
 ALLOW_LIST_PRIORITY = 0
@@ -37,6 +38,8 @@ KNOWN_BAD_INPUTS_PRIORITY = 20
 @dataclass(frozen=True)
 class WebAclProps:
     name: str
+    names: ResourceNames
+    """Every AWS-visible name of the stack (config.names)."""
     load_balancer_arn: str
     settings: WafSettings
     log_key_arn: str
@@ -60,7 +63,7 @@ class WebAcl(Construct):
             allowed = Wafv2IpSet(
                 self,
                 "allow_list",
-                name=f"{props.name}-allow-list",
+                name=props.names.allow_list_ip_set,
                 scope="REGIONAL",
                 ip_address_version="IPV4",
                 addresses=list(settings.allow_cidrs),
@@ -117,7 +120,7 @@ class WebAcl(Construct):
         self.web_acl = Wafv2WebAcl(
             self,
             "web_acl",
-            name=props.name,
+            name=props.names.web_acl,
             description=f"Edge rules of {props.name}'s load balancer",
             scope="REGIONAL",
             default_action=Wafv2WebAclDefaultAction(allow=Wafv2WebAclDefaultActionAllow()),
@@ -131,7 +134,7 @@ class WebAcl(Construct):
         self.log_group = CloudwatchLogGroup(
             self,
             "log_group",
-            name=f"{aws_terms.WAF_LOG_GROUP_PREFIX}{props.name}",
+            name=props.names.waf_log_group,
             retention_in_days=settings.log_retention_days,
             kms_key_id=props.log_key_arn,
         )

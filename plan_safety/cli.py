@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,10 @@ from typing import Any
 from plan_safety.verdict import EXIT_INVALID, EXIT_OK, InvalidPlan, Verdict, verdict
 
 PLAN_SUFFIX = ".plan.json"
+# Far above the plan of any one region stack; a bigger file is not a plan.
+MAX_PLAN_BYTES = 256 * 2**20
+# Far above the nesting of `terraform show -json` (WAF rule statements are the deepest part).
+MAX_DEPTH = 200
 ALL_PROTECTED = "*"
 
 
@@ -65,14 +70,48 @@ def stack_name(path: Path, stack: str | None) -> str:
 
 
 def load(path: Path) -> Any:
+    """The JSON document at `path`: a regular file (a FIFO or a device would block or never
+    end), at most MAX_PLAN_BYTES, nested at most MAX_DEPTH deep."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise BadInput(f"{path}: unreadable: {getattr(error, 'strerror', None) or error}") from None
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            raise BadInput(f"{path}: not a regular file; save the plan JSON to a file first")
+        with path.open("rb") as file:
+            data = file.read(MAX_PLAN_BYTES + 1)
+    except OSError as error:
+        raise BadInput(f"{path}: unreadable: {error.strerror or error}") from None
+    if len(data) > MAX_PLAN_BYTES:
+        raise BadInput(
+            f"{path}: larger than {MAX_PLAN_BYTES // 2**20} MiB; not a plan of one stack"
+        )
     try:
-        return json.loads(text)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: not UTF-8 text") from None
+    try:
+        document = json.loads(text)
     except json.JSONDecodeError as error:
         raise BadInput(f"{path}: not JSON ({error.msg}, line {error.lineno})") from None
+    except RecursionError:
+        raise BadInput(f"{path}: nested deeper than {MAX_DEPTH} levels; not a plan") from None
+    if _depth(document) > MAX_DEPTH:
+        raise BadInput(f"{path}: nested deeper than {MAX_DEPTH} levels; not a plan")
+    return document
+
+
+def _depth(document: Any) -> int:
+    """Nesting depth, without recursion."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        children = (
+            value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        )
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def judge(paths: Sequence[Path], stack: str | None, allow: Sequence[str]) -> list[Verdict]:
@@ -87,6 +126,9 @@ def judge(paths: Sequence[Path], stack: str | None, allow: Sequence[str]) -> lis
             verdicts.append(verdict(load(path), name, allow))
         except InvalidPlan as error:
             raise BadInput(f"{path}: {error}") from None
+        except (TypeError, AttributeError, ValueError, RecursionError) as error:
+            # A shape the checks above did not foresee: still one line, never a traceback.
+            raise BadInput(f"{path}: not a plan this verdict can read ({error})") from None
     return verdicts
 
 

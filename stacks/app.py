@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cdktf import App, TerraformStack
 
 from config.models import S3StateSettings, ServiceConfig
@@ -18,3 +20,11 @@ def build_app(app: App, config: ServiceConfig) -> list[TerraformStack]:
     # Retired regions keep a stack, in its teardown form, until it has been destroyed.
     stacks += [RegionStack(app, config, region) for region in config.stack_regions]
     return stacks
+
+
+def synth_app(config: ServiceConfig, outdir: Path) -> list[str]:
+    """Write every stack of `config` under `outdir/stacks/`, as `main.py` does; the stack names."""
+    app = App(outdir=str(outdir))
+    stacks = build_app(app, config)
+    app.synth()
+    return [stack.node.id for stack in stacks]

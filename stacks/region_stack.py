@@ -12,6 +12,7 @@ from config.health_checks import (
     route53_prefix_list_name,
 )
 from config.models import ServiceConfig
+from config.names import resource_names
 from constructs_lib import aws_terms
 from constructs_lib.alarms import (
     AlarmTopic,
@@ -49,28 +50,32 @@ class RegionStack(TerraformStack):
         self.stack_name = config.stack_name(region)
         super().__init__(scope, self.stack_name)
         self.region = region
-        name = config.name
+        self.names = resource_names(config, region)
         # A retired region's stack is synthesized in the form it is destroyed in (docs/
         # data-and-teardown.md): nothing protected from deletion, nothing shared deleted, the
         # buckets that hold logs or captured data (and the key of the captured data) released.
         self.retired = region in config.retired_regions
-        balancer_settings = (
-            config.load_balancer.model_copy(update={"deletion_protection": False})
-            if self.retired
-            else config.load_balancer
-        )
         use_backend(self, config.state, config.state_key_prefix, self.stack_name)
         require_terraform(self)
         aws_provider(self, config, region)
-        account = DataAwsCallerIdentity(self, "account")
-        account_id = account.account_id
+        self.account_id = DataAwsCallerIdentity(self, "account").account_id
+        # One layer each; all on this stack's own scope, so the Terraform addresses stay put.
+        self._serving(config)
+        self._network(config)
+        self._edge(config)
+        self._dns(config)
+        self._observability(config)
+        self._outputs(config)
 
-        prefix = self.stack_name  # alarm and topic names: unique per account and region
+    def _serving(self, config: ServiceConfig) -> None:
+        """The endpoint, its variants' alarms (the rollout watches them) and autoscaling."""
+        name, names, region, account_id = config.name, self.names, self.region, self.account_id
+        prefix = names.alarm_prefix  # alarm names: unique per account and region
         self.alarm_topic = AlarmTopic(
             self,
             "alarm_topic",
             AlarmTopicProps(
-                name=f"{prefix}-alarms",
+                name=names.alarm_topic,
                 account_id=account_id,
                 subscriptions=config.notifications.subscriptions,
             ),
@@ -103,6 +108,7 @@ class RegionStack(TerraformStack):
             "inference",
             InferenceEndpointProps(
                 endpoint_name=name,
+                names=names,
                 region=region,
                 account_id=account_id,
                 variants=tuple(variants),
@@ -125,7 +131,9 @@ class RegionStack(TerraformStack):
                 "autoscaling" if variant.primary else f"autoscaling_{variant.name}",
                 EndpointAutoscalingProps(
                     endpoint_name=self.inference.endpoint_name,
-                    policy_name_prefix=name if variant.primary else f"{name}-{variant.name}",
+                    policy_name_prefix=names.scaling_prefix(
+                        None if variant.primary else variant.name
+                    ),
                     variant_name=variant.name,
                     instance_type=variant.fleet.instance_type,
                     min_instance_count=variant.fleet.min_instance_count,
@@ -135,16 +143,20 @@ class RegionStack(TerraformStack):
             )
         self.autoscaling = self.variant_autoscaling.get(config.endpoint.variant_name)
 
+    def _network(self, config: ServiceConfig) -> None:
+        """The log key, the VPC and the proxy function."""
+        name, names, region, account_id = config.name, self.names, self.region, self.account_id
         self.log_key = LogEncryptionKey(
             self,
             "log_key",
-            LogEncryptionKeyProps(alias=f"{name}/logs", region=region, account_id=account_id),
+            LogEncryptionKeyProps(alias=names.log_key_alias, region=region, account_id=account_id),
         )
         self.network = Network(
             self,
             "network",
             NetworkProps(
                 name=name,
+                names=names,
                 region=region,
                 account_id=account_id,
                 settings=config.network,
@@ -157,7 +169,8 @@ class RegionStack(TerraformStack):
             self,
             "proxy",
             InferenceProxyProps(
-                function_name=f"{name}-proxy",
+                function_name=names.proxy_function,
+                names=names,
                 region=region,
                 account_id=account_id,
                 endpoint_name=self.inference.endpoint_name,
@@ -165,6 +178,15 @@ class RegionStack(TerraformStack):
                 settings=config.proxy,
                 log_key_arn=self.log_key.key_arn,
             ),
+        )
+
+    def _edge(self, config: ServiceConfig) -> None:
+        """The certificate, the load balancer in front of the proxy, and the web ACL."""
+        name, names, region, account_id = config.name, self.names, self.region, self.account_id
+        balancer_settings = (
+            config.load_balancer.model_copy(update={"deletion_protection": False})
+            if self.retired
+            else config.load_balancer
         )
         self.certificate = ValidatedCertificate(
             self,
@@ -181,6 +203,7 @@ class RegionStack(TerraformStack):
             "load_balancer",
             LoadBalancerProps(
                 name=name,
+                names=names,
                 region=region,
                 account_id=account_id,
                 vpc_id=self.network.vpc_id,
@@ -208,24 +231,33 @@ class RegionStack(TerraformStack):
                 "waf",
                 WebAclProps(
                     name=name,
+                    names=names,
                     load_balancer_arn=self.load_balancer.load_balancer.arn,
                     settings=config.waf,
                     log_key_arn=self.log_key.key_arn,
                 ),
             )
+
+    def _dns(self, config: ServiceConfig) -> None:
+        """This region's latency record, its regional name and health check."""
         self.records = RegionalRecords(
             self,
             "dns",
             RegionalRecordsProps(
                 zone_id=self.certificate.zone_id,
                 record_name=config.domain.record_name,
-                region=region,
+                region=self.region,
                 load_balancer_dns_name=self.load_balancer.load_balancer_dns_name,
                 load_balancer_zone_id=self.load_balancer.load_balancer_zone_id,
                 health_check_alarm_name=self.load_balancer.healthy_targets_alarm_name,
             ),
         )
 
+    def _observability(self, config: ServiceConfig) -> None:
+        """Traffic and health-check alarms and the region's dashboard."""
+        name, names, region, account_id = config.name, self.names, self.region, self.account_id
+        prefix = names.alarm_prefix
+        variants = config.serving_variants
         TrafficAlarms(
             self,
             "traffic_alarms",
@@ -243,7 +275,7 @@ class RegionStack(TerraformStack):
             self,
             "dashboard",
             RegionDashboardProps(
-                name=prefix,
+                name=names.dashboard,
                 region=region,
                 endpoint_name=name,
                 variant_name=config.endpoint.variant_name,
@@ -267,6 +299,7 @@ class RegionStack(TerraformStack):
             ),
         )
 
+    def _outputs(self, config: ServiceConfig) -> None:
         TerraformOutput(
             self, "service_url", value=f"https://{config.domain.record_name}/invocations"
         )
@@ -291,7 +324,7 @@ class RegionStack(TerraformStack):
                 self,
                 "health_alarm_topic",
                 AlarmTopicProps(
-                    name=f"{prefix}-health-alarms",
+                    name=self.names.health_alarm_topic,
                     account_id=account_id,
                     subscriptions=config.notifications.subscriptions,
                     provider=provider,

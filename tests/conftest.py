@@ -15,7 +15,7 @@ import pytest
 import constructs_lib  # noqa: F401
 from config.loader import load_config
 from config.models import ServiceConfig
-from tests.emulator.deployment import TIMER, PhaseTimer
+from emulator.deployment import TIMER, PhaseTimer
 from tests.support import parallel
 from tests.support.app import synth_app
 

@@ -468,9 +468,9 @@ def test_legal_unusual_value_is_accepted(overrides: dict[str, Any]) -> None:
 
 @pytest.mark.terraform
 def test_accepted_configs_validate(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from emulator.terraform import offline_terraform, validate_stacks
     from tests.support.app import synth_app
     from tests.support.configs import config_with
-    from tests.support.terraform import offline_terraform, validate_stacks
 
     terraform = offline_terraform(tmp_path_factory.getbasetemp() / "terraform")
     stack_dirs = []

@@ -9,10 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.terraform import skip_or_fail
+from emulator.terraform import skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
-TYPED = ["config", "constructs_lib", "stacks", "functions", "tools", "plan_safety", "main.py"]
+TYPED = [
+    "config",
+    "constructs_lib",
+    "stacks",
+    "functions",
+    "tools",
+    "plan_safety",
+    "operations",
+    "main.py",
+]
 
 
 def tool(name: str) -> str:

@@ -102,3 +102,55 @@ def test_two_different_choices_are_refused(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "two environments chosen" in result.stderr
+
+
+def test_help_prints_usage_without_building(tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "main.py", "--help"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "CDKTF_OUTDIR": str(outdir)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: python main.py")
+    assert not outdir.exists()
+
+
+def test_output_folder_under_a_missing_parent_is_one_line_error(tmp_path: Path) -> None:
+    outdir = tmp_path / "missing" / "out"
+    result = subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "CDKTF_OUTDIR": str(outdir), "SERVING_CONFIG": "config/example.yaml"},
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: CDKTF_OUTDIR: output folder {outdir}: its parent folder {outdir.parent} does "
+        "not exist; create it or choose another folder"
+    )
+
+
+def test_plan_safety_help_exits_0() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "plan_safety", "--help"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: python -m plan_safety")
+
+
+@pytest.mark.parametrize("tool", sorted(p.name for p in (ROOT / "tools").glob("*.py")))
+def test_every_tool_has_help_that_changes_nothing(tool: str) -> None:
+    before = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout
+    result = subprocess.run(
+        [sys.executable, f"tools/{tool}", "--help"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: ")
+    after = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout
+    assert after == before

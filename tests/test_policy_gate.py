@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.terraform import skip_or_fail
+from emulator.terraform import skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".checkov.yaml"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.terraform import offline_terraform
+from emulator.terraform import offline_terraform
 
 STACKS = ["bootstrap-serving-prod", "serving-prod-us-east-1", "serving-prod-eu-west-1"]
 

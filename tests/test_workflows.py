@@ -14,17 +14,15 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from emulator.terraform import skip_or_fail
 from tests.plan_safety.plans import ENDPOINT, model_rollout, plan, resource
-from tests.support.terraform import skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -262,14 +260,17 @@ def test_id_token_write_only_where_aws_credentials_are_configured() -> None:
             assert ("id-token" in write_permissions(job)) == assumes_role, f"{path.name} {job_id}"
 
 
-def test_only_the_diff_job_may_write_to_pull_requests() -> None:
+def test_only_the_diff_and_preview_jobs_may_write_to_pull_requests() -> None:
     writers = {
         (path.name, job_id, scope)
         for path in WORKFLOW_FILES
         for job_id, job in jobs(path).items()
         for scope in write_permissions(job) - {"id-token"}
     }
-    assert writers == {("pull-request.yml", "diff", "pull-requests")}
+    assert writers == {
+        ("pull-request.yml", "diff", "pull-requests"),
+        ("pull-request.yml", "preview", "pull-requests"),
+    }
 
 
 def test_aws_credentials_come_from_an_oidc_role_in_a_variable() -> None:
@@ -324,13 +325,12 @@ def test_pull_request_runs_tests_synth_and_checkov() -> None:
         "pipenv sync --dev",
         "pipenv run test",
         "pipenv run synth",
-        "tools/checkov_scan_copy.py cdktf.out/stacks",
-        'checkov -d "$RUNNER_TEMP/checkov-stacks"',
+        'checkov_scan_copy.py cdktf.out/stacks "$RUNNER_TEMP/checkov-stacks"\n.venv-checkov/bin/',
+        'checkov -d "$RUNNER_TEMP/checkov-stacks" --config-file .checkov.yaml',
         "-r tools/requirements-checkov.txt",
         "-r tools/requirements-workflow-checks.txt",  # CI=true fails tests whose tools are missing
     ):
         assert command in scripts
-    assert "--config-file .checkov.yaml" in scripts
     assert 'summary["parsing_errors"]' in scripts  # "0 failed" while checking nothing is a failure
 
 
@@ -777,7 +777,6 @@ def test_deploy_applies_the_judged_plan_then_checks_health() -> None:
 
 def test_deploy_gates_on_checkov() -> None:
     scripts = "\n".join(step.get("run", "") for step in jobs(DEPLOY)["stacks"]["steps"])
-    assert "tools/checkov_scan_copy.py cdktf.out/stacks" in scripts
     assert 'checkov -d "$RUNNER_TEMP/checkov-stacks" --config-file .checkov.yaml' in scripts
     assert 'summary["parsing_errors"]' in scripts
 
@@ -893,129 +892,130 @@ def test_deploy_by_hand_with_the_input_applies_a_refused_plan(tmp_path: Path) ->
     assert f"{ENDPOINT} (replace) allowed by *" in summary
 
 
-# --- the health gate (run against a local server) -------------------------------------------------
+# --- the quota preflight and the status gate (python -m operations status, faked) ---------------
+
+FAKE_PIPENV = """echo "pipenv $*" >> "$FAKE_LOG"
+echo "REGION     VERDICT"
+echo "us-east-1  $FAKE_VERDICT"
+exit "$FAKE_STATUS_EXIT"
+"""
+FAKE_OUTPUT_TERRAFORM = """echo "terraform $*" >> "$FAKE_LOG"
+printf 'https://us-east-1.api.example.com/invocations'
+"""
+STATUS = "pipenv run python -m operations status --config config/example.yaml --stack serving-prod-us-east-1"
 
 
-class PingServer:
-    """Answers GET /ping on 127.0.0.1 with the given status codes in turn (the last repeats)."""
-
-    def __init__(self, statuses: list[int]) -> None:
-        self.statuses = list(statuses)
-        self.paths: list[str] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server.paths.append(self.path)
-                status = server.statuses.pop(0) if len(server.statuses) > 1 else server.statuses[0]
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-
-    def __enter__(self) -> PingServer:
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def run_health_gate(
-    tmp_path: Path, port: int
-) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
-    if shutil.which("curl") is None:
-        skip_or_fail("curl is not on PATH (the health gate calls it)")
-    step = step_with_id(jobs(DEPLOY)["first-region"], "health")
-    assert step["env"] == {
-        "HEALTH_ATTEMPTS": "40",
-        "HEALTH_INTERVAL_S": "15",
-        "HEALTH_CONSECUTIVE": "3",
+def run_operations_step(
+    tmp_path: Path, step_id: str, exit_code: int
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str], list[str], str]:
+    """A deploy step that runs `operations status`, with a fake pipenv exiting `exit_code`:
+    (result, outputs, commands run, step summary)."""
+    step = step_with_id(jobs(DEPLOY)["first-region"], step_id)
+    env = {
+        **{k: v for k, v in step["env"].items() if "${{" not in v},
+        "SERVING_CONFIG": "config/example.yaml",
+        "FAKE_LOG": str(tmp_path / "log"),
+        "FAKE_STATUS_EXIT": str(exit_code),
+        "FAKE_VERDICT": "as planned" if exit_code == 0 else "NOT AS PLANNED",
     }
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake_terraform = bin_dir / "terraform"
-    # Answers only the exact call the gate should make, as the real CLI would after a deploy.
-    fake_terraform.write_text(
-        "#!/bin/sh\n"
-        '[ "$*" = "-chdir=cdktf.out/stacks/serving-prod-us-east-1 output -raw regional_url" ] || exit 3\n'
-        f"printf 'http://127.0.0.1:{port}/invocations'\n"
+    fakes = {"pipenv": FAKE_PIPENV, "terraform": FAKE_OUTPUT_TERRAFORM}
+    result, outputs = run_script(tmp_path, step["run"], env, fakes)
+    summary = tmp_path / "step_summary"
+    return (
+        result,
+        outputs,
+        (tmp_path / "log").read_text().splitlines(),
+        summary.read_text() if summary.exists() else "",
     )
-    fake_terraform.chmod(0o755)
-    output, summary = tmp_path / "github_output", tmp_path / "step_summary"
-    result = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-        cwd=tmp_path,
-        env={
-            **os.environ,
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-            "STACK": "serving-prod-us-east-1",
-            "HEALTH_ATTEMPTS": "6",
-            "HEALTH_INTERVAL_S": "0",
-            "HEALTH_CONSECUTIVE": "3",
-            "GITHUB_OUTPUT": str(output),
-            "GITHUB_STEP_SUMMARY": str(summary),
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+
+
+def test_deploy_checks_the_quota_before_planning() -> None:
+    steps = jobs(DEPLOY)["first-region"]["steps"]
+    quota, plan = step_with_id({"steps": steps}, "quota"), step_with_id({"steps": steps}, "plan")
+    (credentials,) = steps_using({"steps": steps}, AWS_CREDENTIALS)
+    assert steps.index(credentials) < steps.index(quota) < steps.index(plan)
+
+
+def test_quota_preflight_asks_status_for_the_quota_of_its_stack_only(tmp_path: Path) -> None:
+    result, _, commands, _ = run_operations_step(tmp_path, "quota", 0)
+    assert result.returncode == 0, result.stderr
+    assert commands == [f"{STATUS} --quota-only"]
+
+
+def test_quota_preflight_stops_the_job_when_the_rollout_would_not_fit(tmp_path: Path) -> None:
+    result, _, _, _ = run_operations_step(tmp_path, "quota", 1)
+    assert result.returncode == 1
+
+
+def test_status_gate_waits_for_its_stack_to_be_as_planned(tmp_path: Path) -> None:
+    result, outputs, commands, summary = run_operations_step(tmp_path, "health", 0)
+    assert result.returncode == 0, result.stderr
+    assert commands == [
+        "terraform -chdir=cdktf.out/stacks/serving-prod-us-east-1 output -raw regional_url",
+        f"{STATUS} --wait-s 600",
+    ]
+    assert outputs["url"] == "https://us-east-1.api.example.com/invocations"
+    assert "us-east-1  as planned" in summary
+
+
+def test_a_region_not_as_planned_fails_the_gate_and_says_the_rollout_stops(
+    tmp_path: Path,
+) -> None:
+    result, _, _, summary = run_operations_step(tmp_path, "health", 1)
+    assert result.returncode == 1
+    assert "us-east-1  NOT AS PLANNED" in result.stdout
+    assert "us-east-1  NOT AS PLANNED" in summary
+    assert (
+        "::error::serving-prod-us-east-1 is not as planned (status exit 1); the rollout stops "
+        "before the next region"
+    ) in result.stdout
+
+
+def test_a_failed_region_stops_the_regions_not_started_yet() -> None:
+    other = jobs(DEPLOY)["other-regions"]
+    assert other["strategy"]["fail-fast"] is True
+    assert "first-region" in other["needs"]  # a failed first region starts no other
+
+
+def test_deploy_never_probes_the_load_balancer_from_the_runner() -> None:
+    # An internal or narrowed load balancer does not answer the runner; AWS's API does.
+    scripts = "\n".join(
+        step.get("run", "") for job in jobs(DEPLOY).values() for step in job["steps"]
     )
-    outputs = (
-        dict(line.split("=", 1) for line in output.read_text().splitlines())
-        if output.exists()
-        else {}
-    )
-    return result, outputs
+    assert "curl" not in scripts
+    assert "/ping" not in scripts
 
 
-def test_health_gate_passes_a_region_whose_ping_answers_200(tmp_path: Path) -> None:
-    with PingServer([200]) as server:
-        result, outputs = run_health_gate(tmp_path, server.port)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert server.paths == ["/ping"] * 3
-    assert outputs["url"] == f"http://127.0.0.1:{server.port}/invocations"
-
-
-def test_health_gate_fails_a_region_that_answers_503(tmp_path: Path) -> None:
-    with PingServer([503]) as server:
-        result, _ = run_health_gate(tmp_path, server.port)
-    assert result.returncode != 0
-    assert len(server.paths) == 6  # every attempt, then it gives up
-    assert "serving-prod-us-east-1 is not healthy" in result.stdout
-
-
-def test_health_gate_needs_three_passes_in_a_row(tmp_path: Path) -> None:
-    with PingServer([200, 200, 503, 200, 200, 200]) as server:
-        result, _ = run_health_gate(tmp_path, server.port)
-    assert result.returncode == 0, result.stdout
-    assert len(server.paths) == 6
-
-
-def test_health_gate_fails_when_nothing_answers(tmp_path: Path) -> None:
-    with PingServer([200]) as server:
-        port = server.port
-    result, _ = run_health_gate(tmp_path, port)  # the server is gone: connection refused
-    assert result.returncode != 0
-    assert "-> 000" in result.stdout
-
-
-def test_pull_request_refuses_config_changes_a_live_service_cannot_take() -> None:
-    workflow = load(WORKFLOWS / "pull-request.yml")
-    job = workflow["jobs"]["test"]
+def test_pull_request_previews_every_changed_environment_file() -> None:
+    job = load(PULL_REQUEST)["jobs"]["preview"]
     (checkout,) = steps_using(job, "actions/checkout")
     assert checkout["with"]["fetch-depth"] == 2  # the merge commit's first parent is the base
     (step,) = [s for s in job["steps"] if "--since" in s.get("run", "")]
-    assert 'git show "HEAD^1:$config"' in step["run"]
-    assert "python -m config check" in step["run"]
-    names = [s.get("name", "") for s in job["steps"]]
-    assert names.index(step["name"]) < names.index("Synthesize")
+    script = step["run"]
+    # Every environment file the pull request adds or changes, not one named by a variable.
+    assert "git diff --name-only --diff-filter=AMR HEAD^1 HEAD" in script
+    assert "python -m config environments" in script
+    assert 'for file in "${files[@]}"' in script
+    assert 'git show "HEAD^1:$file"' in script
+    assert "SERVING_CONFIG" not in script and "SERVING_CONFIG" not in step.get("env", {})
+    (comment,) = steps_using(job, GITHUB_SCRIPT)
+    assert "config-preview:${file}" in comment["with"]["script"]
+
+
+def test_environments_command_picks_environment_files_only(tmp_path: Path) -> None:
+    config_dir = tmp_path / "config"
+    (config_dir / "examples").mkdir(parents=True)
+    environment = config_dir / "staging.yaml"
+    environment.write_text("service: serving\nenvironment: staging\n")
+    (config_dir / "examples" / "ab.yaml").write_text("service: s\nenvironment: e\n")
+    (config_dir / "notes.yaml").write_text("title: not an environment\n")
+    files = [environment, config_dir / "examples" / "ab.yaml", config_dir / "notes.yaml"]
+    result = subprocess.run(
+        [sys.executable, "-m", "config", "environments", *map(str, files)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [str(environment)]
 
 
 @pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml"])

@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.fake_runtime import fake_runtime  # noqa: E402
+from emulator.fake_runtime import fake_runtime  # noqa: E402
 
 HANDLER_PATH = ROOT / "functions" / "inference_proxy" / "handler.py"
 

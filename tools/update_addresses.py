@@ -17,7 +17,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 import constructs_lib  # noqa: E402, F401
 from config.loader import DEFAULT_CONFIG, load_config  # noqa: E402
 from stacks.addresses import stack_addresses  # noqa: E402
-from tests.support.app import synth_app  # noqa: E402
+from stacks.app import synth_app  # noqa: E402
 
 TARGET = ROOT / "tests" / "stacks" / "addresses"
 
@@ -32,4 +32,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    import argparse
+
+    # --help says what the tool rewrites, and rewrites nothing.
+    argparse.ArgumentParser(description=__doc__).parse_args()
     sys.exit(main())

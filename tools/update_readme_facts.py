@@ -49,7 +49,7 @@ def readme_block(text: str) -> str:
 def main() -> int:
     import constructs_lib  # noqa: F401  (must precede provider imports)
     from config.loader import DEFAULT_CONFIG, load_config
-    from tests.support.app import synth_app
+    from stacks.app import synth_app
 
     with tempfile.TemporaryDirectory() as outdir:
         synth_app(load_config(DEFAULT_CONFIG), Path(outdir))
@@ -62,4 +62,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    import argparse
+
+    # --help says what the tool rewrites, and rewrites nothing.
+    argparse.ArgumentParser(description=__doc__).parse_args()
     sys.exit(main())

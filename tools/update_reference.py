@@ -22,4 +22,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    import argparse
+
+    # --help says what the tool rewrites, and rewrites nothing.
+    argparse.ArgumentParser(description=__doc__).parse_args()
     sys.exit(main())

@@ -41,11 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", default="serving-prod-us-east-1")
     args = parser.parse_args(argv)
 
+    from emulator.deployment import emulator_only
+    from emulator.moto_server import running_moto_server
+    from emulator.override import prepare_stack
+    from emulator.terraform import offline_terraform
     from plan_safety import verdict
-    from tests.emulator.deployment import emulator_only
-    from tests.emulator.moto_server import running_moto_server
-    from tests.emulator.override import prepare_stack
-    from tests.support.terraform import offline_terraform
 
     region = args.stack.removeprefix("serving-prod-")
     with tempfile.TemporaryDirectory(prefix="upgrade-plan-") as tmp:

@@ -10,6 +10,7 @@ import pytest
 from config.loader import (
     CONFIG_ENV_VAR,
     DEFAULT_CONFIG,
+    MAX_LINE,
     ConfigError,
     load_config,
     resolve_config_path,
@@ -143,3 +144,15 @@ def test_context_chooses_the_file_when_no_environment_variable(
 def test_example_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(CONFIG_ENV_VAR, raising=False)
     assert resolve_config_path(None) == DEFAULT_CONFIG
+
+
+def test_a_shortened_problem_keeps_its_numbers(tmp_path: Path) -> None:
+    # Given a rollout far longer than the provider waits: the message is over the line cap.
+    path = write_config(tmp_path, {"rollout.wait_s": 3600, "rollout.termination_wait_s": 3600})
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    (problem,) = error.value.problems
+    assert len(problem) <= MAX_LINE
+    for number in ("11700 s", "3600 s", "maximum_execution_timeout_s (3000 s", "60 minutes"):
+        assert number in problem, problem
+    assert problem.endswith("or lower the start-up timeouts")

@@ -222,8 +222,8 @@ def _accepted_sample(count: int) -> list[dict[str, Any]]:
 def test_sample_of_accepted_generated_configs_validates(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
+    from emulator.terraform import offline_terraform, validate_stacks
     from tests.support.app import synth_app
-    from tests.support.terraform import offline_terraform, validate_stacks
 
     sample = _accepted_sample(10)
     assert len(sample) >= 10

@@ -17,8 +17,8 @@ from config.regions import (
     SAGEMAKER_REGIONS,
     botocore_regions,
 )
+from emulator.terraform import offline_terraform
 from tests.support.configs import write_config
-from tests.support.terraform import offline_terraform
 
 REFUSED = re.compile(r"invalid AWS Region: ([a-z0-9-]+)")
 # Regions that opened in the two years before provider 5.100.0 (May 2025) or after it: the ones a

@@ -43,12 +43,12 @@ import yaml
 
 from config.loader import load_config
 from config.models import ServiceConfig
-from tests.emulator.deployment import Deployment, PhaseTimer, StackRun
+from emulator.deployment import Deployment, PhaseTimer, StackRun
+from emulator.moto_server import MotoServer
+from emulator.override import prepare_stack
+from emulator.terraform import Terraform
 from tests.emulator.example_deployment import DESTROY, NO_REFRESH, PLAN, ensure_hosted_zone
-from tests.emulator.moto_server import MotoServer
-from tests.emulator.override import prepare_stack
 from tests.support.configs import merged
-from tests.support.terraform import Terraform
 
 ROOT = Path(__file__).resolve().parents[2]
 BESIDE_EXAMPLE: dict[str, Path] = {}

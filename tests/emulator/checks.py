@@ -17,8 +17,8 @@ from botocore.exceptions import ClientError
 
 from config.models import S3StateSettings, ServiceConfig
 from constructs_lib import aws_terms
+from emulator.deployment import Deployment
 from stacks.common import service_tags
-from tests.emulator.deployment import Deployment
 
 Check = Callable[[Deployment, ServiceConfig, str], None]
 

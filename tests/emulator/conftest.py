@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from config.models import ServiceConfig
+from emulator.deployment import TIMER, Deployment, PhaseTimer, emulator_only
+from emulator.moto_server import MotoServer, running_moto_server
+from emulator.terraform import offline_terraform, skip_or_fail
 from tests.emulator.beside import BESIDE_EXAMPLE, BesideDeployment, start_beside
 from tests.emulator.day2_synth import ScenarioSynths
-from tests.emulator.deployment import TIMER, Deployment, PhaseTimer, emulator_only
 from tests.emulator.example_deployment import deploy_example
-from tests.emulator.moto_server import MotoServer, running_moto_server
-from tests.support.terraform import offline_terraform, skip_or_fail
 
 
 @pytest.fixture(scope="session")

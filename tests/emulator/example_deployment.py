@@ -17,10 +17,10 @@ import pytest
 
 from config.loader import load_config
 from config.models import ServiceConfig
-from tests.emulator.deployment import Deployment, PhaseTimer, emulator_only
-from tests.emulator.moto_server import MotoServer
-from tests.emulator.override import prepare_stack
-from tests.support.terraform import offline_terraform
+from emulator.deployment import Deployment, PhaseTimer, emulator_only
+from emulator.moto_server import MotoServer
+from emulator.override import prepare_stack
+from emulator.terraform import offline_terraform
 
 EXAMPLE = load_config()
 REGIONS = list(EXAMPLE.regions)

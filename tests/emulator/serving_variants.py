@@ -3,7 +3,7 @@
 config/examples/ holds one configuration per feature, each its own service and environment
 (scoring-ab, scoring-shadow, scoring-dev) in one region, under the same hosted zone. Their region
 stacks share nothing, so test_serving_variants.py applies them at once against one moto server.
-This module holds what that needs beyond tests/emulator/deployment.py and test_day2.py's `Day2`:
+This module holds what that needs beyond emulator/deployment.py and test_day2.py's `Day2`:
 the configurations (the examples and the day-2 changes derived from them), synthesized in this
 process, and what the emulator holds once they are applied (`observe`), to assert on afterwards.
 """
@@ -17,7 +17,7 @@ from typing import Any
 from config.loader import load_config
 from config.models import ServiceConfig
 from constructs_lib import aws_terms
-from tests.emulator.moto_server import MotoServer
+from emulator.moto_server import MotoServer
 from tests.support.app import synth_app
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "config" / "examples"

@@ -11,11 +11,11 @@ are applied (all at once, one thread each) against moto on 127.0.0.1, then:
     region torn down the documented way leaves none of its resources behind.)
 
 The stacks run unchanged: an override file in a copy of each stack sends the provider to moto
-(tests/emulator/override.py). Deselect with `pytest -m 'not emulator'`; CI runs it. The phase
+(emulator/override.py). Deselect with `pytest -m 'not emulator'`; CI runs it. The phase
 timings are printed at the end of the run.
 
 Emulator gaps worked around in the harness (moto 5.2.5, hashicorp/aws 5.100.0), each labelled
-`# EMULATOR GAP:` in tests/emulator/moto_server.py and listed in its `GAPS`:
+`# EMULATOR GAP:` in emulator/moto_server.py and listed in its `GAPS`:
   - Application Auto Scaling: ListTagsForResource / TagResource / UntagResource are missing and
     RegisterScalableTarget drops its tags; an in-memory tag store stands in.
   - SageMaker: DescribeModel / DescribeEndpointConfig return empty VpcConfig / DataCaptureConfig
@@ -52,9 +52,9 @@ from pathlib import Path
 import pytest
 
 from config.models import ServiceConfig
+from emulator.deployment import Deployment, StackRun
 from stacks.addresses import stack_addresses
 from tests.emulator import checks
-from tests.emulator.deployment import Deployment, StackRun
 
 pytestmark = pytest.mark.emulator
 

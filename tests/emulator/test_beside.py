@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from config.loader import DEFAULT_CONFIG
+from emulator.deployment import PhaseTimer
+from emulator.terraform import Terraform
 from tests.emulator.beside import start_beside
-from tests.emulator.deployment import PhaseTimer
-from tests.support.terraform import Terraform
 
 pytestmark = pytest.mark.slow  # two synths in subprocesses
 

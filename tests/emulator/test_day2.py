@@ -32,13 +32,13 @@ from typing import Any
 import pytest
 
 from config.models import ServiceConfig
+from emulator.deployment import Deployment, StackRun
+from emulator.moto_server import MotoServer
+from emulator.override import prepare_stack
 from plan_safety import Verdict, verdict
 from tests.emulator import checks
 from tests.emulator.day2_synth import ScenarioSynths
-from tests.emulator.deployment import Deployment, StackRun
 from tests.emulator.example_deployment import ADDED_REGION, APPLY, REGIONS
-from tests.emulator.moto_server import MotoServer
-from tests.emulator.override import prepare_stack
 from tests.emulator.scenarios import (
     ENDPOINT_STEPS,
     REFUSED,

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.emulator import moto_server
-from tests.emulator.moto_server import MotoServer, running_moto_server
-from tests.support.terraform import skip_or_fail
+from emulator import moto_server
+from emulator.moto_server import MotoServer, running_moto_server
+from emulator.terraform import skip_or_fail
 
 REGION = "eu-west-1"
 ROLE = "arn:aws:iam::123456789012:role/test"
@@ -181,3 +181,23 @@ def test_capacity_updates_keep_the_weight_they_leave_out(server: MotoServer) -> 
         "CurrentWeight": 1.0,
         "DesiredWeight": 1.0,
     }
+
+
+def test_sagemaker_endpoint_usage_quotas_have_defaults_applied_values_and_zero(
+    server: MotoServer,
+) -> None:
+    server.set_sagemaker_endpoint_quotas({"ml.m5.xlarge": {"default": 20, "applied": 40}})
+    quotas = server.client("service-quotas", REGION)
+
+    listed = quotas.list_aws_default_service_quotas(ServiceCode="sagemaker")["Quotas"]
+    by_name = {q["QuotaName"]: q for q in listed}
+    m5 = by_name["ml.m5.xlarge for endpoint usage"]
+    applied = quotas.get_service_quota(ServiceCode="sagemaker", QuotaCode=m5["QuotaCode"])
+    g5 = by_name["ml.g5.xlarge for endpoint usage"]
+
+    assert len(listed) == len(moto_server.sagemaker_instance_types())
+    assert m5["Value"] == 20.0
+    assert applied["Quota"]["Value"] == 40.0
+    assert g5["Value"] == 0.0  # not given: nothing fits by accident
+    with pytest.raises(ClientError, match="NoSuchResourceException"):
+        quotas.get_service_quota(ServiceCode="sagemaker", QuotaCode="L-NOTAQUOTA")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator.deployment import emulator_only
-from tests.emulator.override import (
+from emulator.deployment import emulator_only
+from emulator.override import (
     OVERRIDE_FILE,
     UnmappedTypeError,
     emulator_override,
@@ -22,7 +22,7 @@ from tests.emulator.override import (
     prepare_stack,
     used_types,
 )
-from tests.support.terraform import offline_terraform
+from emulator.terraform import offline_terraform
 
 
 def _stacks(synthesized_example: Path) -> dict[str, dict[str, object]]:

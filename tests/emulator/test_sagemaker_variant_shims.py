@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.emulator.moto_server import (
+from emulator.moto_server import (
     ConfigRefused,
     MotoServer,
     check_endpoint_config,
     running_moto_server,
     sagemaker_instance_types,
 )
-from tests.support.terraform import skip_or_fail
+from emulator.terraform import skip_or_fail
 
 REGION = "eu-west-1"
 ROLE = "arn:aws:iam::123456789012:role/test"

@@ -38,10 +38,11 @@ import pytest
 
 from config.models import ROUTING_STRATEGIES, ServiceConfig, ServingVariant
 from constructs_lib import aws_terms
-from tests.emulator.deployment import Deployment, PhaseTimer, StackRun, emulator_only
+from emulator.deployment import Deployment, PhaseTimer, StackRun, emulator_only
+from emulator.moto_server import MotoServer, running_moto_server
+from emulator.override import prepare_stack
+from emulator.terraform import offline_terraform, skip_or_fail
 from tests.emulator.example_deployment import APPLY, create_prerequisites
-from tests.emulator.moto_server import MotoServer, running_moto_server
-from tests.emulator.override import prepare_stack
 from tests.emulator.scenarios import (
     RELEASED_BUCKET_TYPES,
     SHADOW_ADDED,
@@ -62,7 +63,6 @@ from tests.emulator.serving_variants import (
     without_shadow,
 )
 from tests.emulator.test_day2 import CONVERGED, Day2, Outcome, changes
-from tests.support.terraform import offline_terraform, skip_or_fail
 
 # Its own moto server and stacks: an xdist group of its own, so it runs on the other worker
 # while the example's emulator chain runs (tests/support/parallel.py).

@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from config.models import ServiceConfig
+from emulator.deployment import Deployment, StackRun
+from emulator.moto_server import MotoServer
+from emulator.override import prepare_stack
 from tests.emulator import checks
-from tests.emulator.deployment import Deployment, StackRun
 from tests.emulator.example_deployment import (
     ADDED_REGION,
     APPLY,
@@ -25,8 +27,6 @@ from tests.emulator.example_deployment import (
     REGIONS,
     protected_resources,
 )
-from tests.emulator.moto_server import MotoServer
-from tests.emulator.override import prepare_stack
 from tests.support.app import synth_app
 
 pytestmark = pytest.mark.emulator

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.emulator.moto_server import (
+from emulator.moto_server import (
     SAGEMAKER_VARIANT_CAPACITY,
     DeployedEndpoint,
     MotoServer,
@@ -25,7 +25,7 @@ from tests.emulator.moto_server import (
     running_moto_server,
     variant_resource_id,
 )
-from tests.support.terraform import skip_or_fail
+from emulator.terraform import skip_or_fail
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"

@@ -25,7 +25,7 @@ import pytest
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from botocore.stub import Stubber
 
-from tests.support.fake_runtime import fake_runtime
+from emulator.fake_runtime import fake_runtime
 
 HANDLER_PATH = Path(__file__).resolve().parents[2] / "functions" / "inference_proxy" / "handler.py"
 ENDPOINT = "demo-endpoint"

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.support.terraform import Terraform
+from emulator.terraform import Terraform
 
 CONFIG = "cdk.tf.json"
 PLAN = ("plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=plan.tfplan")

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from emulator.terraform import Terraform, offline_terraform
 from plan_safety import Verdict, verdict
 from tests.plan_safety.offline_plan import deploy_offline, edit_config, offline_copy, plan_json
-from tests.support.terraform import Terraform, offline_terraform
 
 pytestmark = pytest.mark.terraform
 

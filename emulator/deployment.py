@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.moto_server import MotoServer
-from tests.support.terraform import Terraform
+from emulator.moto_server import MotoServer
+from emulator.terraform import Terraform
 
 OUTPUT_TAIL_CHARS = 6000
 _INIT_LOCK = threading.Lock()

@@ -32,6 +32,11 @@ SECRET_KEY = "testing"
 UPDATE_ENDPOINT_RECORD = "sagemaker-update-endpoint.jsonl"
 """The server's record of UpdateEndpoint requests, one JSON object a line, in its work directory."""
 
+SAGEMAKER_QUOTAS_FILE = "sagemaker-endpoint-quotas.json"
+"""The account's SageMaker endpoint-usage quotas, in the server's work directory:
+`{"<instance type>": {"default": N, "applied": M}}` (`applied` optional). Read on every request,
+so a test sets them with `MotoServer.set_sagemaker_endpoint_quotas` at any time."""
+
 SAGEMAKER_VARIANT_CAPACITY = "sagemaker:variant:DesiredInstanceCount"
 """Application Auto Scaling's dimension for the instance count of a SageMaker variant."""
 
@@ -95,6 +100,14 @@ GAPS: list[str] = [
     "the re-plan wants to replace an EC certificate; shim: report the algorithm requested.",
     "Lambda: functions have no LoggingConfig (AWS always returns one), so the re-plan wants to "
     "update logging_config; shim: keep and return it, with AWS's defaults.",
+    "Service Quotas: only VPC quotas exist (NoSuchResourceException for SageMaker) and "
+    "GetAWSDefaultServiceQuota is not implemented; shim: SageMaker's '<instance type> for "
+    "endpoint usage' quota for every instance type in botocore's ProductionVariantInstanceType "
+    "enum, per account and region, in ListAWSDefaultServiceQuotas, GetAWSDefaultServiceQuota and "
+    "GetServiceQuota (the applied value, else the default). Values come from "
+    f"<workdir>/{SAGEMAKER_QUOTAS_FILE}; a type it does not name has a quota of 0 (as AWS gives "
+    "many accelerated types in a new account), so nothing passes a quota check by accident. "
+    "Quota codes are derived from the name (AWS's own L- codes are not published in botocore).",
     "ELBv2: DeleteLoadBalancer deletes a load balancer whose deletion protection is on (AWS "
     "refuses with OperationNotPermitted); shim: refuse too, so the teardown test proves that "
     "turning protection off comes first.",
@@ -102,11 +115,15 @@ GAPS: list[str] = [
 """One line per difference from AWS that the harness works around."""
 
 
-def apply_shims(update_endpoint_record: Path) -> None:
+def apply_shims(update_endpoint_record: Path, quotas_file: Path | None = None) -> None:
     """Patch moto's response classes; call before the server handles its first request.
 
-    `update_endpoint_record` is the file where the UpdateEndpoint shim appends each request.
+    `update_endpoint_record` is the file where the UpdateEndpoint shim appends each request;
+    `quotas_file` holds the SageMaker endpoint-usage quotas (default: beside the record).
     """
+    _shim_service_quotas_sagemaker(
+        quotas_file or update_endpoint_record.parent / SAGEMAKER_QUOTAS_FILE
+    )
     _shim_application_autoscaling_tags()
     _shim_sagemaker_omit_empty_blocks()
     _shim_sagemaker_network_isolation()
@@ -875,6 +892,83 @@ def _shim_elbv2_deletion_protection() -> None:
     Response.delete_load_balancer = delete_load_balancer  # type: ignore[method-assign]
 
 
+def sagemaker_endpoint_quota_code(instance_type: str) -> str:
+    """The shim's quota code for '<instance type> for endpoint usage' (stable, L- like AWS's)."""
+    import hashlib
+
+    return "L-" + hashlib.sha256(instance_type.encode()).hexdigest()[:8].upper()
+
+
+def _shim_service_quotas_sagemaker(quotas_file: Path) -> None:
+    # EMULATOR GAP: moto's Service Quotas knows only VPC quotas and has no
+    # GetAWSDefaultServiceQuota. AWS lists SageMaker's per-region endpoint quotas as
+    # "<instance type> for endpoint usage" (Service Quotas console, service code `sagemaker`).
+    import json
+
+    from moto.servicequotas.responses import ServiceQuotasResponse as Response
+
+    def quotas(account: str, region: str) -> dict[str, dict[str, Any]]:
+        values = json.loads(quotas_file.read_text()) if quotas_file.exists() else {}
+        found = {}
+        for instance_type in sorted(sagemaker_instance_types()):
+            code = sagemaker_endpoint_quota_code(instance_type)
+            given = values.get(instance_type, {})
+            found[code] = {
+                "ServiceCode": "sagemaker",
+                "ServiceName": "Amazon SageMaker",
+                "QuotaArn": f"arn:aws:servicequotas:{region}:{account}:sagemaker/{code}",
+                "QuotaCode": code,
+                "QuotaName": f"{instance_type} for endpoint usage",
+                "Value": float(given.get("default", 0)),
+                "Unit": "None",
+                "Adjustable": True,
+                "GlobalQuota": False,
+                "_applied": given.get("applied"),
+            }
+        return found
+
+    def public(quota: dict[str, Any], applied: bool) -> dict[str, Any]:
+        shown = {k: v for k, v in quota.items() if not k.startswith("_")}
+        if applied and quota["_applied"] is not None:
+            shown["Value"] = float(quota["_applied"])
+        return shown
+
+    def one(self: Any, applied: bool) -> str | None:
+        params = json.loads(self.body)
+        if params.get("ServiceCode") != "sagemaker":
+            return None
+        quota = quotas(self.current_account, self.region).get(params.get("QuotaCode"))
+        if quota is None:
+            from moto.servicequotas.exceptions import NoSuchResource
+
+            raise NoSuchResource
+        return json.dumps({"Quota": public(quota, applied)})
+
+    list_defaults = Response.list_aws_default_service_quotas
+    get_quota = Response.get_service_quota
+
+    def list_aws_default_service_quotas(self: Any) -> str:
+        if json.loads(self.body).get("ServiceCode") != "sagemaker":
+            return list_defaults(self)
+        found = quotas(self.current_account, self.region).values()
+        return json.dumps({"Quotas": [public(q, applied=False) for q in found]})
+
+    def get_service_quota(self: Any) -> str:
+        return one(self, applied=True) or get_quota(self)
+
+    def get_aws_default_service_quota(self: Any) -> str:
+        answer = one(self, applied=False)
+        if answer is None:
+            from moto.servicequotas.exceptions import NoSuchResource
+
+            raise NoSuchResource
+        return answer
+
+    Response.list_aws_default_service_quotas = list_aws_default_service_quotas  # type: ignore[method-assign]
+    Response.get_service_quota = get_service_quota  # type: ignore[method-assign]
+    Response.get_aws_default_service_quota = get_aws_default_service_quota  # type: ignore[attr-defined]
+
+
 @dataclass
 class MotoServer:
     """A running server process: its URL, boto3 clients for it, its request log for failures."""
@@ -901,6 +995,16 @@ class MotoServer:
                 config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
             )
         return self._clients[key]
+
+    def set_sagemaker_endpoint_quotas(self, quotas: dict[str, dict[str, float]]) -> None:
+        """The account's '<type> for endpoint usage' quotas, `{type: {"default": N, "applied": M}}`
+        (every region; a type not named has 0)."""
+        import json
+
+        path = self.update_endpoint_record.parent / SAGEMAKER_QUOTAS_FILE
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps(quotas))
+        partial.replace(path)
 
     def log_tail(self, lines: int = 60) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -985,6 +1089,7 @@ def main(argv: list[str] | None = None) -> None:
     # The record lives next to the port file, where MotoServer looks for it.
     update_endpoint_record = args.port_file.parent / UPDATE_ENDPOINT_RECORD
     update_endpoint_record.unlink(missing_ok=True)
+    (args.port_file.parent / SAGEMAKER_QUOTAS_FILE).unlink(missing_ok=True)
     apply_shims(update_endpoint_record)
 
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from tests.emulator.moto_server import ACCESS_KEY, SECRET_KEY
+from emulator.moto_server import ACCESS_KEY, SECRET_KEY
 
 OVERRIDE_FILE = "zz_emulator_override.tf.json"
 STATE_FILE = "terraform.tfstate"
@@ -93,7 +93,7 @@ def endpoints_for_type(type_name: str) -> tuple[str, ...]:
     ]
     if not families:
         raise UnmappedTypeError(
-            f"{type_name} is not in ENDPOINTS_BY_TYPE_FAMILY (tests/emulator/override.py): add "
+            f"{type_name} is not in ENDPOINTS_BY_TYPE_FAMILY (emulator/override.py): add "
             "the provider `endpoints` key(s) of the AWS service it calls, so the emulator "
             "receives its requests instead of AWS"
         )

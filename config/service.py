@@ -1,0 +1,500 @@
+"""One environment of the service: every block together, and the rules that combine them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import (
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from config import instance_types
+from config.base import (
+    INSTANCE_LAUNCH_ALLOWANCE_S,
+    MAX_ROLLOUT_S,
+    MAX_SERVICE_ENV_LENGTH,
+    NAME_PATTERN,
+    PROVIDER_ENDPOINT_WAIT_S,
+    Region,
+    Strict,
+)
+from config.edge import (
+    PROXY_MIN_TIMEOUT_S,
+    PROXY_TIMEOUT_MARGIN_S,
+    SAGEMAKER_INVOCATION_TIMEOUT_S,
+    DomainSettings,
+    LoadBalancerSettings,
+    NetworkSettings,
+    ProxySettings,
+    WafSettings,
+)
+from config.observability import AlarmSettings, DataCaptureSettings, NotificationSettings
+from config.serving import (
+    AutoscalingSettings,
+    EndpointSettings,
+    InstanceFleet,
+    ModelSettings,
+    RolloutSettings,
+    ServingVariant,
+    ShadowVariantSettings,
+    VariantSettings,
+)
+from config.state import CloudStateSettings, S3StateSettings
+
+
+def _image_region_problems(model: ModelSettings, regions: list[str]) -> list[str]:
+    image_region = model.image_region()
+    elsewhere = [r for r in regions if r != image_region]
+    if image_region is not None and elsewhere:
+        return [
+            f"image_uri is in {image_region} but SageMaker pulls images from the endpoint's own "
+            f"region ({', '.join(elsewhere)}); write {{region}} in its place and replicate the "
+            "repository to every region"
+        ]
+    return []
+
+
+class ServiceSettings(Strict):
+    """One environment of the inference service, every rule but the AWS API limits (which
+    `config.aws_rules` reads from this class; `config.models.ServiceConfig` adds them)."""
+
+    service: str = Field(
+        pattern=NAME_PATTERN,
+        min_length=2,
+        description="Service name: lowercase letters, digits and hyphens.",
+    )
+    environment: str = Field(
+        pattern=NAME_PATTERN,
+        min_length=2,
+        description="Environment name, e.g. `prod`.",
+    )
+    regions: list[Region] = Field(
+        description=(
+            "Regions to serve from; one stack each. Two or more for regional failover. Empty "
+            "only while the whole environment is torn down (every region in `retired_regions`)."
+        ),
+    )
+    retired_regions: list[Region] = Field(
+        default_factory=list,
+        description=(
+            'Regions being removed (docs/operations.md: "Removing a region"). Their stacks are still '
+            "synthesized, ready to destroy: deletion protection off, and the certificate "
+            "validation record the regions share released from the stack's state instead of "
+            "deleted, so the other regions' certificates keep renewing; the buckets of access "
+            "logs and captured data, and the key of the captured data, released from state and "
+            "kept. Default: none."
+        ),
+    )
+    model: ModelSettings
+    endpoint: EndpointSettings
+    autoscaling: AutoscalingSettings | None = Field(
+        default=None,
+        description=(
+            "Target tracking of the production variants' instance counts. Required for "
+            "instance-based endpoints; not for serverless (SageMaker scales it itself)."
+        ),
+    )
+    variants: list[VariantSettings] = Field(
+        default_factory=list,
+        max_length=9,
+        description=(
+            "More production variants beside `endpoint` (A/B): each with its own model, weight, "
+            "instances, scaling target, alarms and dashboard row. At most 9 (SageMaker takes 10 "
+            "production variants). Not with `shadow` (SageMaker: one production variant when "
+            "there is a shadow). Default: none."
+        ),
+    )
+    shadow: ShadowVariantSettings | None = Field(
+        default=None,
+        description=(
+            "A shadow variant: a candidate model that gets a copy of the traffic; its answers "
+            "are captured (data capture is turned on for it), never returned. Default: none."
+        ),
+    )
+    domain: DomainSettings
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
+    load_balancer: LoadBalancerSettings = Field(default_factory=LoadBalancerSettings)
+    proxy: ProxySettings = Field(default_factory=ProxySettings)
+    waf: WafSettings = Field(default_factory=WafSettings)
+    rollout: RolloutSettings = Field(default_factory=RolloutSettings)
+    alarms: AlarmSettings = Field(default_factory=AlarmSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
+    data_capture: DataCaptureSettings = Field(default_factory=DataCaptureSettings)
+    state: Annotated[S3StateSettings | CloudStateSettings, Field(discriminator="backend")] = Field(
+        description="Where Terraform state lives: `backend: s3` or `backend: cloud`."
+    )
+    tags: dict[str, str] = Field(
+        default_factory=dict,
+        description="Tags on every resource (provider `default_tags`). Default: none.",
+    )
+
+    @field_validator("regions")
+    @classmethod
+    def _unique_regions(cls, value: list[str]) -> list[str]:
+        repeated = sorted({r for r in value if value.count(r) > 1})
+        if repeated:
+            raise ValueError(f"regions must be unique; repeated: {repeated}")
+        return value
+
+    @field_validator("retired_regions")
+    @classmethod
+    def _retired_regions_are_not_served(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        served = sorted(set(value) & set(info.data.get("regions", [])))
+        if served:
+            raise ValueError(
+                f"{served} also in `regions`: a region is either served or retired; remove it "
+                "from `regions` to retire it"
+            )
+        repeated = sorted({r for r in value if value.count(r) > 1})
+        if repeated:
+            raise ValueError(f"retired_regions must be unique; repeated: {repeated}")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _some_region(cls, data: Any) -> Any:
+        # An empty `regions` is the last step of tearing the environment down, nothing else.
+        if isinstance(data, dict) and data.get("regions") == [] and not data.get("retired_regions"):
+            raise PydanticCustomError(
+                "no_region",
+                "list should have at least 1 item: {details}",
+                {
+                    "details": "no region to serve from",
+                    "problems": [
+                        (
+                            "regions",
+                            "list should have at least 1 item; an empty list only while "
+                            "tearing the environment down, with every region in retired_regions "
+                            "(docs/data-and-teardown.md)",
+                        )
+                    ],
+                },
+            )
+        return data
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        problems = [k for k in value if k.lower().startswith("aws:") or not 1 <= len(k) <= 128]
+        problems += [k for k, v in value.items() if len(v) > 256]
+        if problems:
+            raise ValueError(
+                f"invalid tag(s) {problems}: keys are 1-128 characters and may not start "
+                "with 'aws:', values at most 256 characters"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _serving_combinations(self) -> ServiceSettings:
+        # Combinations SageMaker refuses or that cannot work, each with its source.
+        found: list[tuple[str, str]] = []
+        endpoint = self.endpoint
+        if endpoint.serverless is not None:
+            # AWS: "Serverless Inference — feature exclusions" (serverless-endpoints.html).
+            excluded = [
+                ("variants", bool(self.variants), "multiple production variants"),
+                ("shadow", self.shadow is not None, "shadow variants (a second variant)"),
+                ("data_capture.enabled", self.data_capture.enabled, "data capture"),
+                ("model.network_isolation", self.model.network_isolation, "network isolation"),
+            ]
+            for path, present, feature in excluded:
+                if present:
+                    fix = (
+                        "set model.network_isolation: false"
+                        if path == "model.network_isolation"
+                        else f"remove {path.split('.')[0]}"
+                        if path != "data_capture.enabled"
+                        else "set data_capture.enabled: false"
+                    )
+                    found.append(
+                        (
+                            path,
+                            f"serverless endpoints do not support {feature} (AWS: Serverless "
+                            f"Inference feature exclusions); {fix}, or run on instances",
+                        )
+                    )
+            if self.autoscaling is not None:
+                found.append(
+                    (
+                        "autoscaling",
+                        "serverless endpoints scale themselves (no scaling target); remove "
+                        "autoscaling, or use max_concurrency/provisioned_concurrency",
+                    )
+                )
+            if self.rollout.strategy != "all_at_once":
+                found.append(
+                    (
+                        "rollout.strategy",
+                        f"{self.rollout.strategy} shifts a share of instance capacity, and a "
+                        "serverless endpoint has no instances; set rollout.strategy: "
+                        "all_at_once (SageMaker's blue/green default)",
+                    )
+                )
+        elif self.autoscaling is None:
+            found.append(
+                (
+                    "autoscaling",
+                    "required for an instance-based endpoint; give target_invocations_per_"
+                    "instance or max_rps_per_instance",
+                )
+            )
+        weights = [endpoint.weight, *(v.weight for v in self.variants)]
+        if not any(weights):
+            found.append(
+                (
+                    "endpoint.weight",
+                    "every production variant has weight 0, so no request could be served; "
+                    "give at least one a weight above 0",
+                )
+            )
+        if self.variants and self.shadow is not None:
+            found.append(
+                (
+                    "shadow",
+                    "SageMaker allows a shadow variant only beside exactly one production "
+                    "variant (botocore CreateEndpointConfig ShadowProductionVariants); remove "
+                    "`variants` or `shadow`",
+                )
+            )
+        names = [endpoint.variant_name, *(v.name for v in self.variants)]
+        if self.shadow is not None:
+            names.append(self.shadow.name)
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            found.append(
+                (
+                    "variants",
+                    f"variant names must be unique on the endpoint; repeated: {repeated}",
+                )
+            )
+        fleets: list[tuple[str, InstanceFleet]] = [
+            (f"variants[{i}]", v) for i, v in enumerate(self.variants)
+        ]
+        if self.shadow is not None:
+            fleets.append(("shadow", self.shadow))
+        if endpoint.serverless is None:
+            fleets.insert(0, ("endpoint", endpoint))
+        if self.rollout.strategy != "all_at_once":
+            for path, fleet in fleets:
+                if fleet.instance_type and fleet.instance_type.startswith("ml.inf1."):
+                    # AWS: Deployment guardrails — Exclusions.
+                    found.append(
+                        (
+                            f"{path}.instance_type",
+                            f"SageMaker cannot shift traffic in steps on Inf1 instances (it "
+                            f"falls back to all at once with no baking: Deployment guardrails "
+                            f"exclusions), so a {self.rollout.strategy} rollout would not be "
+                            "what it says; set rollout.strategy: all_at_once or use ml.inf2",
+                        )
+                    )
+        for path, fleet in fleets:
+            if fleet.inference_ami_version is not None and not fleet.accelerated:
+                found.append(
+                    (
+                        f"{path}.inference_ami_version",
+                        f"{fleet.inference_ami_version} is an AMI for GPU or Neuron "
+                        f"instances, and {fleet.instance_type} has neither; remove it",
+                    )
+                )
+        for index, variant in enumerate(self.variants):
+            found += [
+                (f"variants[{index}].model", m)
+                for m in _image_region_problems(variant.model, self.stack_regions)
+            ]
+        if self.shadow is not None:
+            found += [
+                ("shadow.model", m)
+                for m in _image_region_problems(self.shadow.model, self.stack_regions)
+            ]
+        slowest = max([endpoint.fleet_start_s, *(fleet.fleet_start_s for _, fleet in fleets)])
+        planned = self.rollout.planned_duration_s(slowest)
+        rollout = self.rollout
+        if planned > rollout.maximum_execution_timeout_s:
+            found.append(
+                (
+                    "rollout",
+                    f"a {rollout.strategy} rollout takes up to {planned} s ({slowest} s to start "
+                    f"the new fleet: {INSTANCE_LAUNCH_ALLOWANCE_S} s launch + the model download "
+                    f"and container start-up timeouts, + {rollout.traffic_shifts} shifts × "
+                    f"wait_s {rollout.wait_s} s + termination_wait_s "
+                    f"{rollout.termination_wait_s} s), more than maximum_execution_timeout_s "
+                    f"({rollout.maximum_execution_timeout_s} s, at most {MAX_ROLLOUT_S} because "
+                    f"the AWS provider stops waiting after {PROVIDER_ENDPOINT_WAIT_S // 60} "
+                    "minutes); shorten wait_s or termination_wait_s, take bigger steps, or "
+                    "lower the start-up timeouts",
+                )
+            )
+        if found:
+            raise PydanticCustomError(
+                "serving_combination",
+                "{count} setting(s) that cannot work together: {details}",
+                {
+                    "count": len(found),
+                    "details": "; ".join(f"{path}: {message}" for path, message in found),
+                    "problems": found,
+                },
+            )
+        return self
+
+    @field_validator("environment")
+    @classmethod
+    def _name_fits(cls, value: str, info: ValidationInfo) -> str:
+        name = f"{info.data.get('service', '')}-{value}"
+        if len(name) > MAX_SERVICE_ENV_LENGTH:
+            raise ValueError(
+                f"service + environment '{name}' is {len(name)} characters; keep it to "
+                f"{MAX_SERVICE_ENV_LENGTH} (load balancer names are limited to 32)"
+            )
+        return value
+
+    @field_validator("model")
+    @classmethod
+    def _image_in_every_region(cls, value: ModelSettings, info: ValidationInfo) -> ModelSettings:
+        with_stacks = [*info.data.get("regions", []), *info.data.get("retired_regions", [])]
+        problems = _image_region_problems(value, with_stacks)
+        if problems:
+            raise ValueError(problems[0])
+        return value
+
+    @field_validator("network")
+    @classmethod
+    def _existing_networks_are_for_our_regions(
+        cls, value: NetworkSettings, info: ValidationInfo
+    ) -> NetworkSettings:
+        with_stacks = [*info.data.get("regions", []), *info.data.get("retired_regions", [])]
+        unknown = sorted(set(value.existing) - set(with_stacks))
+        if unknown and "regions" in info.data:
+            raise ValueError(
+                f"existing networks for regions not in `regions`: {unknown}; remove them or "
+                "add the regions"
+            )
+        return value
+
+    @field_validator("alarms")
+    @classmethod
+    def _instance_type_is_known_to_alarms(
+        cls, value: AlarmSettings, info: ValidationInfo
+    ) -> AlarmSettings:
+        fleets = [
+            info.data.get("endpoint"),
+            *info.data.get("variants", []),
+            info.data.get("shadow"),
+        ]
+        kinds = [f.instance_type for f in fleets if f is not None and f.instance_type]
+        for kind in dict.fromkeys(kinds):
+            if instance_types.vcpus(kind) is None:
+                raise ValueError(
+                    f"cannot tell the vCPUs of {kind} to scale the CPU alarm; use a standard "
+                    "size (large, xlarge, 2xlarge, ...)"
+                )
+            if instance_types.has_gpu(kind) and not (
+                value.gpus_per_instance or instance_types.gpus(kind)
+            ):
+                raise ValueError(
+                    f"{kind} has GPUs, but how many is not known here; set alarms.gpus_per_instance"
+                )
+        return value
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_times_out_before_the_alb(
+        cls, value: ProxySettings, info: ValidationInfo
+    ) -> ProxySettings:
+        problems = []
+        if value.timeout_s < PROXY_MIN_TIMEOUT_S:
+            problems.append(
+                f"timeout_s ({value.timeout_s}) must be at least {PROXY_MIN_TIMEOUT_S}: the "
+                f"proxy waits up to SageMaker's {SAGEMAKER_INVOCATION_TIMEOUT_S} s for the model "
+                f"and needs {PROXY_TIMEOUT_MARGIN_S} s more to connect and answer"
+            )
+        balancer = info.data.get("load_balancer")
+        if balancer is not None and value.timeout_s >= balancer.idle_timeout_s:
+            problems.append(
+                f"timeout_s ({value.timeout_s}) must be below load_balancer.idle_timeout_s "
+                f"({balancer.idle_timeout_s}), or clients get a dropped connection instead of "
+                "a 504"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @property
+    def serving_variants(self) -> list[ServingVariant]:
+        """Every variant the endpoint serves: `endpoint` first, then `variants`, then `shadow`."""
+        endpoint = self.endpoint
+        found = [
+            ServingVariant(
+                name=endpoint.variant_name,
+                model=self.model,
+                fleet=None if endpoint.serverless is not None else endpoint,
+                weight=endpoint.weight,
+                autoscaling=self.autoscaling,
+                primary=True,
+            )
+        ]
+        found += [
+            ServingVariant(
+                name=v.name,
+                model=v.model,
+                fleet=v,
+                weight=v.weight,
+                autoscaling=v.autoscaling or self.inherited_autoscaling,
+            )
+            for v in self.variants
+        ]
+        if self.shadow is not None:
+            found.append(
+                ServingVariant(
+                    name=self.shadow.name,
+                    model=self.shadow.model,
+                    fleet=self.shadow,
+                    # SageMaker copies to a shadow the share of the production variant's requests
+                    # given by the ratio of their weights.
+                    weight=round(endpoint.weight * self.shadow.traffic_copy_percent / 100, 6),
+                    autoscaling=self.shadow.autoscaling or self.inherited_autoscaling,
+                    shadow=True,
+                )
+            )
+        return found
+
+    @property
+    def inherited_autoscaling(self) -> AutoscalingSettings | None:
+        """What a variant without its own `autoscaling` gets: the service's targets and
+        cooldowns, without its scheduled actions (they set instance ranges, which are each
+        variant's own)."""
+        if self.autoscaling is None:
+            return None
+        return self.autoscaling.model_copy(update={"scheduled_actions": []})
+
+    @property
+    def data_capture_enabled(self) -> bool:
+        """Data capture is on when asked for, and always with a shadow variant: capture is the
+        only record of a shadow's answers."""
+        return self.data_capture.enabled or self.shadow is not None
+
+    @property
+    def name(self) -> str:
+        """`<service>-<environment>`: the endpoint name in every region."""
+        return f"{self.service}-{self.environment}"
+
+    def stack_name(self, region: str) -> str:
+        return f"{self.name}-{region}"
+
+    @property
+    def stack_regions(self) -> list[str]:
+        """Every region with a stack: the served ones, then the retired ones."""
+        return [*self.regions, *self.retired_regions]
+
+    @property
+    def bootstrap_stack_name(self) -> str:
+        # Not prefixed with the service, so `cdktf deploy '<service>-<env>-*'` never picks it up.
+        return f"bootstrap-{self.name}"
+
+    @property
+    def state_key_prefix(self) -> str:
+        key_prefix = self.state.key_prefix if isinstance(self.state, S3StateSettings) else ""
+        return key_prefix or f"{self.service}/{self.environment}"
