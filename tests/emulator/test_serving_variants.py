@@ -507,8 +507,26 @@ class KeptCapture:
     objects: list[str]
     """Its object keys, as S3 lists them after the apply."""
     public_access_blocked: bool
+    policy_kept: bool
+    """The bucket policy (TLS only) is the one the stack wrote before the promotion."""
     state: list[str]
     """`terraform state list` of the stack after the apply."""
+
+
+def put_past_tls_only_policy(s3: Any, bucket: str, key: str, body: bytes) -> str:
+    """Writes `key` as SageMaker's capture would, and returns the bucket policy.
+
+    The policy denies requests without TLS (aws:SecureTransport false) and moto listens on
+    plain http, so S3 refuses the write with 403, as AWS would: the write happens with the
+    policy lifted and put back unchanged, before the change under test reads anything.
+    """
+    policy: str = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    s3.delete_bucket_policy(Bucket=bucket)
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+    finally:
+        s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    return policy
 
 
 @pytest.fixture(scope="module")
@@ -530,7 +548,7 @@ def promoted_shadow(
         if b["Name"].startswith(f"{config.name}-capture-")
         and b["Name"].endswith(ADDED_SHADOW_REGION)
     ]
-    s3.put_object(Bucket=bucket, Key=CAPTURED_KEY, Body=b'{"captureData": {}}\n')
+    policy = put_past_tls_only_policy(s3, bucket, CAPTURED_KEY, b'{"captureData": {}}\n')
     start = time.monotonic()
     outcomes = day2.step("variants promotion", {stack: (PROMOTED, (SHADOW_PROMOTED,))}, last=True)
     deployment.timer.record("variants promotion", time.monotonic() - start)
@@ -541,6 +559,7 @@ def promoted_shadow(
         bucket=bucket,
         objects=[o["Key"] for o in listed],
         public_access_blocked=all(block.values()),
+        policy_kept=s3.get_bucket_policy(Bucket=bucket)["Policy"] == policy,
         state=deployment.state_list(stack),
     )
     return outcomes[stack], changed.after[ADDED_SHADOW], after, kept
@@ -593,4 +612,5 @@ def test_promotion_with_capture_off_keeps_the_capture_bucket_and_its_data(
     assert "DataCaptureConfig" not in after.endpoint_config, after.endpoint_config
     assert CAPTURED_KEY in kept.objects, kept
     assert kept.public_access_blocked, kept
+    assert kept.policy_kept, kept
     assert not [a for a in kept.state if a.startswith("aws_s3_bucket")], kept.state
