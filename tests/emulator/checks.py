@@ -529,7 +529,23 @@ def put_kept_objects(deployment: Deployment, config: ServiceConfig, region: str)
     """Give every bucket of the stack an object, as logs or captured data would be."""
     s3 = _client(deployment, "s3", region)
     for bucket in _applied(deployment, config, region, "aws_s3_bucket"):
-        s3.put_object(Bucket=bucket["bucket"], Key=KEPT_OBJECT_KEY, Body=b"kept")
+        put_past_tls_only_policy(s3, bucket["bucket"], KEPT_OBJECT_KEY, b"kept")
+
+
+def put_past_tls_only_policy(s3: Any, bucket: str, key: str, body: bytes) -> str:
+    """Writes `key` as SageMaker or ELB would over TLS, and returns the bucket policy.
+
+    The policy denies requests without TLS (aws:SecureTransport false) and moto listens on
+    plain http, so S3 refuses the write with 403, as AWS would: the write happens with the
+    policy lifted and put back unchanged, before the change under test reads anything.
+    """
+    policy: str = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    s3.delete_bucket_policy(Bucket=bucket)
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+    finally:
+        s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    return policy
 
 
 def data_buckets_kept(deployment: Deployment, config: ServiceConfig, region: str) -> None:

@@ -42,6 +42,7 @@ from emulator.deployment import Deployment, PhaseTimer, StackRun, emulator_only
 from emulator.moto_server import MotoServer, running_moto_server
 from emulator.override import prepare_stack
 from emulator.terraform import offline_terraform, skip_or_fail
+from tests.emulator import checks
 from tests.emulator.example_deployment import APPLY, create_prerequisites
 from tests.emulator.scenarios import (
     RELEASED_BUCKET_TYPES,
@@ -513,22 +514,6 @@ class KeptCapture:
     """`terraform state list` of the stack after the apply."""
 
 
-def put_past_tls_only_policy(s3: Any, bucket: str, key: str, body: bytes) -> str:
-    """Writes `key` as SageMaker's capture would, and returns the bucket policy.
-
-    The policy denies requests without TLS (aws:SecureTransport false) and moto listens on
-    plain http, so S3 refuses the write with 403, as AWS would: the write happens with the
-    policy lifted and put back unchanged, before the change under test reads anything.
-    """
-    policy: str = s3.get_bucket_policy(Bucket=bucket)["Policy"]
-    s3.delete_bucket_policy(Bucket=bucket)
-    try:
-        s3.put_object(Bucket=bucket, Key=key, Body=body)
-    finally:
-        s3.put_bucket_policy(Bucket=bucket, Policy=policy)
-    return policy
-
-
 @pytest.fixture(scope="module")
 def promoted_shadow(
     changed: Changed, applied: Applied
@@ -548,7 +533,7 @@ def promoted_shadow(
         if b["Name"].startswith(f"{config.name}-capture-")
         and b["Name"].endswith(ADDED_SHADOW_REGION)
     ]
-    policy = put_past_tls_only_policy(s3, bucket, CAPTURED_KEY, b'{"captureData": {}}\n')
+    policy = checks.put_past_tls_only_policy(s3, bucket, CAPTURED_KEY, b'{"captureData": {}}\n')
     start = time.monotonic()
     outcomes = day2.step("variants promotion", {stack: (PROMOTED, (SHADOW_PROMOTED,))}, last=True)
     deployment.timer.record("variants promotion", time.monotonic() - start)

@@ -144,18 +144,20 @@ def test_every_stack_declares_the_lowest_terraform_with_every_feature(
 def test_config_check_says_what_happens_to_the_data() -> None:
     old = config_with(data_capture=CAPTURE_ON)
     off = data_notes(old, config_with())
-    assert len(off) == 2, off  # one line per served region
-    assert "serving-prod-capture-<account-id>-us-east-1" in off[0]
-    assert "released from Terraform's state and kept in S3" in off[0]
-    assert "docs/data-and-teardown.md#deleting-kept-data-deliberately" in off[0]
-    (retire,) = data_notes(old, config_with(data_capture=CAPTURE_ON, **RETIRED))
+    assert sorted(off) == ["serving-prod-eu-west-1", "serving-prod-us-east-1"], off
+    (stops,) = off["serving-prod-us-east-1"]
+    assert "serving-prod-capture-<account-id>-us-east-1" in stops
+    assert "released from Terraform's state and kept in S3" in stops
+    assert "docs/data-and-teardown.md#deleting-kept-data-deliberately" in stops
+    retired = data_notes(old, config_with(data_capture=CAPTURE_ON, **RETIRED))
+    (retire,) = retired["serving-prod-eu-west-1"]
     for kept in (
         "serving-prod-alb-logs-<account-id>-eu-west-1",
         "serving-prod-capture-<account-id>-eu-west-1",
         "alias/sagemaker/serving-prod",
     ):
         assert kept in retire, retire
-    assert data_notes(old, old) == []
+    assert data_notes(old, old) == {}
 
 
 def test_docs_name_the_version_the_stacks_declare() -> None:
