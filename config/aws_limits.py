@@ -275,8 +275,9 @@ DOCUMENTED = {
     ),
     # https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
     "vpc_cidr": Documented(
-        "an IPv4 network between /16 and /24 (each of its 16 subnet slots is then /20 to /28, "
-        "AWS's smallest subnet), not loopback, link-local, multicast or reserved",
+        "an IPv4 network between /16 and /24, not loopback, link-local, multicast or reserved; "
+        "where a VPC is created, /23 or larger: its 16 subnets must be /27 or larger for the "
+        "load balancer (docs/configuration-rules.md)",
         "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html",
     ),
     # https://docs.aws.amazon.com/waf/latest/developerguide/limits.html

@@ -1,4 +1,4 @@
-"""The way in: domain, network, load balancer, proxy, web ACL."""
+"""The way in: domain, network, load balancer, proxy, web ACL, who may call."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from config.base import HOSTNAME_PATTERN, Region, Strict, _check_cidrs
@@ -59,6 +60,10 @@ class ExistingNetwork(Strict):
     )
 
 
+# A created VPC is cut into 2**SUBNET_SLOTS_BITS equal subnets (constructs_lib/network.py).
+SUBNET_SLOTS_BITS = 4
+
+
 class NetworkSettings(Strict):
     """Where the load balancer lives in each region."""
 
@@ -94,9 +99,11 @@ class LoadBalancerSettings(Strict):
     internal: bool = Field(
         default=False,
         description=(
-            "Internal (private subnets) instead of internet-facing. Route 53's checkers cannot "
-            "reach an internal ALB, so its health check follows a CloudWatch alarm instead. "
-            "Default: false."
+            "Internal (private subnets) instead of internet-facing. Needs `network.existing` "
+            "for every region: a VPC this project creates is isolated (no peering, the same "
+            "CIDR in every region), so no client could reach an internal ALB in it. Route 53's "
+            "checkers cannot reach an internal ALB, so its health check follows a CloudWatch "
+            "alarm instead. Default: false."
         ),
     )
     ingress_cidrs: list[str] = Field(
@@ -196,6 +203,16 @@ class WafSettings(Strict):
             "Requests one client IP may send in 5 minutes before WAF blocks it. Default: 2000."
         ),
     )
+    rate_limit_per_caller_per_5_min: int = Field(
+        default=1000,
+        ge=10,
+        le=2_000_000_000,
+        description=(
+            "Requests one caller (one `Authorization` header value: one bearer token) may send "
+            "in 5 minutes before WAF blocks it, beside the per-IP limit. Only with "
+            "`authentication.jwt`: WAF cannot see client certificates. Default: 1000."
+        ),
+    )
     allow_cidrs: list[str] = Field(
         default_factory=list,
         description=(
@@ -221,3 +238,185 @@ class WafSettings(Strict):
     @classmethod
     def _cidrs(cls, value: list[str]) -> list[str]:
         return _check_cidrs(value)
+
+
+# Asymmetric JWS algorithms only (RFC 7518 §3.1, RFC 8037): with them, the key the proxy holds can
+# verify but never sign. `none` and the HMAC family are refused, so a token "signed" with the
+# public key, or not at all, never passes.
+JwtAlgorithm = Literal[
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"
+]
+JWT_ALGORITHMS: tuple[JwtAlgorithm, ...] = (
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+)
+HTTPS_URL_PATTERN = r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$"
+# RFC 6749 §3.3: scope tokens are printable ASCII without space, `"` or `\`.
+SCOPE_PATTERN = r"^[\x21\x23-\x5b\x5d-\x7e]+$"
+# The ALB listener that admits Route 53's health checkers under mutual TLS (they present no
+# client certificate): a port of its own, forwarding only /ping.
+DEFAULT_HEALTH_CHECK_PORT = 8443
+
+
+class JwtSettings(Strict):
+    """Bearer tokens (JWT) from an OpenID Connect issuer, verified by the proxy on every request."""
+
+    issuer: str = Field(
+        pattern=HTTPS_URL_PATTERN,
+        description=(
+            "The issuer (`iss` claim) exactly as the tokens carry it, e.g. "
+            "`https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEfGhI` or "
+            "`https://example.okta.com/oauth2/default`."
+        ),
+    )
+    audiences: list[Annotated[str, Field(min_length=1, max_length=512)]] = Field(
+        min_length=1,
+        max_length=10,
+        description=(
+            "Accepted audiences: a token's `aud` must contain one of them (Cognito access tokens "
+            "carry no `aud`: use ID tokens, or a resource server with Okta, Entra ID, Auth0)."
+        ),
+    )
+    required_scopes: list[Annotated[str, Field(pattern=SCOPE_PATTERN, max_length=256)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description=(
+            "Scopes every token must grant, read from `scope` (space-separated) and `scp` "
+            "(string or list). Default: none."
+        ),
+    )
+    jwks_url: str | None = Field(
+        default=None,
+        pattern=HTTPS_URL_PATTERN,
+        description=(
+            "Where the issuer publishes its signing keys. Default: the `jwks_uri` of the "
+            "issuer's discovery document, `<issuer>/.well-known/openid-configuration`."
+        ),
+    )
+    algorithms: list[JwtAlgorithm] = Field(
+        default_factory=lambda: list(JWT_ALGORITHMS),
+        min_length=1,
+        description=(
+            "Signature algorithms accepted, asymmetric only (`none` and HS* are never accepted). "
+            "Default: all of RS*, PS*, ES* and EdDSA; narrow it to what the issuer uses."
+        ),
+    )
+    leeway_s: int = Field(
+        default=30,
+        ge=0,
+        le=300,
+        description="Clock skew allowed on `exp` and `nbf` (s). Default: 30.",
+    )
+    jwks_max_age_s: int = Field(
+        default=3600,
+        ge=60,
+        le=86400,
+        description=(
+            "Longest the proxy keeps using keys without fetching the JWKS again (s); when the "
+            "fetch fails, the cached keys serve on until twice this age. Default: 3600."
+        ),
+    )
+    jwks_min_refresh_interval_s: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description=(
+            "A token signed with an unknown `kid` fetches the JWKS again at most this often (s) "
+            "per warm function instance, so made-up `kid`s cannot flood the issuer. Default: 60."
+        ),
+    )
+
+
+class MutualTlsSettings(Strict):
+    """Client certificates checked by the load balancer against a CA bundle (a trust store)."""
+
+    ca_bundle_s3_bucket: str = Field(
+        pattern=r"^[a-z0-9{][a-z0-9.{}-]{1,61}[a-z0-9}]$",
+        description=(
+            "S3 bucket holding the PEM bundle of the CA certificates that issue client "
+            "certificates; `{region}` is replaced per stack."
+        ),
+    )
+    ca_bundle_s3_key: str = Field(
+        min_length=1, max_length=1024, description="Object key of the PEM CA bundle."
+    )
+    ca_bundle_s3_object_version: str | None = Field(
+        default=None,
+        description=(
+            "Object version of the bundle. Default: the latest version when the trust store is "
+            "created; a new version is read only when this changes."
+        ),
+    )
+    health_check_port: int = Field(
+        default=DEFAULT_HEALTH_CHECK_PORT,
+        ge=1,
+        le=65535,
+        description=(
+            "Port of a second HTTPS listener, without client certificates, that forwards only "
+            "`GET /ping` and admits only Route 53's health checkers (their managed prefix list): "
+            "they present no client certificate. Default: 8443."
+        ),
+    )
+
+    @field_validator("health_check_port")
+    @classmethod
+    def _not_a_service_port(cls, value: int) -> int:
+        if value in (443, 80):
+            raise ValueError(
+                f"{value} is a port of the service's own listeners; use another, e.g. 8443"
+            )
+        return value
+
+
+class AuthenticationSettings(Strict):
+    """Who may call the service. Required for a public load balancer: `jwt`, `mutual_tls` (both
+    may be set), or `allow_unauthenticated: true`."""
+
+    jwt: JwtSettings | None = Field(
+        default=None,
+        description=(
+            "Bearer tokens from an OIDC issuer, verified by the proxy before any model call. "
+            "Default: none."
+        ),
+    )
+    mutual_tls: MutualTlsSettings | None = Field(
+        default=None,
+        description=(
+            "Client certificates verified by the load balancer (trust store from S3, mode "
+            "`verify`). Default: none."
+        ),
+    )
+    allow_unauthenticated: bool = Field(
+        default=False,
+        description=(
+            "Serve a public load balancer to anyone on the internet, with no caller identity "
+            "(only WAF's per-IP rate limit). Default: false; the synth summary flags it."
+        ),
+    )
+
+    @property
+    def configured(self) -> bool:
+        return self.jwt is not None or self.mutual_tls is not None
+
+    @property
+    def modes(self) -> list[str]:
+        """Names of the configured modes, for summaries: `jwt`, `mutual_tls`, or `none`."""
+        found = [name for name in ("jwt", "mutual_tls") if getattr(self, name) is not None]
+        return found or ["none"]
+
+    @model_validator(mode="after")
+    def _opt_out_alone(self) -> AuthenticationSettings:
+        if self.allow_unauthenticated and self.configured:
+            raise ValueError(
+                "allow_unauthenticated: true contradicts the configured "
+                f"{' and '.join(self.modes)}; remove allow_unauthenticated"
+            )
+        return self

@@ -43,3 +43,29 @@ def alarm_health_check_reasons(config: ServiceSettings) -> list[str]:
 def admits_route53_prefix_list(balancer: LoadBalancerSettings) -> bool:
     """The security group needs the checkers' prefix list: ingress is narrowed, ALB is public."""
     return not balancer.internal and OPEN_TO_ALL not in balancer.ingress_cidrs
+
+
+# --- Health from the data plane ---------------------------------------------------------------
+# A region is healthy for Route 53 when its `/ping` check passes AND its error-rate alarm is not
+# in ALARM (a CALCULATED check over both). The alarm watches what clients get from the proxy's
+# target group: 5XX answers as a share of requests, per alarm period (`alarms.period_s`), over
+# `alarms.evaluation_periods` periods.
+
+ERROR_RATE_UNHEALTHY_PERCENT = 50
+"""A region whose proxy answers at least this share of requests with 5XX, period after period,
+leaves DNS. Half, not the paging thresholds: failing over moves the region's load onto the
+others, which only helps when the region is mostly failing, not when a few requests are."""
+
+ERROR_RATE_MIN_REQUESTS = 20
+"""Below this many requests in a period the rate counts as 0 (metric math): a quiet region, or
+one with a handful of failures at night, is never taken out by one or two errors. With no
+requests at all the expression has no data and `treat_missing_data = notBreaching` keeps the
+alarm OK: no traffic is no evidence of failure."""
+
+ERROR_RATE_INSUFFICIENT_DATA = "LastKnownStatus"
+"""What Route 53 makes of the alarm in INSUFFICIENT_DATA (only before its first evaluation, or
+when CloudWatch itself cannot evaluate it: missing data is already notBreaching). The last known
+status: a region failing when CloudWatch went quiet stays out, a healthy one stays in, and a new
+check starts healthy (Route 53's documented default), so a new region is not withheld. `Healthy`
+would re-admit a failing region on a CloudWatch outage; `Unhealthy` would take every region out
+at once, and then Route 53 answers with all of them anyway."""

@@ -1,7 +1,7 @@
 """Every name AWS sees, computed once from (configuration, region).
 
 The stacks take their names from `ResourceNames` (through the constructs' props), and
-`config.aws_rules.derived_names` walks the same object against each API's limits, so a rename
+`config.derived_names.derived_names` walks the same object against each API's limits, so a rename
 here is checked, and a name typed anywhere else is caught by tests/stacks/test_resource_names.py.
 Names that embed the account ID take it as an argument: at synth time it is a token.
 """
@@ -15,6 +15,32 @@ from config.service import ServiceSettings
 # WAF sends logs only to log groups whose names start with this (AWS WAF developer guide,
 # "CloudWatch Logs log group").
 WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
+# Alarm names of a region's stack (constructs_lib/alarms.py builds them from these):
+# `<stack>-<base>-<suffix>` for each variant, whose base is its name (the primary variant's is
+# PRIMARY_ALARM_BASE), and `<stack>-<name>` for the service's own. The check refuses a variant
+# name that would give two alarms one name (config/acceptance_rules.py).
+PRIMARY_ALARM_BASE = "endpoint"
+VARIANT_ALARM_SUFFIXES = (
+    "5xx",
+    "latency-p99",
+    "5xx-notify",
+    "latency-p99-notify",
+    "4xx-rate",
+    "cpu",
+    "memory",
+    "gpu",
+    "concurrency",
+)
+SERVICE_ALARMS = (
+    "alb-target-5xx",
+    "alb-rejected-connections",
+    "proxy-errors",
+    "proxy-throttles",
+    "alb-elb-5xx",
+    "proxy-response-too-large",
+    "route53-health",
+    "error-rate-health",
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,11 @@ class ResourceNames:
     def target_group(self) -> str:
         return f"{self.service}-proxy"
 
+    @property
+    def trust_store(self) -> str:
+        """The load balancer's mutual-TLS trust store (ELB: 32 characters, like the balancer)."""
+        return f"{self.service}-mtls"
+
     def access_log_bucket(self, account_id: str) -> str:
         return f"{self.service}-alb-logs-{account_id}-{self.region}"
 
@@ -78,6 +109,23 @@ class ResourceNames:
     @property
     def proxy_role(self) -> str:
         return f"{self.proxy_function}-{self.region}"
+
+    @property
+    def ping_function(self) -> str:
+        """The `/ping` function: the proxy's code with its own reserved concurrency."""
+        return f"{self.service}-ping"
+
+    @property
+    def ping_log_group(self) -> str:
+        return f"/aws/lambda/{self.ping_function}"
+
+    @property
+    def ping_role(self) -> str:
+        return f"{self.ping_function}-{self.region}"
+
+    @property
+    def ping_target_group(self) -> str:
+        return f"{self.service}-ping"
 
     @property
     def proxy_response_too_large_filter(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import (
@@ -12,7 +13,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from config import instance_types
 from config.base import (
     INSTANCE_LAUNCH_ALLOWANCE_S,
     MAX_ROLLOUT_S,
@@ -26,6 +26,7 @@ from config.edge import (
     PROXY_MIN_TIMEOUT_S,
     PROXY_TIMEOUT_MARGIN_S,
     SAGEMAKER_INVOCATION_TIMEOUT_S,
+    AuthenticationSettings,
     DomainSettings,
     LoadBalancerSettings,
     NetworkSettings,
@@ -121,6 +122,14 @@ class ServiceSettings(Strict):
     proxy: ProxySettings = Field(default_factory=ProxySettings)
     waf: WafSettings = Field(default_factory=WafSettings)
     rollout: RolloutSettings = Field(default_factory=RolloutSettings)
+    authentication: AuthenticationSettings = Field(
+        default_factory=AuthenticationSettings,
+        description=(
+            "Who may call the service (docs/authentication.md). A public load balancer needs "
+            "`jwt`, `mutual_tls` or `allow_unauthenticated: true`; an internal one may leave it "
+            "out. Default: none configured."
+        ),
+    )
     alarms: AlarmSettings = Field(default_factory=AlarmSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     data_capture: DataCaptureSettings = Field(default_factory=DataCaptureSettings)
@@ -190,144 +199,8 @@ class ServiceSettings(Strict):
 
     @model_validator(mode="after")
     def _serving_combinations(self) -> ServiceSettings:
-        # Combinations SageMaker refuses or that cannot work, each with its source.
-        found: list[tuple[str, str]] = []
-        endpoint = self.endpoint
-        if endpoint.serverless is not None:
-            # AWS: "Serverless Inference — feature exclusions" (serverless-endpoints.html).
-            excluded = [
-                ("variants", bool(self.variants), "multiple production variants"),
-                ("shadow", self.shadow is not None, "shadow variants (a second variant)"),
-                ("data_capture.enabled", self.data_capture.enabled, "data capture"),
-                ("model.network_isolation", self.model.network_isolation, "network isolation"),
-            ]
-            for path, present, feature in excluded:
-                if present:
-                    fix = (
-                        "set model.network_isolation: false"
-                        if path == "model.network_isolation"
-                        else f"remove {path.split('.')[0]}"
-                        if path != "data_capture.enabled"
-                        else "set data_capture.enabled: false"
-                    )
-                    found.append(
-                        (
-                            path,
-                            f"serverless endpoints do not support {feature} (AWS: Serverless "
-                            f"Inference feature exclusions); {fix}, or run on instances",
-                        )
-                    )
-            if self.autoscaling is not None:
-                found.append(
-                    (
-                        "autoscaling",
-                        "serverless endpoints scale themselves (no scaling target); remove "
-                        "autoscaling, or use max_concurrency/provisioned_concurrency",
-                    )
-                )
-            if self.rollout.strategy != "all_at_once":
-                found.append(
-                    (
-                        "rollout.strategy",
-                        f"{self.rollout.strategy} shifts a share of instance capacity, and a "
-                        "serverless endpoint has no instances; set rollout.strategy: "
-                        "all_at_once (SageMaker's blue/green default)",
-                    )
-                )
-        elif self.autoscaling is None:
-            found.append(
-                (
-                    "autoscaling",
-                    "required for an instance-based endpoint; give target_invocations_per_"
-                    "instance or max_rps_per_instance",
-                )
-            )
-        weights = [endpoint.weight, *(v.weight for v in self.variants)]
-        if not any(weights):
-            found.append(
-                (
-                    "endpoint.weight",
-                    "every production variant has weight 0, so no request could be served; "
-                    "give at least one a weight above 0",
-                )
-            )
-        if self.variants and self.shadow is not None:
-            found.append(
-                (
-                    "shadow",
-                    "SageMaker allows a shadow variant only beside exactly one production "
-                    "variant (botocore CreateEndpointConfig ShadowProductionVariants); remove "
-                    "`variants` or `shadow`",
-                )
-            )
-        names = [endpoint.variant_name, *(v.name for v in self.variants)]
-        if self.shadow is not None:
-            names.append(self.shadow.name)
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            found.append(
-                (
-                    "variants",
-                    f"variant names must be unique on the endpoint; repeated: {repeated}",
-                )
-            )
-        fleets: list[tuple[str, InstanceFleet]] = [
-            (f"variants[{i}]", v) for i, v in enumerate(self.variants)
-        ]
-        if self.shadow is not None:
-            fleets.append(("shadow", self.shadow))
-        if endpoint.serverless is None:
-            fleets.insert(0, ("endpoint", endpoint))
-        if self.rollout.strategy != "all_at_once":
-            for path, fleet in fleets:
-                if fleet.instance_type and fleet.instance_type.startswith("ml.inf1."):
-                    # AWS: Deployment guardrails — Exclusions.
-                    found.append(
-                        (
-                            f"{path}.instance_type",
-                            f"SageMaker cannot shift traffic in steps on Inf1 instances (it "
-                            f"falls back to all at once with no baking: Deployment guardrails "
-                            f"exclusions), so a {self.rollout.strategy} rollout would not be "
-                            "what it says; set rollout.strategy: all_at_once or use ml.inf2",
-                        )
-                    )
-        for path, fleet in fleets:
-            if fleet.inference_ami_version is not None and not fleet.accelerated:
-                found.append(
-                    (
-                        f"{path}.inference_ami_version",
-                        f"{fleet.inference_ami_version} is an AMI for GPU or Neuron "
-                        f"instances, and {fleet.instance_type} has neither; remove it",
-                    )
-                )
-        for index, variant in enumerate(self.variants):
-            found += [
-                (f"variants[{index}].model", m)
-                for m in _image_region_problems(variant.model, self.stack_regions)
-            ]
-        if self.shadow is not None:
-            found += [
-                ("shadow.model", m)
-                for m in _image_region_problems(self.shadow.model, self.stack_regions)
-            ]
-        slowest = max([endpoint.fleet_start_s, *(fleet.fleet_start_s for _, fleet in fleets)])
-        planned = self.rollout.planned_duration_s(slowest)
-        rollout = self.rollout
-        if planned > rollout.maximum_execution_timeout_s:
-            found.append(
-                (
-                    "rollout",
-                    f"a {rollout.strategy} rollout takes up to {planned} s ({slowest} s to start "
-                    f"the new fleet: {INSTANCE_LAUNCH_ALLOWANCE_S} s launch + the model download "
-                    f"and container start-up timeouts, + {rollout.traffic_shifts} shifts × "
-                    f"wait_s {rollout.wait_s} s + termination_wait_s "
-                    f"{rollout.termination_wait_s} s), more than maximum_execution_timeout_s "
-                    f"({rollout.maximum_execution_timeout_s} s, at most {MAX_ROLLOUT_S} because "
-                    f"the AWS provider stops waiting after {PROVIDER_ENDPOINT_WAIT_S // 60} "
-                    "minutes); shorten wait_s or termination_wait_s, take bigger steps, or "
-                    "lower the start-up timeouts",
-                )
-            )
+        # Combinations SageMaker refuses or that cannot work, each rule with its source.
+        found = [problem for rule in COMBINATION_RULES for problem in rule(self)]
         if found:
             raise PydanticCustomError(
                 "serving_combination",
@@ -372,31 +245,6 @@ class ServiceSettings(Strict):
                 f"existing networks for regions not in `regions`: {unknown}; remove them or "
                 "add the regions"
             )
-        return value
-
-    @field_validator("alarms")
-    @classmethod
-    def _instance_type_is_known_to_alarms(
-        cls, value: AlarmSettings, info: ValidationInfo
-    ) -> AlarmSettings:
-        fleets = [
-            info.data.get("endpoint"),
-            *info.data.get("variants", []),
-            info.data.get("shadow"),
-        ]
-        kinds = [f.instance_type for f in fleets if f is not None and f.instance_type]
-        for kind in dict.fromkeys(kinds):
-            if instance_types.vcpus(kind) is None:
-                raise ValueError(
-                    f"cannot tell the vCPUs of {kind} to scale the CPU alarm; use a standard "
-                    "size (large, xlarge, 2xlarge, ...)"
-                )
-            if instance_types.has_gpu(kind) and not (
-                value.gpus_per_instance or instance_types.gpus(kind)
-            ):
-                raise ValueError(
-                    f"{kind} has GPUs, but how many is not known here; set alarms.gpus_per_instance"
-                )
         return value
 
     @field_validator("proxy")
@@ -498,3 +346,200 @@ class ServiceSettings(Strict):
     def state_key_prefix(self) -> str:
         key_prefix = self.state.key_prefix if isinstance(self.state, S3StateSettings) else ""
         return key_prefix or f"{self.service}/{self.environment}"
+
+    @model_validator(mode="after")
+    def _public_service_is_authenticated(self) -> ServiceSettings:
+        auth = self.authentication
+        if self.load_balancer.internal or auth.configured or auth.allow_unauthenticated:
+            return self
+        problem = (
+            "authentication",
+            "a public load balancer (load_balancer.internal: false) must say who may call it; "
+            "set one of authentication.jwt (issuer, audiences, required_scopes; keys from the "
+            "issuer's JWKS), authentication.mutual_tls (ca_bundle_s3_bucket and "
+            "ca_bundle_s3_key: client certificates checked by the load balancer), or "
+            "authentication.allow_unauthenticated: true to serve anyone "
+            "(docs/authentication.md)",
+        )
+        raise PydanticCustomError(
+            "authentication_required",
+            "{details}",
+            {"details": f"{problem[0]}: {problem[1]}", "problems": [problem]},
+        )
+
+
+Problem = tuple[str, str]
+"""(field path, what is wrong and the fix)."""
+
+
+def _serverless_exclusions(s: ServiceSettings) -> list[Problem]:
+    """AWS: "Serverless Inference — feature exclusions" (serverless-endpoints.html)."""
+    if s.endpoint.serverless is None:
+        return []
+    excluded = [
+        ("variants", bool(s.variants), "multiple production variants", "remove variants"),
+        ("shadow", s.shadow is not None, "shadow variants (a second variant)", "remove shadow"),
+        (
+            "data_capture.enabled",
+            s.data_capture.enabled,
+            "data capture",
+            "set data_capture.enabled: false",
+        ),
+        (
+            "model.network_isolation",
+            s.model.network_isolation,
+            "network isolation",
+            "set model.network_isolation: false",
+        ),
+    ]
+    found = [
+        (
+            path,
+            f"serverless endpoints do not support {feature} (AWS: Serverless Inference feature "
+            f"exclusions); {fix}, or run on instances",
+        )
+        for path, present, feature, fix in excluded
+        if present
+    ]
+    if s.autoscaling is not None:
+        found.append(
+            (
+                "autoscaling",
+                "serverless endpoints scale themselves (no scaling target); remove "
+                "autoscaling, or use max_concurrency/provisioned_concurrency",
+            )
+        )
+    if s.rollout.strategy != "all_at_once":
+        found.append(
+            (
+                "rollout.strategy",
+                f"{s.rollout.strategy} shifts a share of instance capacity, and a "
+                "serverless endpoint has no instances; set rollout.strategy: "
+                "all_at_once (SageMaker's blue/green default)",
+            )
+        )
+    return found
+
+
+def _instances_need_autoscaling(s: ServiceSettings) -> list[Problem]:
+    if s.endpoint.serverless is not None or s.autoscaling is not None:
+        return []
+    return [
+        (
+            "autoscaling",
+            "required for an instance-based endpoint; give target_invocations_per_"
+            "instance or max_rps_per_instance",
+        )
+    ]
+
+
+def _some_weight_serves(s: ServiceSettings) -> list[Problem]:
+    if any([s.endpoint.weight, *(v.weight for v in s.variants)]):
+        return []
+    return [
+        (
+            "endpoint.weight",
+            "every production variant has weight 0, so no request could be served; "
+            "give at least one a weight above 0",
+        )
+    ]
+
+
+def _shadow_beside_one_variant(s: ServiceSettings) -> list[Problem]:
+    if not (s.variants and s.shadow is not None):
+        return []
+    return [
+        (
+            "shadow",
+            "SageMaker allows a shadow variant only beside exactly one production "
+            "variant (botocore CreateEndpointConfig ShadowProductionVariants); remove "
+            "`variants` or `shadow`",
+        )
+    ]
+
+
+def _unique_variant_names(s: ServiceSettings) -> list[Problem]:
+    names = [s.endpoint.variant_name, *(v.name for v in s.variants)]
+    if s.shadow is not None:
+        names.append(s.shadow.name)
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if not repeated:
+        return []
+    return [("variants", f"variant names must be unique on the endpoint; repeated: {repeated}")]
+
+
+def _fleets(s: ServiceSettings) -> list[tuple[str, InstanceFleet]]:
+    """(path, fleet) of every instance-based variant, production first, then the shadow."""
+    fleets: list[tuple[str, InstanceFleet]] = [
+        (f"variants[{i}]", v) for i, v in enumerate(s.variants)
+    ]
+    if s.shadow is not None:
+        fleets.append(("shadow", s.shadow))
+    if s.endpoint.serverless is None:
+        fleets.insert(0, ("endpoint", s.endpoint))
+    return fleets
+
+
+def _no_steps_on_inf1(s: ServiceSettings) -> list[Problem]:
+    """AWS: Deployment guardrails — Exclusions."""
+    if s.rollout.strategy == "all_at_once":
+        return []
+    return [
+        (
+            f"{path}.instance_type",
+            f"SageMaker cannot shift traffic in steps on Inf1 instances (it "
+            f"falls back to all at once with no baking: Deployment guardrails "
+            f"exclusions), so a {s.rollout.strategy} rollout would not be "
+            "what it says; set rollout.strategy: all_at_once or use ml.inf2",
+        )
+        for path, fleet in _fleets(s)
+        if fleet.instance_type and fleet.instance_type.startswith("ml.inf1.")
+    ]
+
+
+def _variant_images_in_every_region(s: ServiceSettings) -> list[Problem]:
+    found = [
+        (f"variants[{index}].model", m)
+        for index, variant in enumerate(s.variants)
+        for m in _image_region_problems(variant.model, s.stack_regions)
+    ]
+    if s.shadow is not None:
+        found += [
+            ("shadow.model", m) for m in _image_region_problems(s.shadow.model, s.stack_regions)
+        ]
+    return found
+
+
+def _rollout_fits_the_providers_wait(s: ServiceSettings) -> list[Problem]:
+    slowest = max([s.endpoint.fleet_start_s, *(fleet.fleet_start_s for _, fleet in _fleets(s))])
+    rollout = s.rollout
+    planned = rollout.planned_duration_s(slowest)
+    if planned <= rollout.maximum_execution_timeout_s:
+        return []
+    return [
+        (
+            "rollout",
+            f"a {rollout.strategy} rollout takes up to {planned} s ({slowest} s to start "
+            f"the new fleet: {INSTANCE_LAUNCH_ALLOWANCE_S} s launch + the model download "
+            f"and container start-up timeouts, + {rollout.traffic_shifts} shifts × "
+            f"wait_s {rollout.wait_s} s + termination_wait_s "
+            f"{rollout.termination_wait_s} s), more than maximum_execution_timeout_s "
+            f"({rollout.maximum_execution_timeout_s} s, at most {MAX_ROLLOUT_S} because "
+            f"the AWS provider stops waiting after {PROVIDER_ENDPOINT_WAIT_S // 60} "
+            "minutes); shorten wait_s or termination_wait_s, take bigger steps, or "
+            "lower the start-up timeouts",
+        )
+    ]
+
+
+COMBINATION_RULES: tuple[Callable[[ServiceSettings], list[Problem]], ...] = (
+    _serverless_exclusions,
+    _instances_need_autoscaling,
+    _some_weight_serves,
+    _shadow_beside_one_variant,
+    _unique_variant_names,
+    _no_steps_on_inf1,
+    _variant_images_in_every_region,
+    _rollout_fits_the_providers_wait,
+)
+"""The serving combinations SageMaker refuses or that cannot work, in the order reported."""

@@ -21,6 +21,7 @@ from config.base import (
     DEFAULT_DOWNLOAD_TIMEOUT_S,
     DEFAULT_STARTUP_TIMEOUT_S,
     ECR_IMAGE_PATTERN,
+    INFERENCE_AMI_VERSIONS,
     INSTANCE_LAUNCH_ALLOWANCE_S,
     INSTANCE_TYPE_PATTERN,
     MAX_ROLLOUT_S,
@@ -338,20 +339,16 @@ class InstanceFleet(Strict):
             f"{DEFAULT_DOWNLOAD_TIMEOUT_S['cpu']} otherwise."
         ),
     )
-    inference_ami_version: (
-        Literal[
-            "al2-ami-sagemaker-inference-gpu-2",
-            "al2-ami-sagemaker-inference-gpu-2-1",
-            "al2-ami-sagemaker-inference-gpu-3-1",
-            "al2-ami-sagemaker-inference-neuron-2",
-        ]
-        | None
-    ) = Field(
+    inference_ami_version: str | None = Field(
         default=None,
         description=(
-            "AMI of the instances (GPU driver and CUDA, or Neuron driver, versions). Default: "
-            "SageMaker's choice for the instance type."
+            "AMI of the instances (GPU driver and CUDA, or Neuron driver, versions): one of "
+            + ", ".join(f"`{v}`" for v in INFERENCE_AMI_VERSIONS)
+            + " (those Terraform's AWS provider 5.100 accepts); a GPU AMI on NVIDIA types, the "
+            "Neuron AMI on Inferentia and Trainium. Default: SageMaker's choice for the "
+            "instance type."
         ),
+        examples=list(INFERENCE_AMI_VERSIONS),
     )
 
     @field_validator("instance_type")
@@ -561,7 +558,13 @@ class RolloutSettings(Strict):
         default=10, ge=1, le=50, description="Share of capacity in the canary. Default: 10."
     )
     linear_step_percent: int = Field(
-        default=20, ge=5, le=50, description="Share of capacity per linear step. Default: 20."
+        default=20,
+        ge=5,
+        le=50,
+        description=(
+            "Share of capacity per linear step: 10 to 50 for a `linear` rollout (SageMaker's "
+            "range). Default: 20."
+        ),
     )
     wait_s: int = Field(
         default=300,

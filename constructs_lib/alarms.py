@@ -20,8 +20,9 @@ from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
-from config import instance_types
+from config import health_checks, instance_types
 from config.models import AlarmSettings, Subscription
+from config.names import PRIMARY_ALARM_BASE
 from constructs_lib import aws_terms
 from constructs_lib.policies import rotating_key
 
@@ -161,7 +162,7 @@ class EndpointAlarms(Construct):
         dims = aws_terms.endpoint_dimensions(props.endpoint_name, props.variant_name)
         target = AlarmTarget(settings, props.topic_arn)
         base = (
-            f"{props.prefix}-endpoint"
+            f"{props.prefix}-{PRIMARY_ALARM_BASE}"
             if props.rollout_watched
             else f"{props.prefix}-{props.variant_name}"
         )
@@ -194,6 +195,7 @@ class EndpointAlarms(Construct):
             ]
         # Tokens of the alarm resources, so the alarms exist before the endpoint names them.
         self.rollback_alarm_names = tuple(alarm.alarm_name for alarm in rollback)
+        self.rollback_alarm_arns = tuple(alarm.arn for alarm in rollback)
 
         CloudwatchMetricAlarm(
             self,
@@ -236,7 +238,7 @@ class EndpointAlarms(Construct):
         if props.instance_type is None:
             self._serverless_concurrency(props, dims, target, base)
         else:
-            vcpus = instance_types.vcpus(props.instance_type) or 1
+            vcpus = _vcpus(props.instance_type)
             utilization.insert(
                 0,
                 (
@@ -249,7 +251,7 @@ class EndpointAlarms(Construct):
                 ),
             )
         if props.instance_type is not None and instance_types.has_gpu(props.instance_type):
-            gpus = settings.gpus_per_instance or instance_types.gpus(props.instance_type) or 1
+            gpus = settings.gpus_per_instance or instance_types.gpus(props.instance_type) or 0
             utilization.append(
                 (
                     "gpu",
@@ -481,6 +483,13 @@ class EndpointAlarms(Construct):
         )
 
 
+def _vcpus(instance_type: str) -> int:
+    # The check refuses an instance type without facts (config/instance_types.py).
+    facts = instance_types.facts(instance_type)
+    assert facts is not None, instance_type
+    return facts.vcpus
+
+
 @dataclass(frozen=True)
 class TrafficAlarmsProps:
     prefix: str
@@ -568,3 +577,77 @@ class HealthCheckAlarm(Construct):
             statistic="Minimum",
             target=AlarmTarget(props.settings, props.topic_arn),
         )
+
+
+@dataclass(frozen=True)
+class ErrorRateHealthAlarmProps:
+    prefix: str
+    load_balancer_arn_suffix: str
+    target_group_arn_suffix: str
+    """The proxy's target group: inference requests only (`/ping` has a target group of its own)."""
+    settings: AlarmSettings
+
+
+class ErrorRateHealthAlarm(Construct):
+    """The data-plane half of the region's Route 53 health: in ALARM while at least
+    ERROR_RATE_UNHEALTHY_PERCENT of the requests the proxy answers are 5XX, for
+    `evaluation_periods` periods, counted only above ERROR_RATE_MIN_REQUESTS requests a period.
+
+    Route 53 reads it through a CLOUDWATCH_METRIC health check: the alarm lives in the region it
+    watches, in the account of the stack (Route 53 reads alarms of its own account only), on
+    standard-resolution metrics with the Sum statistic (Route 53 refuses high-resolution metrics
+    and extended statistics). No actions: TrafficAlarms pages on 5XX, and HealthCheckAlarm when the
+    region leaves DNS."""
+
+    def __init__(self, scope: Construct, id_: str, props: ErrorRateHealthAlarmProps) -> None:
+        super().__init__(scope, id_)
+        settings = props.settings
+        dims = {
+            "TargetGroup": props.target_group_arn_suffix,
+            "LoadBalancer": props.load_balancer_arn_suffix,
+        }
+
+        def count(id_: str, metric: str) -> CloudwatchMetricAlarmMetricQuery:
+            return CloudwatchMetricAlarmMetricQuery(
+                id=id_,
+                return_data=False,
+                metric=CloudwatchMetricAlarmMetricQueryMetric(
+                    namespace=aws_terms.ALB_NAMESPACE,
+                    metric_name=metric,
+                    dimensions=dims,
+                    period=settings.period_s,
+                    stat="Sum",
+                ),
+            )
+
+        minimum = health_checks.ERROR_RATE_MIN_REQUESTS
+        self.alarm = CloudwatchMetricAlarm(
+            self,
+            "alarm",
+            alarm_name=f"{props.prefix}-error-rate-health",
+            alarm_description=(
+                f"At least {health_checks.ERROR_RATE_UNHEALTHY_PERCENT}% of requests answered "
+                f"5XX (counted from {minimum} requests a period): Route 53 takes the region out"
+            ),
+            evaluation_periods=settings.evaluation_periods,
+            datapoints_to_alarm=settings.evaluation_periods,
+            threshold=health_checks.ERROR_RATE_UNHEALTHY_PERCENT,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            treat_missing_data=NOT_BREACHING,
+            metric_query=[
+                count("errors", aws_terms.ALB_TARGET_5XX),
+                count("requests", aws_terms.ALB_REQUESTS),
+                CloudwatchMetricAlarmMetricQuery(
+                    id="rate",
+                    label="5XX % of requests (0 below the minimum)",
+                    expression=error_rate_expression(minimum),
+                    return_data=True,
+                ),
+            ],
+        )
+        self.alarm_name = self.alarm.alarm_name
+
+
+def error_rate_expression(min_requests: int) -> str:
+    """5XX as % of requests; 0 below `min_requests`, so a quiet region is never judged."""
+    return f"IF(requests >= {min_requests}, 100 * FILL(errors, 0) / requests, 0)"

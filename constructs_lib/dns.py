@@ -17,10 +17,13 @@ from cdktf_cdktf_provider_aws.route53_record import (
 )
 from constructs import Construct
 
+from config.health_checks import ERROR_RATE_INSUFFICIENT_DATA
 from constructs_lib.state_release import release_from_state
 
 HEALTH_CHECK_INTERVAL_S = 10
 HEALTH_CHECK_FAILURE_THRESHOLD = 3
+# An alias record answers with its target's TTL: an ALB's DNS name has a 60 s TTL, set by AWS.
+ALIAS_TARGET_TTL_S = 60
 VALIDATION_RECORD_TTL_S = 60
 # A setting that switches the check's kind (TLS policy, WAF allow list, internal ALB) replaces it
 # (`type` forces a new one). Route 53 refuses to delete a health check a record still uses, so the
@@ -141,13 +144,22 @@ class RegionalRecordsProps:
     health_check_alarm_name: str | None = None
     """default: none; Route 53 calls `https://<region>.<record_name>/ping` itself. Set it for an
     internal load balancer, which Route 53's checkers cannot reach."""
+    health_check_port: int = 443
+    """default: 443, the service's listener. Under mutual TLS, the load balancer's health
+    listener (Route 53's checkers present no client certificate)."""
+    error_rate_alarm_name: str | None = None
+    """default: none, the region's health is `/ping`'s alone. Set: the ErrorRateHealthAlarm of
+    this region, and the latency record follows a CALCULATED check that is healthy only while
+    `/ping` passes AND this alarm is not in ALARM."""
 
 
 class RegionalRecords(Construct):
     """Latency alias record (this region's share of the service name) and the regional alias.
 
-    The latency record carries a health check and evaluates the ALB's target health, so a region
-    whose endpoint stops serving, or whose ALB stops answering, drops out of DNS by itself.
+    The latency record carries the region's health check, so a region whose endpoint stops
+    serving, whose ALB stops answering, or (with `error_rate_alarm_name`) whose model answers
+    mostly errors, drops out of DNS by itself. `health_check` is the `/ping` check (or its alarm
+    stand-in); `region_health_check` is the one the latency record follows.
     """
 
     def __init__(self, scope: Construct, id_: str, props: RegionalRecordsProps) -> None:
@@ -164,7 +176,7 @@ class RegionalRecords(Construct):
                 "health_check",
                 type="HTTPS",
                 fqdn=self.regional_name,
-                port=443,
+                port=props.health_check_port,
                 resource_path="/ping",
                 request_interval=HEALTH_CHECK_INTERVAL_S,
                 failure_threshold=HEALTH_CHECK_FAILURE_THRESHOLD,
@@ -184,6 +196,19 @@ class RegionalRecords(Construct):
                 tags={"Name": f"{self.regional_name} (alarm)"},
                 lifecycle=HEALTH_CHECK_LIFECYCLE,
             )
+        self.region_health_check = self.health_check
+        latency_alias = alias
+        if props.error_rate_alarm_name is not None:
+            self.region_health_check = self._data_plane_health(props)
+            # The ALB's own target health would add the proxy's target group, whose health check
+            # shares the proxy's concurrency with inference: saturation would fail it in every
+            # region at once. The HTTPS check goes through the ALB already (and the alarm check
+            # breaches on missing data), so the load balancer is still checked.
+            latency_alias = Route53RecordAlias(
+                name=props.load_balancer_dns_name,
+                zone_id=props.load_balancer_zone_id,
+                evaluate_target_health=False,
+            )
         self.latency_record = Route53Record(
             self,
             "latency_record",
@@ -192,8 +217,8 @@ class RegionalRecords(Construct):
             type="A",
             set_identifier=props.region,
             latency_routing_policy=Route53RecordLatencyRoutingPolicy(region=props.region),
-            health_check_id=self.health_check.id,
-            alias=alias,
+            health_check_id=self.region_health_check.id,
+            alias=latency_alias,
         )
         self.regional_record = Route53Record(
             self,
@@ -202,4 +227,30 @@ class RegionalRecords(Construct):
             name=self.regional_name,
             type="A",
             alias=alias,
+        )
+
+    def _data_plane_health(self, props: RegionalRecordsProps) -> Route53HealthCheck:
+        """A check on the region's error-rate alarm, and the CALCULATED AND of it and `/ping`."""
+        self.error_rate_health_check = Route53HealthCheck(
+            self,
+            "error_rate_health_check",
+            type="CLOUDWATCH_METRIC",
+            cloudwatch_alarm_name=props.error_rate_alarm_name,
+            # Route 53 reads the alarm where it was created: this region (every SageMaker region
+            # is among the regions Route 53 reads alarms in, tests/constructs_lib/test_dns.py).
+            cloudwatch_alarm_region=props.region,
+            insufficient_data_health_status=ERROR_RATE_INSUFFICIENT_DATA,
+            tags={"Name": f"{self.regional_name} (error rate)"},
+            lifecycle=HEALTH_CHECK_LIFECYCLE,
+        )
+        children = [self.health_check.id, self.error_rate_health_check.id]
+        return Route53HealthCheck(
+            self,
+            "region_health_check",
+            type="CALCULATED",
+            child_healthchecks=children,
+            # Every child must be healthy: the AND of `/ping` and the error rate.
+            child_health_threshold=len(children),
+            tags={"Name": f"{self.regional_name} (ping and error rate)"},
+            lifecycle=HEALTH_CHECK_LIFECYCLE,
         )

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import TerraformResource, TerraformResourceLifecycle
+from cdktf import (
+    Op,
+    Postcondition,
+    TerraformResource,
+    TerraformResourceLifecycle,
+    TerraformSelf,
+)
 from cdktf_cdktf_provider_aws.data_aws_kms_key import DataAwsKmsKey
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -69,6 +75,8 @@ class InferenceEndpointProps:
     rollback_alarm_names: tuple[str, ...]
     """Alarms a rollout watches (1-10, SageMaker's limit); plain names, the same whether
     auto-rollback is armed or not (see EndpointAlarms)."""
+    rollback_alarm_arns: tuple[str, ...]
+    """The same alarms' ARNs: the execution role may read exactly these (DescribeAlarms)."""
     data_capture: DataCaptureSettings
     capture_enabled: bool = False
     """default: off. On when `data_capture.enabled`, and always with a shadow variant."""
@@ -175,6 +183,9 @@ class InferenceEndpoint(Construct):
             name=props.names.endpoint,
             endpoint_config_name=self.endpoint_configuration.name,
             deployment_config=self._deployment_config(props),
+            lifecycle=TerraformResourceLifecycle(
+                postcondition=[self._rolled_out(props, self.endpoint_configuration.name)]
+            ),
         )
         self.endpoint_name = self.endpoint.name
         self.endpoint_arn = self.endpoint.arn
@@ -217,6 +228,35 @@ class InferenceEndpoint(Construct):
         return [
             SagemakerEndpointConfigurationProductionVariantsRoutingConfig(routing_strategy=strategy)
         ]
+
+    @staticmethod
+    def _rolled_out(props: InferenceEndpointProps, planned_config_name: str) -> Postcondition:
+        """Fails the apply when the endpoint does not run the planned configuration after it.
+
+        SageMaker rolls a blue/green update back (a rollback alarm fired, or the new fleet failed)
+        by returning the endpoint to InService on the old configuration; provider 5.100 waits only
+        for InService, so without this check the apply is green. Failing here also stops
+        Terraform before it deletes the old configuration and model (create_before_destroy keeps
+        them as deposed objects until a later apply succeeds), and the endpoint's state holds
+        the configuration it runs, so the next plan shows the rollout again.
+        """
+        name, region = props.endpoint_name, props.region
+        describe = (
+            f"aws sagemaker describe-endpoint --region {region} --endpoint-name {name} "
+            "--query FailureReason"
+        )
+        return Postcondition(
+            condition=Op.eq(TerraformSelf.get_string("endpoint_config_name"), planned_config_name),
+            error_message=(
+                f"The rollout of SageMaker endpoint {name} in {region} did not complete: the "
+                "endpoint runs endpoint configuration ${self.endpoint_config_name}, not "
+                f"{planned_config_name}. SageMaker rolled it back (a rollback alarm fired or "
+                f"the new fleet failed); its reason: `{describe}`. The running configuration "
+                "and its model are kept. Fix the cause, then re-run the apply: it retries the "
+                "rollout, and registers the variant's autoscaling again if this change had "
+                "deregistered it (instance type, variant or scaling range)."
+            ),
+        )
 
     @staticmethod
     def _deployment_config(props: InferenceEndpointProps) -> SagemakerEndpointDeploymentConfig:
@@ -404,6 +444,18 @@ class InferenceEndpoint(Construct):
                 "Condition": {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
             },
         ]
+        if props.rollback_alarm_arns:
+            # Deployment guardrails: the execution role needs cloudwatch:DescribeAlarms on the
+            # auto-rollback alarms it names (SageMaker developer guide, "Auto-Rollback
+            # Configuration and Monitoring").
+            statements.append(
+                {
+                    "Sid": "ReadRollbackAlarms",
+                    "Effect": "Allow",
+                    "Action": "cloudwatch:DescribeAlarms",
+                    "Resource": list(props.rollback_alarm_arns),
+                }
+            )
         if artifacts:
             statements.append(
                 {

@@ -23,13 +23,13 @@ from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
+from config.edge import SUBNET_SLOTS_BITS
 from config.models import ExistingNetwork, NetworkSettings
 from config.names import ResourceNames
 from constructs_lib import aws_terms
 from constructs_lib.policies import policy_document, service_trust_policy
 
 # Subnet i of the public tier is the i-th sixteenth of the VPC; the private tier starts at the 9th.
-SUBNET_SLOTS_BITS = 4
 PRIVATE_TIER_OFFSET = 8
 
 

@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
 )
 from constructs import Construct
 
-from config.aws_rules import state_key_alias
+from config.derived_names import state_key_alias
 from constructs_lib.policies import rotating_key
 from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
 

@@ -31,6 +31,12 @@ from constructs_lib import aws_terms
 
 ALLOW_LIST_PRIORITY = 0
 RATE_LIMIT_PRIORITY = 1
+CALLER_RATE_LIMIT_PRIORITY = 2
+# WAF's rate-based rules count over 5 minutes (evaluation_window_sec 300).
+RATE_WINDOW_S = 300
+# The caller's identity as WAF sees it: the bearer token. WAF does not see client certificates
+# (mutual TLS ends at the load balancer), so only JWT callers get a limit of their own.
+CALLER_KEY_HEADER = "authorization"
 COMMON_RULES_PRIORITY = 10
 KNOWN_BAD_INPUTS_PRIORITY = 20
 
@@ -43,6 +49,10 @@ class WebAclProps:
     load_balancer_arn: str
     settings: WafSettings
     log_key_arn: str
+    rate_limit_callers: bool = False
+    """default: false. True with bearer tokens: a rate-based rule keyed on the `Authorization`
+    header limits each caller (`rate_limit_per_caller_per_5_min`) beside the per-IP limit.
+    Requests without the header are not counted by it (WAF skips a request missing its key)."""
 
 
 def _visibility(metric: str) -> Wafv2WebAclRuleVisibilityConfig:
@@ -90,12 +100,14 @@ class WebAcl(Construct):
                     "rate_based_statement": {
                         "limit": settings.rate_limit_per_5_min,
                         "aggregate_key_type": "IP",
-                        "evaluation_window_sec": 300,
+                        "evaluation_window_sec": RATE_WINDOW_S,
                     }
                 },
                 visibility_config=_visibility(f"{props.name}-rate-limit"),
             )
         )
+        if props.rate_limit_callers:
+            rules.append(self._caller_rate_limit(props.name, settings))
         count_bodies = settings.body_rules == "count"
         rules.append(
             self._managed(
@@ -151,6 +163,30 @@ class WebAcl(Construct):
             web_acl_arn=self.web_acl.arn,
         )
         self.web_acl_arn = self.web_acl.arn
+
+    @staticmethod
+    def _caller_rate_limit(acl_name: str, settings: WafSettings) -> Wafv2WebAclRule:
+        return Wafv2WebAclRule(
+            name="rate-limit-per-caller",
+            priority=CALLER_RATE_LIMIT_PRIORITY,
+            action=Wafv2WebAclRuleAction(block=Wafv2WebAclRuleActionBlock()),
+            statement={
+                "rate_based_statement": {
+                    "limit": settings.rate_limit_per_caller_per_5_min,
+                    "aggregate_key_type": "CUSTOM_KEYS",
+                    "evaluation_window_sec": RATE_WINDOW_S,
+                    "custom_key": [
+                        {
+                            "header": {
+                                "name": CALLER_KEY_HEADER,
+                                "text_transformation": [{"priority": 0, "type": "NONE"}],
+                            }
+                        }
+                    ],
+                }
+            },
+            visibility_config=_visibility(f"{acl_name}-rate-limit-per-caller"),
+        )
 
     @staticmethod
     def _managed(

@@ -13,6 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# What a load balancer or network in front of SageMaker can do to an answer, as it arrives:
+# drop the connection with no answer, cut the body short of its Content-Length, answer a bare 502
+# with no error type, or refuse the caller's role (AccessDeniedException, as SageMaker sends it).
+FAILURES = ("connection_closed", "truncated_body", "bare_502", "access_denied")
+
 
 @dataclass
 class FakeRuntime:
@@ -21,6 +26,9 @@ class FakeRuntime:
     delay_s: float = 0.0
     body: bytes = b'{"ok":true}'
     content_type: str = "application/json"
+    failure: str = ""
+    """default: none, the model answers. One of FAILURES: how the answer goes wrong after the
+    request has arrived (and been counted)."""
     calls: int = 0
     url: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -46,6 +54,9 @@ def _handler_for(fake: FakeRuntime) -> type[BaseHTTPRequestHandler]:
             fake.record_call()
             if fake.delay_s:
                 time.sleep(fake.delay_s)
+            if fake.failure:
+                self._fail(fake.failure)
+                return
             try:
                 self.send_response(200)
                 self.send_header("Content-Type", fake.content_type)
@@ -55,6 +66,30 @@ def _handler_for(fake: FakeRuntime) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(fake.body)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (read timeout): what a slow model meets too
+
+        def _fail(self, failure: str) -> None:
+            self.close_connection = True
+            if failure == "truncated_body":
+                self.send_response(200)
+                self.send_header("Content-Type", fake.content_type)
+                self.send_header("Content-Length", str(len(fake.body) + 100))
+                self.end_headers()
+                self.wfile.write(fake.body)
+            elif failure == "bare_502":
+                self.send_response(502)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif failure == "access_denied":
+                body = b'{"message":"User: arn:aws:sts::123456789012:assumed-role/x is not authorized"}'
+                self.send_response(403)
+                self.send_header("x-amzn-ErrorType", "AccessDeniedException")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            elif failure != "connection_closed":
+                raise ValueError(f"unknown failure {failure!r}; one of {FAILURES}")
+            self.wfile.flush()
 
         def log_message(self, format: str, *args: object) -> None:
             pass

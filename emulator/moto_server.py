@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -31,6 +32,12 @@ SECRET_KEY = "testing"
 
 UPDATE_ENDPOINT_RECORD = "sagemaker-update-endpoint.jsonl"
 """The server's record of UpdateEndpoint requests, one JSON object a line, in its work directory."""
+
+ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/"
+    r"(?P<repository>[^:@]+)(?::(?P<tag>[^@]+)|@(?P<digest>sha256:[0-9a-f]{64}))$"
+)
+"""An Amazon ECR image URI: account, region, repository, and a tag or a digest."""
 
 SAGEMAKER_QUOTAS_FILE = "sagemaker-endpoint-quotas.json"
 """The account's SageMaker endpoint-usage quotas, in the server's work directory:
@@ -85,7 +92,13 @@ GAPS: list[str] = [
     "(production or shadow) removed while registered with Application Auto Scaling); variants "
     "(shadow variants too) take the new configuration's "
     "initial counts and weights unless RetainAllVariantProperties. The rollout completes at once "
-    "(InService on return: no Updating phase, traffic shifting, baking or auto-rollback). Every "
+    "(InService on return: no Updating phase, traffic shifting or baking). SageMaker's rollback, "
+    "at once too: when one of the deployment's auto-rollback alarms "
+    "(DeploymentConfig.AutoRollbackConfiguration.Alarms) is in ALARM at the update (tests set it "
+    "with CloudWatch SetAlarmState), or the new fleet cannot start (a model image in this "
+    "account's and region's ECR that is not there), the endpoint stays InService on its old "
+    "configuration and variants, with a FailureReason (the emulator's wording) that the next "
+    "successful rollout clears. Every "
     f"request is recorded with its outcome in <workdir>/{UPDATE_ENDPOINT_RECORD}.",
     "SageMaker: UpdateEndpointWeightsAndCapacities clears the weight (or instance count) of a "
     "variant that the request leaves out, where AWS changes only what is given, and refuses a "
@@ -111,6 +124,11 @@ GAPS: list[str] = [
     "ELBv2: DeleteLoadBalancer deletes a load balancer whose deletion protection is on (AWS "
     "refuses with OperationNotPermitted); shim: refuse too, so the teardown test proves that "
     "turning protection off comes first.",
+    "Route 53: CreateHealthCheck and UpdateHealthCheck drop AlarmIdentifier and "
+    "InsufficientDataHealthStatus of a CLOUDWATCH_METRIC check, and report it with an HTTP "
+    "check's port 80 and 30 s interval, so the re-plan wants to replace it; shim: keep and return "
+    "the alarm settings, leave out the endpoint's. moto never evaluates CALCULATED or CLOUDWATCH_METRIC "
+    "checks (their status is not emulated; tests assert their wiring).",
 ]
 """One line per difference from AWS that the harness works around."""
 
@@ -138,6 +156,7 @@ def apply_shims(update_endpoint_record: Path, quotas_file: Path | None = None) -
     _shim_acm_key_algorithm()
     _shim_lambda_logging_config()
     _shim_elbv2_deletion_protection()
+    _shim_route53_alarm_health_checks()
 
 
 def _shim_application_autoscaling_tags() -> None:
@@ -459,11 +478,23 @@ class DeployedEndpoint:
 
 @dataclass(frozen=True)
 class Rollout:
-    """The endpoint once SageMaker has deployed the new endpoint configuration."""
+    """The endpoint once SageMaker has deployed the new endpoint configuration, or has rolled the
+    deployment back (`failure_reason` set): then it keeps its configuration and variants."""
 
     variants: list[dict[str, Any]]
     last_deployment_config: dict[str, Any] | None
     shadow_variants: list[dict[str, Any]] = field(default_factory=list)
+    failure_reason: str | None = None
+
+    @property
+    def rolled_back(self) -> bool:
+        return self.failure_reason is not None
+
+
+def rollback_alarm_names(deployment_config: dict[str, Any] | None) -> list[str]:
+    """The alarms a deployment watches: DeploymentConfig.AutoRollbackConfiguration.Alarms."""
+    rollback = (deployment_config or {}).get("AutoRollbackConfiguration") or {}
+    return [alarm["AlarmName"] for alarm in rollback.get("Alarms") or []]
 
 
 def plan_rollout(
@@ -472,10 +503,16 @@ def plan_rollout(
     config_variants: list[dict[str, Any]],
     request: dict[str, Any],
     config_shadow_variants: list[dict[str, Any]] | None = None,
+    alarms_in_alarm: frozenset[str] = frozenset(),
+    fleet_failure: str | None = None,
 ) -> Rollout:
     """What the UpdateEndpoint `request` makes of `endpoint`, deploying the configuration
     `config_arn` (its ProductionVariants: `config_variants`, its ShadowProductionVariants:
     `config_shadow_variants`), as SageMaker documents it.
+
+    A deployment is rolled back when one of its auto-rollback alarms is among `alarms_in_alarm`
+    (CloudWatch alarms of the account and region in state ALARM while it runs) or when the new
+    fleet fails (`fleet_failure`: why); the endpoint is then InService on its old configuration.
 
     Raises UpdateRefused where SageMaker refuses the request.
     """
@@ -537,6 +574,20 @@ def plan_rollout(
             "Delete its scaling policies and deregister it as a scalable target "
             "(DeregisterScalableTarget) before the update."
         )
+    failure_reason = _rollback_reason(deployment_config, alarms_in_alarm, fleet_failure)
+    if failure_reason is not None:
+        # Deployment guardrails, auto-rollback (docs.aws.amazon.com/sagemaker/latest/dg/
+        # deployment-guardrails-configuration.html): "If any of your alarms trip during the
+        # specified monitoring period, SageMaker AI initiates a complete rollback to the old
+        # endpoint"; a new fleet that fails to provision is rolled back too. The endpoint is
+        # InService on the old configuration, with the variants it had, and DescribeEndpoint
+        # reports FailureReason.
+        return Rollout(
+            variants=endpoint.variants,
+            last_deployment_config=deployment_config,
+            shadow_variants=endpoint.shadow_variants,
+            failure_reason=failure_reason,
+        )
     retained: set[str] = set()
     if request.get("RetainAllVariantProperties"):
         excluded = request.get("ExcludeRetainedVariantProperties") or []
@@ -548,6 +599,23 @@ def plan_rollout(
         last_deployment_config=deployment_config,
         shadow_variants=_rolled_out(config_shadow, current_shadow, retained),
     )
+
+
+def _rollback_reason(
+    deployment_config: dict[str, Any] | None,
+    alarms_in_alarm: frozenset[str],
+    fleet_failure: str | None,
+) -> str | None:
+    # The emulator's wording: AWS documents that FailureReason is set, not its text.
+    if fleet_failure is not None:
+        return f"Deployment failed and was rolled back: the new fleet failed. {fleet_failure}"
+    fired = [name for name in rollback_alarm_names(deployment_config) if name in alarms_in_alarm]
+    if fired:
+        return (
+            "Deployment was rolled back: the auto-rollback alarm(s) "
+            f"{', '.join(fired)} went into ALARM during the deployment."
+        )
+    return None
 
 
 def _rolled_out(
@@ -625,8 +693,10 @@ def _shim_sagemaker_update_endpoint(record_path: Path) -> None:
     import threading
 
     from moto.applicationautoscaling.models import applicationautoscaling_backends
+    from moto.cloudwatch.models import cloudwatch_backends
     from moto.core.responses import ActionResult
     from moto.core.utils import utcnow
+    from moto.ecr.models import ecr_backends
     from moto.sagemaker.exceptions import ValidationError
     from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig
     from moto.sagemaker.responses import SageMakerResponse as Response
@@ -668,7 +738,38 @@ def _shim_sagemaker_update_endpoint(record_path: Path) -> None:
             == "sagemaker"
         )
 
-    def roll_out(backend: Any, request: dict[str, Any]) -> str:
+    def alarms_in_alarm(backend: Any) -> frozenset[str]:
+        cloudwatch = cloudwatch_backends[backend.account_id][backend.region_name]
+        return frozenset(
+            name for name, alarm in cloudwatch.alarms.items() if alarm.state_value == "ALARM"
+        )
+
+    def fleet_failure(backend: Any, config: Any) -> str | None:
+        """Why the new fleet cannot start: a model whose image is in this account's and region's
+        ECR repository (the only registry the emulator holds) without that tag or digest."""
+        ecr = ecr_backends[backend.account_id][backend.region_name]
+        for variant in config.production_variants + shadow_of(config):
+            model = backend._models.get(variant.get("ModelName"))
+            image = (model.primary_container or {}).get("Image", "") if model else ""
+            found = ECR_IMAGE.match(image)
+            if not found or (found["account"], found["region"]) != (
+                backend.account_id,
+                backend.region_name,
+            ):
+                continue  # another registry or account: assumed pullable
+            repository = ecr.repositories.get(found["repository"])
+            tag, digest = found["tag"], found["digest"]
+            if repository is None or not any(
+                (tag and tag in i.image_tags) or (digest and digest == i.get_image_digest())
+                for i in repository.images
+            ):
+                return (
+                    f'Variant "{variant["VariantName"]}": the image {image} of model '
+                    f'"{variant.get("ModelName")}" was not found in Amazon ECR.'
+                )
+        return None
+
+    def roll_out(backend: Any, request: dict[str, Any]) -> tuple[str, Rollout]:
         name = request.get("EndpointName", "")
         config_name = request.get("EndpointConfigName", "")
         endpoint = backend.endpoints.get(name)
@@ -698,16 +799,21 @@ def _shim_sagemaker_update_endpoint(record_path: Path) -> None:
             config_variants=config.production_variants,
             request=request,
             config_shadow_variants=shadow_of(config),
+            alarms_in_alarm=alarms_in_alarm(backend),
+            fleet_failure=fleet_failure(backend, config),
         )
+        endpoint.last_modified_time = utcnow()
+        endpoint.endpoint_status = "InService"
+        endpoint.last_deployment_config = rollout.last_deployment_config
+        endpoint.failure_reason = rollout.failure_reason
+        if rollout.rolled_back:
+            return str(endpoint.arn), rollout
         endpoint.endpoint_config_name = config_name
         endpoint.production_variants = rollout.variants
         endpoint.shadow_production_variants = rollout.shadow_variants or None
         endpoint.data_capture_config = config.data_capture_config
-        endpoint.last_deployment_config = rollout.last_deployment_config
-        endpoint.last_modified_time = utcnow()
-        endpoint.endpoint_status = "InService"
         instance_types[endpoint.arn] = types_of(config)
-        return str(endpoint.arn)
+        return str(endpoint.arn), rollout
 
     def record(entry: dict[str, Any]) -> None:
         entry = {"time": datetime.datetime.now(datetime.UTC).isoformat(), **entry}
@@ -719,7 +825,7 @@ def _shim_sagemaker_update_endpoint(record_path: Path) -> None:
         seen = {"account": self.current_account, "region": self.region, "request": request}
         with lock:
             try:
-                arn = roll_out(self.sagemaker_backend, request)
+                arn, rollout = roll_out(self.sagemaker_backend, request)
             except UpdateRefused as refused:
                 error = {"Code": "ValidationException", "Message": str(refused)}
                 record({**seen, "outcome": "refused", "error": error})
@@ -728,7 +834,11 @@ def _shim_sagemaker_update_endpoint(record_path: Path) -> None:
                 error = {"Code": type(broken).__name__, "Message": str(broken)}
                 record({**seen, "outcome": "error", "error": error})
                 raise
-            record({**seen, "outcome": "accepted"})
+            if rollout.rolled_back:
+                # UpdateEndpoint itself succeeds; the deployment fails later, asynchronously.
+                record({**seen, "outcome": "rolled back", "reason": rollout.failure_reason})
+            else:
+                record({**seen, "outcome": "accepted"})
         return ActionResult({"EndpointArn": arn})
 
     Response.create_endpoint = create_endpoint  # type: ignore[method-assign]
@@ -866,6 +976,50 @@ def _shim_lambda_logging_config() -> None:
     LambdaFunction.__init__ = new_init  # type: ignore[method-assign]
     LambdaFunction.get_configuration = new_get_configuration  # type: ignore[method-assign]
     LambdaFunction.update_configuration = new_update_configuration  # type: ignore[method-assign,assignment]
+
+
+def _shim_route53_alarm_health_checks() -> None:
+    # EMULATOR GAP: moto's CreateHealthCheck/UpdateHealthCheck drop AlarmIdentifier and
+    # InsufficientDataHealthStatus (HealthCheckConfig of a CLOUDWATCH_METRIC check, botocore's
+    # route53 model); GetHealthCheck then reports neither and the provider plans to set them again.
+    from moto.route53.models import HealthCheck
+    from moto.route53.responses import Route53 as Response
+
+    kept = ("AlarmIdentifier", "InsufficientDataHealthStatus")
+    config_property = HealthCheck.health_check_config
+
+    def health_check_config(self: Any) -> dict[str, Any]:
+        config = dict(config_property.fget(self))  # type: ignore[attr-defined]
+        config.update(getattr(self, "shim_kept", {}))
+        if self.type_ == "CLOUDWATCH_METRIC":
+            # An alarm check has no endpoint: no address, port or request interval (moto reports
+            # its HTTP defaults, 80 and 30 s; it already leaves them out of CALCULATED checks).
+            for key in ("IPAddress", "Port", "RequestInterval", "MeasureLatency"):
+                config.pop(key, None)
+        return config
+
+    def keeping(action: Any, health_check_id: Any) -> Any:
+        def wrapped(self: Any) -> Any:
+            result = action(self)
+            # CreateHealthCheck nests the settings in HealthCheckConfig; UpdateHealthCheck does not.
+            given = self._get_param("HealthCheckConfig") or {
+                key: self._get_param(key) for key in kept
+            }
+            health_check = self.backend.health_checks[health_check_id(self, result)]
+            shim_kept = getattr(health_check, "shim_kept", {})
+            shim_kept.update({key: given[key] for key in kept if given.get(key) is not None})
+            health_check.shim_kept = shim_kept
+            return result
+
+        return wrapped
+
+    HealthCheck.health_check_config = property(health_check_config)  # type: ignore[assignment,method-assign]
+    Response.create_health_check = keeping(  # type: ignore[method-assign]
+        Response.create_health_check, lambda _self, result: result.result["HealthCheck"].id
+    )
+    Response.update_health_check = keeping(  # type: ignore[method-assign]
+        Response.update_health_check, lambda self, _result: self._get_param("HealthCheckId")
+    )
 
 
 def _shim_elbv2_deletion_protection() -> None:
@@ -1013,8 +1167,9 @@ class MotoServer:
     def update_endpoint_requests(self) -> list[dict[str, Any]]:
         """Every UpdateEndpoint request the server has had, oldest first, with its outcome.
 
-        Each: `time`, `account`, `region`, `request` (as sent), `outcome` ("accepted", "refused"
-        or "error"), and unless accepted `error` (`Code`, `Message`).
+        Each: `time`, `account`, `region`, `request` (as sent), `outcome` ("accepted", "rolled
+        back", "refused" or "error"); when rolled back `reason` (the FailureReason), when refused
+        or an error `error` (`Code`, `Message`).
         """
         import json
 

@@ -19,6 +19,8 @@ from constructs_lib.alarms import (
     AlarmTopicProps,
     EndpointAlarms,
     EndpointAlarmsProps,
+    ErrorRateHealthAlarm,
+    ErrorRateHealthAlarmProps,
     HealthCheckAlarm,
     HealthCheckAlarmProps,
     TrafficAlarms,
@@ -33,8 +35,13 @@ from constructs_lib.dns import (
 )
 from constructs_lib.endpoint_autoscaling import EndpointAutoscaling, EndpointAutoscalingProps
 from constructs_lib.inference_endpoint import InferenceEndpoint, InferenceEndpointProps
-from constructs_lib.inference_proxy import InferenceProxy, InferenceProxyProps
-from constructs_lib.load_balancer import LoadBalancer, LoadBalancerProps
+from constructs_lib.inference_proxy import (
+    InferenceProxy,
+    InferenceProxyProps,
+    PingFunction,
+    PingFunctionProps,
+)
+from constructs_lib.load_balancer import HTTPS_PORT, LoadBalancer, LoadBalancerProps
 from constructs_lib.log_encryption import LogEncryptionKey, LogEncryptionKeyProps
 from constructs_lib.network import Network, NetworkProps
 from constructs_lib.state_backend import use_backend
@@ -114,6 +121,7 @@ class RegionStack(TerraformStack):
                 variants=tuple(variants),
                 rollout=config.rollout,
                 rollback_alarm_names=self.endpoint_alarms.rollback_alarm_names,
+                rollback_alarm_arns=self.endpoint_alarms.rollback_alarm_arns,
                 data_capture=config.data_capture,
                 capture_enabled=config.data_capture_enabled,
                 serverless=config.endpoint.serverless,
@@ -177,6 +185,22 @@ class RegionStack(TerraformStack):
                 endpoint_arn=self.inference.endpoint_arn,
                 settings=config.proxy,
                 log_key_arn=self.log_key.key_arn,
+                authentication=config.authentication,
+            ),
+        )
+        self.ping = PingFunction(
+            self,
+            "ping",
+            PingFunctionProps(
+                names=self.names,
+                account_id=account_id,
+                endpoint_name=self.inference.endpoint_name,
+                endpoint_arn=self.inference.endpoint_arn,
+                code_path=self.proxy.code_path,
+                code_hash=self.proxy.code_hash,
+                log_retention_days=config.proxy.log_retention_days,
+                log_key_arn=self.log_key.key_arn,
+                authentication=config.authentication,
             ),
         )
 
@@ -223,6 +247,9 @@ class RegionStack(TerraformStack):
                 ),
                 alarm_health_check=bool(alarm_health_check_reasons(config)),
                 retired=self.retired,
+                mutual_tls=config.authentication.mutual_tls,
+                ping_function_arn=self.ping.function_arn,
+                ping_function_name=self.ping.function_name,
             ),
         )
         if config.waf.enabled:
@@ -235,11 +262,22 @@ class RegionStack(TerraformStack):
                     load_balancer_arn=self.load_balancer.load_balancer.arn,
                     settings=config.waf,
                     log_key_arn=self.log_key.key_arn,
+                    rate_limit_callers=config.authentication.jwt is not None,
                 ),
             )
 
     def _dns(self, config: ServiceConfig) -> None:
         """This region's latency record, its regional name and health check."""
+        self.error_rate_health = ErrorRateHealthAlarm(
+            self,
+            "error_rate_health",
+            ErrorRateHealthAlarmProps(
+                prefix=self.names.alarm_prefix,
+                load_balancer_arn_suffix=self.load_balancer.load_balancer.arn_suffix,
+                target_group_arn_suffix=self.load_balancer.target_group.arn_suffix,
+                settings=config.alarms,
+            ),
+        )
         self.records = RegionalRecords(
             self,
             "dns",
@@ -250,6 +288,8 @@ class RegionStack(TerraformStack):
                 load_balancer_dns_name=self.load_balancer.load_balancer_dns_name,
                 load_balancer_zone_id=self.load_balancer.load_balancer_zone_id,
                 health_check_alarm_name=self.load_balancer.healthy_targets_alarm_name,
+                health_check_port=self.load_balancer.health_check_port or HTTPS_PORT,
+                error_rate_alarm_name=self.error_rate_health.alarm_name,
             ),
         )
 
@@ -282,9 +322,9 @@ class RegionStack(TerraformStack):
                 min_instance_count=config.endpoint.min_instance_count,
                 max_instance_count=config.endpoint.max_instance_count,
                 load_balancer_arn_suffix=self.load_balancer.load_balancer.arn_suffix,
-                target_group_arn_suffix=self.load_balancer.target_group.arn_suffix,
+                target_group_arn_suffix=self.load_balancer.ping_target_group.arn_suffix,
                 function_name=self.proxy.function_name,
-                health_check_id=self.records.health_check.id,
+                health_check_id=self.records.region_health_check.id,
                 serverless=config.endpoint.serverless is not None,
                 more_variants=tuple(
                     DashboardVariant(
@@ -335,7 +375,7 @@ class RegionStack(TerraformStack):
             "health_check_alarm",
             HealthCheckAlarmProps(
                 prefix=prefix,
-                health_check_id=self.records.health_check.id,
+                health_check_id=self.records.region_health_check.id,
                 settings=config.alarms,
                 topic_arn=topic_arn,
                 provider=provider,

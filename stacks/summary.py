@@ -20,6 +20,7 @@ def summary(
         f"  regions:     {', '.join(config.regions)}"
         + (f" (retiring: {', '.join(config.retired_regions)})" if config.retired_regions else ""),
         *_variant_lines(config),
+        _authentication_line(config),
         f"  terraform:   {Path(outdir).resolve()}/stacks/<stack>/cdk.tf.json",
     ]
     return "\n".join(lines)
@@ -44,3 +45,20 @@ def _variant_lines(config: ServiceConfig) -> list[str]:
             f"target {scaling.invocations_target:g} invocations/instance/min)"
         )
     return lines
+
+
+def _authentication_line(config: ServiceConfig) -> str:
+    auth = config.authentication
+    if auth.allow_unauthenticated:
+        return (
+            "  auth:        WARNING: none - the public load balancer serves anyone "
+            "(authentication.allow_unauthenticated: true)"
+        )
+    parts = []
+    if auth.jwt is not None:
+        parts.append(f"JWT from {auth.jwt.issuer}")
+    if auth.mutual_tls is not None:
+        parts.append("mutual TLS (client certificates checked by the load balancer)")
+    if not parts:
+        return "  auth:        none in the proxy (internal load balancer: reachable from its VPC)"
+    return f"  auth:        {' and '.join(parts)}"

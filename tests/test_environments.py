@@ -25,6 +25,18 @@ BLOCK = re.compile(
     re.DOTALL,
 )
 
+STAGING = "config/environments/staging.yaml"
+PRODUCTION = "config/environments/production.yaml"
+# Pages whose commands name configuration files; each file they name must be in the repository.
+COMMAND_PAGES = [
+    ROOT / "README.md",
+    ROOT / "docs" / "configuration.md",
+    ROOT / "docs" / "operations.md",
+]
+NAMED_CONFIG = re.compile(
+    r"(?:SERVING_CONFIG=|--context config=|python -m config check |--config )(config/\S+\.ya?ml)"
+)
+
 FAKE_CDKTF = """\
 import fnmatch, json, os, shlex, subprocess, sys
 
@@ -75,17 +87,13 @@ def readme_commands() -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the project with a staging environment beside the example."""
+    """A copy of the project, its environment files included."""
     root = tmp_path_factory.mktemp("project")
     for name in ("main.py", "cdktf.json"):
         shutil.copy2(ROOT / name, root / name)
     shutil.copytree(ROOT / "config", root / "config", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("stacks", "constructs_lib", "functions"):
         (root / name).symlink_to(ROOT / name)
-    example = yaml.safe_load((ROOT / "config" / "example.yaml").read_text())
-    (root / "config" / "staging.yaml").write_text(
-        yaml.safe_dump({**example, "environment": "staging"}, sort_keys=False)
-    )
     bin_dir = root / "bin"
     bin_dir.mkdir()
     for name, source in (("npx", FAKE_CDKTF), ("pipenv", FAKE_PIPENV)):
@@ -98,7 +106,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_readme_block_covers_both_choices_and_the_refusals() -> None:
     commands = readme_commands()
-    assert any(c.startswith("SERVING_CONFIG=config/staging.yaml") for c, _ in commands)
+    assert any(c.startswith(f"SERVING_CONFIG={STAGING} ") for c, _ in commands)
+    assert any(c.startswith(f"SERVING_CONFIG={PRODUCTION} ") for c, _ in commands)
     assert any("--context" in c for c, _ in commands)
     assert sum(comment.startswith("fails") for _, comment in commands) >= 2
 
@@ -154,3 +163,33 @@ def test_config_check_checks_the_named_file_even_with_serving_config_set(
 
     assert config_cli(["check", str(staging)]) == 0
     assert "valid (serving-staging," in capsys.readouterr().out
+
+
+def test_every_configuration_the_docs_commands_name_exists() -> None:
+    named = {
+        (page.name, path)
+        for page in COMMAND_PAGES
+        for path in NAMED_CONFIG.findall(page.read_text())
+    }
+    assert {path for _, path in named} >= {STAGING, PRODUCTION}
+    assert sorted((page, path) for page, path in named if not (ROOT / path).is_file()) == []
+
+
+@pytest.mark.parametrize("path", [STAGING, PRODUCTION])
+def test_environment_file_passes_the_config_check(
+    path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from config.__main__ import main as config_cli
+
+    assert config_cli(["check", str(ROOT / path)]) == 0, capsys.readouterr().err
+    environment = yaml.safe_load((ROOT / path).read_text())["environment"]
+    assert f"valid (serving-{environment}," in capsys.readouterr().out
+
+
+def test_staging_is_its_own_smaller_but_redundant_service() -> None:
+    staging, production = (yaml.safe_load((ROOT / p).read_text()) for p in (STAGING, PRODUCTION))
+    assert staging["environment"] != production["environment"]
+    assert staging["domain"]["record_name"] != production["domain"]["record_name"]
+    assert staging["state"] != production["state"]  # its own state and lock
+    assert staging["endpoint"]["min_instance_count"] >= 2
+    assert staging["endpoint"]["max_instance_count"] <= production["endpoint"]["max_instance_count"]

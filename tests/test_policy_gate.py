@@ -1,7 +1,7 @@
 """Policy gate: checkov finds no failed check in any synthesized stack, except the reasoned skips.
 
 checkov runs from its own environment (its pins clash with ours): `$CHECKOV_BIN`, else
-`.venv-checkov/bin/checkov` (created by .ci/run from tools/requirements-checkov.txt), else PATH.
+`.venv-checkov/bin/checkov`, else PATH (.ci/run builds it outside the tree and sets `$CHECKOV_BIN`).
 """
 
 from __future__ import annotations
@@ -37,21 +37,16 @@ def checkov_binary() -> str:
     raise AssertionError("unreachable")
 
 
-def scan(stacks: Path, copy: Path) -> list[dict[str, object]]:
-    """What the gate does (both workflows): checkov on tools/checkov_scan_copy.py's copy."""
+def scan(stacks: Path, workdir: Path) -> list[dict[str, object]]:
+    """What both workflows run: tools/ci/checkov_gate.py (checkov on a copy of `stacks` it can
+    parse, in `workdir`/checkov-stacks), with the real checkov; its JSON report."""
+    report = workdir / "checkov.json"
     subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "checkov_scan_copy.py"), str(stacks), str(copy)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    result = subprocess.run(
-        [checkov_binary(), "-d", str(copy), "--config-file", str(CONFIG), "-o", "json",
-         "--compact"],
-        capture_output=True, text=True, timeout=600, check=False,
+        [sys.executable, str(ROOT / "tools" / "ci" / "checkov_gate.py"), checkov_binary(),
+         str(report), "--stacks", str(stacks)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
-    document = json.loads(result.stdout)
+    document = json.loads(report.read_text())
     return document if isinstance(document, list) else [document]
 
 
@@ -59,7 +54,7 @@ def scan(stacks: Path, copy: Path) -> list[dict[str, object]]:
 def report(
     synthesized_example: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> list[dict[str, object]]:
-    return scan(synthesized_example / "stacks", tmp_path_factory.mktemp("checkov") / "stacks")
+    return scan(synthesized_example / "stacks", tmp_path_factory.mktemp("checkov"))
 
 
 @pytest.mark.slow
@@ -98,25 +93,6 @@ def test_every_skip_has_a_reason() -> None:
         )
 
 
-def test_scan_copy_leaves_out_only_what_checkov_cannot_parse() -> None:
-    # Given a stack with required_version, moved and removed blocks (checkov 3.3.30 reports each
-    # as a parsing error and then checks nothing), when copied for the scan, then only those go.
-    from tools.checkov_scan_copy import scan_copy
-
-    document = {
-        "terraform": {"required_version": ">= 1.10.0", "backend": {"s3": {"bucket": "b"}}},
-        "resource": {"aws_s3_bucket": {"b": {"bucket": "b"}}},
-        "data": {"aws_caller_identity": {"account": {}}},
-        "moved": [{"from": "a.b", "to": "a.c"}],
-        "removed": [{"from": "a.d", "lifecycle": {"destroy": False}}],
-    }
-    assert scan_copy(document) == {
-        "terraform": {"backend": {"s3": {"bucket": "b"}}},
-        "resource": {"aws_s3_bucket": {"b": {"bucket": "b"}}},
-        "data": {"aws_caller_identity": {"account": {}}},
-    }
-
-
 @pytest.mark.slow
 def test_gate_checks_served_stacks_with_removed_blocks_and_leaves_out_retired_ones(
     tmp_path_factory: pytest.TempPathFactory,
@@ -131,9 +107,8 @@ def test_gate_checks_served_stacks_with_removed_blocks_and_leaves_out_retired_on
     synth_app(
         config_with(regions=["us-east-1"], retired_regions=["eu-west-1"]), project / "cdktf.out"
     )
-    copy = project / "checkov-stacks"
-    summaries = [r["summary"] for r in scan(project / "cdktf.out" / "stacks", copy)]
-    assert sorted(p.name for p in copy.iterdir()) == [
+    summaries = [r["summary"] for r in scan(project / "cdktf.out" / "stacks", project)]
+    assert sorted(p.name for p in (project / "checkov-stacks").iterdir()) == [
         "bootstrap-serving-prod",
         "serving-prod-us-east-1",
     ]

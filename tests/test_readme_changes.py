@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.emulator.scenarios import ENDPOINT_CHAIN, REFUSED, SURROUNDINGS_CHAIN, readme_table
+from tests.emulator.scenarios import (
+    ENDPOINT_CHAIN,
+    REFUSED,
+    ROLLED_BACK,
+    SURROUNDINGS_CHAIN,
+    readme_table,
+)
 
 README = Path(__file__).resolve().parents[1] / "docs" / "operations.md"
 
@@ -41,5 +47,5 @@ def test_every_config_section_a_user_changes_daily_has_a_scenario() -> None:
 
 
 def test_scenario_ids_are_unique() -> None:
-    ids = [s.id for s in [*ENDPOINT_CHAIN, *SURROUNDINGS_CHAIN, *REFUSED]]
+    ids = [s.id for s in [*ENDPOINT_CHAIN, ROLLED_BACK, *SURROUNDINGS_CHAIN, *REFUSED]]
     assert len(ids) == len(set(ids)), ids

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from emulator.terraform import offline_terraform
+from tests.support.configs import EXISTING_NETWORKS
 
 STACKS = ["bootstrap-serving-prod", "serving-prod-us-east-1", "serving-prod-eu-west-1"]
 
@@ -37,9 +38,18 @@ def test_stack_validates(
 VARIANTS = {
     "internal-alb-capture-linear": {
         "load_balancer": {"internal": True},
+        "network": {"existing": EXISTING_NETWORKS},
         "data_capture": {"enabled": True},
         "rollout": {"strategy": "linear"},
         "waf": {"allow_cidrs": ["10.0.0.0/8"]},
+        # Mutual TLS: trust store, verify-mode listener, the ping-only health listener. Not in
+        # the emulator's examples: moto has no trust stores and no managed prefix lists.
+        "authentication": {
+            "mutual_tls": {
+                "ca_bundle_s3_bucket": "example-serving-trust-{region}",
+                "ca_bundle_s3_key": "serving/ca-bundle.pem",
+            }
+        },
         "notifications": {
             "subscriptions": [{"protocol": "email", "endpoint": "oncall@example.com"}]
         },

@@ -1,8 +1,8 @@
 """The GitHub workflows: valid for GitHub, clean for zizmor, and shaped as the README promises.
 
 Offline throughout. check-jsonschema and zizmor run from their own environment:
-`$WORKFLOW_TOOLS_BIN/<tool>`, else `.venv-tools/bin/<tool>` (created by .ci/run from
-tools/requirements-workflow-checks.txt), else PATH. The scripts inside the workflows (the stack
+`$WORKFLOW_TOOLS_BIN/<tool>` (.ci/run builds it outside the tree from
+tools/requirements-workflow-checks.txt), else `.venv-tools/bin/<tool>`, else PATH. The scripts inside the workflows (the stack
 matrix, the plan comment, the health gate) are taken out of the YAML and run here against fakes.
 """
 
@@ -19,10 +19,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from emulator.terraform import skip_or_fail
 from tests.plan_safety.plans import ENDPOINT, model_rollout, plan, resource
+from tests.workflows.workflow_files import (
+    action,
+    jobs,
+    load,
+    run_script,
+    step_with_id,
+    steps_using,
+    triggers,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -53,44 +61,12 @@ REGION_STACKS = ["serving-prod-eu-west-1", "serving-prod-us-east-1"]
 # --- reading the workflows ------------------------------------------------------------------------
 
 
-def load(path: Path) -> dict[Any, Any]:
-    document = yaml.safe_load(path.read_text())
-    assert isinstance(document, dict), f"{path.name} is not a mapping"
-    return document
-
-
-def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
-    # YAML 1.1 (PyYAML) reads the bare key `on` as the boolean True.
-    found = workflow.get("on", workflow.get(True))
-    assert isinstance(found, dict), f"triggers should be a mapping, found {found!r}"
-    return found
-
-
-def jobs(path: Path) -> dict[str, dict[str, Any]]:
-    return load(path)["jobs"]
-
-
 def all_steps() -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(file name, job id, step) for every step of every workflow."""
     for path in WORKFLOW_FILES:
         for job_id, job in jobs(path).items():
             for step in job.get("steps", []):
                 yield path.name, job_id, step
-
-
-def action(step: dict[str, Any]) -> str:
-    """`owner/repo` of a step's `uses`, or "" for a `run` step."""
-    return str(step.get("uses", "")).split("@", 1)[0]
-
-
-def step_with_id(job: dict[str, Any], step_id: str) -> dict[str, Any]:
-    found = [step for step in job["steps"] if step.get("id") == step_id]
-    assert len(found) == 1, f"expected one step with id {step_id!r}, found {len(found)}"
-    return found[0]
-
-
-def steps_using(job: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    return [step for step in job.get("steps", []) if action(step) == name]
 
 
 def write_permissions(job: dict[str, Any]) -> set[str]:
@@ -154,9 +130,9 @@ def describe(finding: dict[str, Any]) -> str:
     return f"{finding['ident']} ({finding['desc']}): " + "; ".join(where)
 
 
-def test_the_two_workflows_exist() -> None:
-    assert PULL_REQUEST in WORKFLOW_FILES
-    assert DEPLOY in WORKFLOW_FILES
+def test_the_workflows_exist() -> None:
+    for name in ("pull-request.yml", "deploy.yml", "deploy-environment.yml", "deploy-region.yml"):
+        assert WORKFLOWS / name in WORKFLOW_FILES, name
 
 
 def test_workflow_tools_are_the_pinned_versions() -> None:
@@ -212,7 +188,9 @@ def test_every_action_is_pinned_to_a_full_commit_sha() -> None:
     unpinned = [
         f"{name} {job_id}: {step['uses']}"
         for name, job_id, step in all_steps()
-        if "uses" in step and not step["uses"].startswith("./") and not FULL_SHA.match(step["uses"])
+        if "uses" in step
+        and not step["uses"].startswith(("./", "$/"))
+        and not FULL_SHA.match(step["uses"])
     ]
     assert unpinned == []
 
@@ -220,7 +198,7 @@ def test_every_action_is_pinned_to_a_full_commit_sha() -> None:
 def test_every_pinned_action_names_its_release() -> None:
     for path in WORKFLOW_FILES:
         for line in path.read_text().splitlines():
-            if re.match(r"^\s*(- )?uses: (?!\./)", line):
+            if re.match(r"^\s*(- )?uses: (?!\./|\$/)", line):
                 assert VERSION_COMMENT.search(line), (
                     f"{path.name}: no `# vX.Y.Z` after: {line.strip()}"
                 )
@@ -253,10 +231,18 @@ def test_every_job_declares_its_own_permissions() -> None:
             assert isinstance(job.get("permissions"), dict), f"{path.name} {job_id}"
 
 
+def assumes_an_aws_role(job: dict[str, Any]) -> bool:
+    """The job configures AWS credentials, itself or through the local workflow it calls."""
+    called = str(job.get("uses", ""))
+    if called.startswith(("./", "$/")):
+        return any(assumes_an_aws_role(j) for j in jobs(ROOT / called.removeprefix("$/")).values())
+    return bool(steps_using(job, AWS_CREDENTIALS))
+
+
 def test_id_token_write_only_where_aws_credentials_are_configured() -> None:
     for path in WORKFLOW_FILES:
         for job_id, job in jobs(path).items():
-            assumes_role = bool(steps_using(job, AWS_CREDENTIALS))
+            assumes_role = assumes_an_aws_role(job)
             assert ("id-token" in write_permissions(job)) == assumes_role, f"{path.name} {job_id}"
 
 
@@ -283,7 +269,8 @@ def test_aws_credentials_come_from_an_oidc_role_in_a_variable() -> None:
         assert re.fullmatch(r"\$\{\{ vars\.AWS_\w+_ROLE_ARN \}\}", inputs["role-to-assume"]), job_id
         assert not {"aws-access-key-id", "aws-secret-access-key", "aws-session-token"} & set(inputs)
         assert "secrets." not in json.dumps(inputs), f"{name} {job_id}"
-    assert found == 3  # the diff matrix, the first region, the other regions
+    # The diff matrix; a region's deploy: the S3 deploy role or the Cloud read-only role.
+    assert found == 3
 
 
 def test_no_expression_is_expanded_inside_a_script() -> None:
@@ -325,13 +312,11 @@ def test_pull_request_runs_tests_synth_and_checkov() -> None:
         "pipenv sync --dev",
         "pipenv run test",
         "pipenv run synth",
-        'checkov_scan_copy.py cdktf.out/stacks "$RUNNER_TEMP/checkov-stacks"\n.venv-checkov/bin/',
-        'checkov -d "$RUNNER_TEMP/checkov-stacks" --config-file .checkov.yaml',
+        "python tools/ci/checkov_gate.py .venv-checkov/bin/checkov",  # tests/workflows
         "-r tools/requirements-checkov.txt",
         "-r tools/requirements-workflow-checks.txt",  # CI=true fails tests whose tools are missing
     ):
         assert command in scripts
-    assert 'summary["parsing_errors"]' in scripts  # "0 failed" while checking nothing is a failure
 
 
 def test_pull_request_runs_cancel_the_superseded_ones() -> None:
@@ -375,16 +360,29 @@ def test_forks_get_no_plan_and_no_comment() -> None:
 def run_manifest_step(
     tmp_path: Path, step: dict[str, Any], env: dict[str, str] | None = None
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
-    """Runs a workflow step's script in a folder holding cdktf.out/manifest.json."""
+    """Runs a workflow step's script (tools/ci from this checkout) in a folder holding
+    cdktf.out/manifest.json and each region stack's cdk.tf.json (S3 backend)."""
     (tmp_path / "cdktf.out").mkdir()
     (tmp_path / "cdktf.out" / "manifest.json").write_text(json.dumps(MANIFEST))
+    for name in REGION_STACKS:
+        (tmp_path / "cdktf.out" / "stacks" / name).mkdir(parents=True)
+        backend = {"terraform": {"backend": {"s3": {"bucket": "example-serving-tfstate"}}}}
+        (tmp_path / "cdktf.out" / "stacks" / name / "cdk.tf.json").write_text(json.dumps(backend))
     output = tmp_path / "github_output"
     output.touch()
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "python").symlink_to(sys.executable)
     result = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        [
+            "bash",
+            "--noprofile",
+            "--norc",
+            "-eo",
+            "pipefail",
+            "-c",
+            step["run"].replace("tools/ci/", f"{ROOT}/tools/ci/"),
+        ],
         cwd=tmp_path,
         env={
             **os.environ,
@@ -576,41 +574,6 @@ ALLOW_LABEL = "${{ contains(github.event.pull_request.labels.*.name, 'allow-prot
 REFUSED_PLAN = plan(resource(ENDPOINT, ["delete", "create"], {"name": "a"}, {"name": "b"}))
 
 
-def run_script(
-    tmp_path: Path, script: str, env: dict[str, str], fakes: dict[str, str] | None = None
-) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
-    """Runs a step's script from the checkout as GitHub would (bash -eo pipefail), with `python`
-    this interpreter and `fakes` (name: shell script) first on PATH; returns it and its outputs."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    if not (bin_dir / "python").exists():
-        (bin_dir / "python").symlink_to(sys.executable)
-    for name, body in (fakes or {}).items():
-        (bin_dir / name).write_text("#!/bin/sh\n" + body)
-        (bin_dir / name).chmod(0o755)
-    output = tmp_path / "github_output"
-    output.touch()
-    result = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-            "GITHUB_OUTPUT": str(output),
-            "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary"),
-            "RUNNER_TEMP": str(tmp_path),
-            "STACK": "serving-prod-us-east-1",
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
-    return result, outputs
-
-
 def test_a_label_change_reruns_the_pull_request_checks() -> None:
     types = triggers(load(PULL_REQUEST))["pull_request"]["types"]
     assert {"opened", "synchronize", "reopened", "labeled", "unlabeled"} <= set(types)
@@ -719,271 +682,7 @@ def test_comment_says_when_there_is_no_verdict(tmp_path: Path) -> None:
     assert "could not judge the plan (exit 2" in invalid["body"]
 
 
-# --- deploys --------------------------------------------------------------------------------------
-
-
-def test_deploy_runs_on_main_and_by_hand_only() -> None:
-    on = triggers(load(DEPLOY))
-    assert set(on) == {"push", "workflow_dispatch"}
-    assert on["push"]["branches"] == ["main"]
-    # workflow_dispatch may name any branch; every deploy job depends on this job.
-    assert jobs(DEPLOY)["stacks"]["if"] == "github.ref == 'refs/heads/main'"
-
-
-def test_a_running_deploy_is_never_cancelled() -> None:
-    concurrency = load(DEPLOY)["concurrency"]
-    assert concurrency["cancel-in-progress"] is False
-    assert "${{" not in concurrency["group"]  # one group for every ref: one deploy at a time
-
-
-def test_other_regions_wait_for_the_first_region() -> None:
-    other = jobs(DEPLOY)["other-regions"]
-    assert "first-region" in other["needs"]
-    assert other["strategy"]["matrix"] == {"stack": "${{ fromJSON(needs.stacks.outputs.rest) }}"}
-    assert other["strategy"]["max-parallel"] == 1
-
-
-def test_every_deploy_job_is_behind_the_production_environment() -> None:
-    for job_id in ("first-region", "other-regions"):
-        assert jobs(DEPLOY)[job_id]["environment"]["name"] == "production", job_id
-
-
-def test_deploy_uses_the_deploy_role() -> None:
-    for job_id in ("first-region", "other-regions"):
-        (credentials,) = steps_using(jobs(DEPLOY)[job_id], AWS_CREDENTIALS)
-        assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
-
-
-def test_first_and_other_regions_deploy_the_same_way() -> None:
-    # Only where STACK comes from differs; the steps cannot drift apart.
-    first, other = jobs(DEPLOY)["first-region"], jobs(DEPLOY)["other-regions"]
-    assert first["steps"] == other["steps"]
-    assert first["env"] == {"STACK": "${{ needs.stacks.outputs.first }}"}
-    assert other["env"] == {"STACK": "${{ matrix.stack }}"}
-
-
-def test_deploy_applies_the_judged_plan_then_checks_health() -> None:
-    steps = jobs(DEPLOY)["first-region"]["steps"]
-    plan, verdict, deploy, health = (
-        step_with_id({"steps": steps}, step_id)
-        for step_id in ("plan", "verdict", "deploy", "health")
-    )
-    assert "npx cdktf synth" in plan["run"]  # the pinned CLI synthesizes
-    assert steps.index(plan) + 1 == steps.index(verdict)
-    assert steps.index(verdict) + 1 == steps.index(deploy)  # nothing re-plans in between
-    assert steps.index(deploy) + 1 == steps.index(health)
-    assert any("npm ci" in step.get("run", "") for step in steps[: steps.index(plan)])
-
-
-def test_deploy_gates_on_checkov() -> None:
-    scripts = "\n".join(step.get("run", "") for step in jobs(DEPLOY)["stacks"]["steps"])
-    assert 'checkov -d "$RUNNER_TEMP/checkov-stacks" --config-file .checkov.yaml' in scripts
-    assert 'summary["parsing_errors"]' in scripts
-
-
-def deploy_plan(
-    tmp_path: Path, first_region_stack: str = ""
-) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
-    step = step_with_id(jobs(DEPLOY)["stacks"], "manifest")
-    assert step["env"] == {"FIRST_REGION_STACK": "${{ vars.FIRST_REGION_STACK }}"}
-    return run_manifest_step(tmp_path, step, {"FIRST_REGION_STACK": first_region_stack})
-
-
-def test_first_region_defaults_to_the_first_region_stack_by_name(tmp_path: Path) -> None:
-    result, outputs = deploy_plan(tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert outputs["first"] == "serving-prod-eu-west-1"
-    assert json.loads(outputs["rest"]) == ["serving-prod-us-east-1"]
-
-
-def test_first_region_follows_the_repository_variable(tmp_path: Path) -> None:
-    result, outputs = deploy_plan(tmp_path, "serving-prod-us-east-1")
-    assert result.returncode == 0, result.stderr
-    assert outputs["first"] == "serving-prod-us-east-1"
-    assert json.loads(outputs["rest"]) == ["serving-prod-eu-west-1"]
-
-
-@pytest.mark.parametrize("name", ["bootstrap-serving-prod", "serving-prod-ap-south-9"])
-def test_first_region_must_be_a_region_stack(tmp_path: Path, name: str) -> None:
-    result, outputs = deploy_plan(tmp_path, name)
-    assert result.returncode != 0
-    assert f"FIRST_REGION_STACK={name!r} is not a region stack" in result.stderr
-    assert "first" not in outputs
-
-
-# --- the plan-safety verdict in deploys -----------------------------------------------------------
-
-FAKE_TERRAFORM = """echo "terraform $*" >> "$FAKE_LOG"
-case "$*" in
-  *" show -json plan.tfplan") cat "$FAKE_PLAN_JSON" ;;
-esac
-"""
-FAKE_NPX = 'echo "npx $*" >> "$FAKE_LOG"\n'
-WORKDIR = "-chdir=cdktf.out/stacks/serving-prod-us-east-1"
-
-
-def test_only_a_dispatch_input_lets_a_refused_plan_through() -> None:
-    (allow,) = triggers(load(DEPLOY))["workflow_dispatch"]["inputs"].values()
-    assert allow["type"] == "boolean"
-    assert allow["default"] is False
-    verdict = step_with_id(jobs(DEPLOY)["first-region"], "verdict")
-    assert verdict["env"] == {"ALLOW_PROTECTED_CHANGES": "${{ inputs.allow_protected_changes }}"}
-
-
-def test_deploy_never_applies_anything_but_the_saved_plan() -> None:
-    for job_id, job in jobs(DEPLOY).items():
-        for step in job["steps"]:
-            script = step.get("run", "")
-            assert "cdktf deploy" not in script, job_id  # it would plan afresh and apply that
-            for line in script.splitlines():
-                if " apply " in line:
-                    assert line.rstrip().endswith(" plan.tfplan"), line
-
-
-def run_deploy(
-    tmp_path: Path, document: dict[str, Any], allow_input: str = ""
-) -> tuple[list[str], str, int]:
-    """The deploy job's plan, verdict and apply steps in turn, with a fake terraform and npx,
-    stopping at the first failing step as GitHub does: (commands run, step summary, exit)."""
-    (tmp_path / "show.json").write_text(json.dumps(document))
-    env = {"FAKE_LOG": str(tmp_path / "log"), "FAKE_PLAN_JSON": str(tmp_path / "show.json")}
-    fakes = {"terraform": FAKE_TERRAFORM, "npx": FAKE_NPX}
-    job = jobs(DEPLOY)["first-region"]
-    code = 0
-    for step_id in ("plan", "verdict", "deploy"):
-        step = step_with_id(job, step_id)
-        inputs = {"ALLOW_PROTECTED_CHANGES": allow_input} if step_id == "verdict" else {}
-        result, _ = run_script(tmp_path, step["run"], {**env, **inputs}, fakes)
-        code = result.returncode
-        if code != 0:
-            break
-    summary = tmp_path / "step_summary"
-    return (
-        (tmp_path / "log").read_text().splitlines(),
-        summary.read_text() if summary.exists() else "",
-        code,
-    )
-
-
-def test_deploy_applies_the_plan_file_the_verdict_judged(tmp_path: Path) -> None:
-    commands, summary, code = run_deploy(tmp_path, model_rollout())
-    assert code == 0
-    assert commands == [
-        "npx cdktf synth",
-        f"terraform {WORKDIR} init -input=false -no-color",
-        f"terraform {WORKDIR} plan -input=false -no-color -out=plan.tfplan",
-        f"terraform {WORKDIR} show -json plan.tfplan",
-        f"terraform {WORKDIR} apply -input=false -no-color plan.tfplan",
-    ]
-    assert "model rollout" in summary
-
-
-def test_deploy_refuses_to_apply_a_refused_plan(tmp_path: Path) -> None:
-    commands, summary, code = run_deploy(tmp_path, REFUSED_PLAN)
-    assert code == 1
-    assert not any(" apply " in command for command in commands)
-    assert "REFUSED" in summary
-
-
-def test_deploy_by_hand_with_the_input_applies_a_refused_plan(tmp_path: Path) -> None:
-    commands, summary, code = run_deploy(tmp_path, REFUSED_PLAN, allow_input="true")
-    assert code == 0
-    assert commands[-1] == f"terraform {WORKDIR} apply -input=false -no-color plan.tfplan"
-    assert f"{ENDPOINT} (replace) allowed by *" in summary
-
-
-# --- the quota preflight and the status gate (python -m operations status, faked) ---------------
-
-FAKE_PIPENV = """echo "pipenv $*" >> "$FAKE_LOG"
-echo "REGION     VERDICT"
-echo "us-east-1  $FAKE_VERDICT"
-exit "$FAKE_STATUS_EXIT"
-"""
-FAKE_OUTPUT_TERRAFORM = """echo "terraform $*" >> "$FAKE_LOG"
-printf 'https://us-east-1.api.example.com/invocations'
-"""
-STATUS = "pipenv run python -m operations status --config config/example.yaml --stack serving-prod-us-east-1"
-
-
-def run_operations_step(
-    tmp_path: Path, step_id: str, exit_code: int
-) -> tuple[subprocess.CompletedProcess[str], dict[str, str], list[str], str]:
-    """A deploy step that runs `operations status`, with a fake pipenv exiting `exit_code`:
-    (result, outputs, commands run, step summary)."""
-    step = step_with_id(jobs(DEPLOY)["first-region"], step_id)
-    env = {
-        **{k: v for k, v in step["env"].items() if "${{" not in v},
-        "SERVING_CONFIG": "config/example.yaml",
-        "FAKE_LOG": str(tmp_path / "log"),
-        "FAKE_STATUS_EXIT": str(exit_code),
-        "FAKE_VERDICT": "as planned" if exit_code == 0 else "NOT AS PLANNED",
-    }
-    fakes = {"pipenv": FAKE_PIPENV, "terraform": FAKE_OUTPUT_TERRAFORM}
-    result, outputs = run_script(tmp_path, step["run"], env, fakes)
-    summary = tmp_path / "step_summary"
-    return (
-        result,
-        outputs,
-        (tmp_path / "log").read_text().splitlines(),
-        summary.read_text() if summary.exists() else "",
-    )
-
-
-def test_deploy_checks_the_quota_before_planning() -> None:
-    steps = jobs(DEPLOY)["first-region"]["steps"]
-    quota, plan = step_with_id({"steps": steps}, "quota"), step_with_id({"steps": steps}, "plan")
-    (credentials,) = steps_using({"steps": steps}, AWS_CREDENTIALS)
-    assert steps.index(credentials) < steps.index(quota) < steps.index(plan)
-
-
-def test_quota_preflight_asks_status_for_the_quota_of_its_stack_only(tmp_path: Path) -> None:
-    result, _, commands, _ = run_operations_step(tmp_path, "quota", 0)
-    assert result.returncode == 0, result.stderr
-    assert commands == [f"{STATUS} --quota-only"]
-
-
-def test_quota_preflight_stops_the_job_when_the_rollout_would_not_fit(tmp_path: Path) -> None:
-    result, _, _, _ = run_operations_step(tmp_path, "quota", 1)
-    assert result.returncode == 1
-
-
-def test_status_gate_waits_for_its_stack_to_be_as_planned(tmp_path: Path) -> None:
-    result, outputs, commands, summary = run_operations_step(tmp_path, "health", 0)
-    assert result.returncode == 0, result.stderr
-    assert commands == [
-        "terraform -chdir=cdktf.out/stacks/serving-prod-us-east-1 output -raw regional_url",
-        f"{STATUS} --wait-s 600",
-    ]
-    assert outputs["url"] == "https://us-east-1.api.example.com/invocations"
-    assert "us-east-1  as planned" in summary
-
-
-def test_a_region_not_as_planned_fails_the_gate_and_says_the_rollout_stops(
-    tmp_path: Path,
-) -> None:
-    result, _, _, summary = run_operations_step(tmp_path, "health", 1)
-    assert result.returncode == 1
-    assert "us-east-1  NOT AS PLANNED" in result.stdout
-    assert "us-east-1  NOT AS PLANNED" in summary
-    assert (
-        "::error::serving-prod-us-east-1 is not as planned (status exit 1); the rollout stops "
-        "before the next region"
-    ) in result.stdout
-
-
-def test_a_failed_region_stops_the_regions_not_started_yet() -> None:
-    other = jobs(DEPLOY)["other-regions"]
-    assert other["strategy"]["fail-fast"] is True
-    assert "first-region" in other["needs"]  # a failed first region starts no other
-
-
-def test_deploy_never_probes_the_load_balancer_from_the_runner() -> None:
-    # An internal or narrowed load balancer does not answer the runner; AWS's API does.
-    scripts = "\n".join(
-        step.get("run", "") for job in jobs(DEPLOY).values() for step in job["steps"]
-    )
-    assert "curl" not in scripts
-    assert "/ping" not in scripts
+# --- deploys: tests/workflows/test_deploy.py; their scripts: tests/workflows/test_ci_scripts.py
 
 
 def test_pull_request_previews_every_changed_environment_file() -> None:
@@ -1018,8 +717,15 @@ def test_environments_command_picks_environment_files_only(tmp_path: Path) -> No
     assert result.stdout.splitlines() == [str(environment)]
 
 
-@pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml"])
-def test_every_step_names_its_configuration(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("pull-request.yml", "${{ vars.SERVING_CONFIG || 'config/example.yaml' }}"),
+        ("deploy-environment.yml", "${{ inputs.config }}"),  # deploy.yml names one per job
+        ("deploy-region.yml", "${{ inputs.config }}"),
+    ],
+)
+def test_every_step_names_its_configuration(name: str, expected: str) -> None:
     # `cdktf synth/diff` (main.py --from-cdktf-cli) refuses to guess an environment: a step
     # that leaves SERVING_CONFIG empty when the repository variable is unset would fail.
     workflow = load(WORKFLOWS / name)
@@ -1030,4 +736,4 @@ def test_every_step_names_its_configuration(name: str) -> None:
         if "SERVING_CONFIG" in step.get("env", {})
     ]
     assert values, name
-    assert set(values) == {"${{ vars.SERVING_CONFIG || 'config/example.yaml' }}"}, values
+    assert set(values) == {expected}, values

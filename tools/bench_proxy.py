@@ -29,6 +29,8 @@ sys.path.insert(0, str(ROOT))
 from emulator.fake_runtime import fake_runtime  # noqa: E402
 
 HANDLER_PATH = ROOT / "functions" / "inference_proxy" / "handler.py"
+# The handler imports its sibling modules as Lambda does (/var/task on sys.path).
+sys.path.insert(0, str(HANDLER_PATH.parent))
 
 
 class _Context:
@@ -46,6 +48,8 @@ def _load_handler(url: str) -> ModuleType:
             "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
             "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": url,
+            # The proxy's own time without authentication (a JWT check is measured on its own).
+            "AUTH_MODE": "none",
         }
     )
     spec = importlib.util.spec_from_file_location("inference_proxy_bench", HANDLER_PATH)

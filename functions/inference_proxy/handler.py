@@ -2,9 +2,9 @@
 
 Runs as the ALB's Lambda target (multi-value headers off), in the endpoint's region.
 `POST /invocations` forwards the request to InvokeEndpoint; `GET /ping` is a deep health
-check that answers 200 only while the endpoint serves (InService, or Updating /
-SystemUpdating, during which SageMaker keeps serving: failing a region over on every
-autoscaling step would remove capacity exactly when it is needed). Every failure becomes a
+check that answers 200 only while the endpoint serves: every value of SageMaker's
+EndpointStatus is mapped on purpose in PING_STATUSES (docs/health-and-failover.md has the
+table). Every failure becomes a
 small JSON error with a stable code and the request id, never a stack trace, and every
 request writes exactly one JSON log line to stdout.
 
@@ -18,13 +18,16 @@ most PING_STALE_S, then unhealthy.
 
 Entry point: `handler.handler`. Environment: ENDPOINT_NAME (required), AWS_REGION (set
 by Lambda), MAX_BODY_BYTES (default 1_000_000), MAX_RESPONSE_BYTES (default 1_000_000),
-READ_TIMEOUT_S (default 60), PING_CACHE_S (default 5), PING_STALE_S (default 60, at most 60).
+READ_TIMEOUT_S (default 60), PING_CACHE_S (default 5), PING_STALE_S (default 60, at most 60);
+AUTH_MODE (required) and the JWT_* variables of proxy_auth.py, which checks every `/invocations`
+caller before the model is called (`/ping` stays open for health checkers).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import http.client
 import json
 import math
 import os
@@ -37,6 +40,10 @@ from http import HTTPStatus
 from typing import Any, NoReturn
 
 import boto3
+
+# A sibling module of the package (on sys.path in Lambda: /var/task; in tests: pyproject).
+import proxy_auth
+import urllib3.exceptions
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import (
@@ -56,8 +63,41 @@ ROUTES: Mapping[str, str] = {INVOCATIONS_PATH: "POST", PING_PATH: "GET"}
 CUSTOM_ATTRIBUTES_HEADER = "X-Amzn-SageMaker-Custom-Attributes"
 INVOKED_VARIANT_HEADER = "X-Amzn-Invoked-Production-Variant"
 DEFAULT_CONTENT_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class PingStatus:
+    """What `/ping` answers for one EndpointStatus value, and why (botocore's documentation)."""
+
+    serving: bool
+    reason: str
+
+
+# Every value of botocore's sagemaker `EndpointStatus` enum, decided on purpose: serving states
+# answer 200, the others 503. A test fails when botocore gains a value this table lacks.
+PING_STATUSES: Mapping[str, PingStatus] = {
+    "InService": PingStatus(True, "available to process incoming requests"),
+    "Updating": PingStatus(
+        True, "UpdateEndpoint or UpdateEndpointWeightsAndCapacities runs; the fleet keeps serving"
+    ),
+    "SystemUpdating": PingStatus(
+        True, "SageMaker maintenance that changes no customer setting; the fleet keeps serving"
+    ),
+    "RollingBack": PingStatus(
+        True,
+        "a capacity or weight change failed and is rolled back to the previous configuration, "
+        "which keeps serving (back to InService afterwards)",
+    ),
+    "UpdateRollbackFailed": PingStatus(
+        True, "in service with a mix of the old and new configurations; an operator must act"
+    ),
+    "Creating": PingStatus(False, "CreateEndpoint runs: nothing serves yet"),
+    "OutOfService": PingStatus(False, "not available to take incoming requests"),
+    "Deleting": PingStatus(False, "DeleteEndpoint runs"),
+    "Failed": PingStatus(False, "could not be created, updated or re-scaled; only DeleteEndpoint"),
+}
 # Statuses in which the endpoint answers InvokeEndpoint.
-SERVING_STATUSES = frozenset({"InService", "Updating", "SystemUpdating"})
+SERVING_STATUSES = frozenset(name for name, status in PING_STATUSES.items() if status.serving)
 
 # The ALB hands at most 1 MB of request body to a Lambda target.
 DEFAULT_MAX_BODY_BYTES = 1_000_000
@@ -99,8 +139,14 @@ THROTTLING_CODES = frozenset(
     }
 )
 VALIDATION_CODES = frozenset({"ValidationException", "ValidationError"})
-UPSTREAM_FAILURE_CODES = frozenset(
-    {"ServiceUnavailable", "InternalFailure", "InternalDependencyException"}
+# What a call to SageMaker can raise: error responses, botocore's own failures, and what the
+# HTTP layer lets through unwrapped (urllib3 and http.client errors, sockets).
+UPSTREAM_EXCEPTIONS: tuple[type[Exception], ...] = (
+    ClientError,
+    BotoCoreError,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    OSError,
 )
 # SageMaker reports a missing or not-yet-serving endpoint only as a ValidationError
 # whose message says so: "Endpoint foo of account 123 not found.", "Could not find
@@ -201,6 +247,8 @@ class ProxyError(Exception):
 
 # Fails the cold start on bad configuration: a misconfigured function never serves.
 SETTINGS = Settings.from_env(os.environ)
+# Who may call: read at cold start too; a missing AUTH_MODE fails it (closed, not open).
+AUTHENTICATOR = proxy_auth.Authenticator(proxy_auth.AuthSettings.from_env(os.environ))
 
 _clients: dict[str, BaseClient] = {}
 
@@ -339,7 +387,28 @@ def _route(method: str, path: str, event: Mapping[str, Any]) -> Answer:
         )
     if path == PING_PATH:
         return _ping()
+    _authenticate(event)
     return _invoke(event)
+
+
+def _authenticate(event: Mapping[str, Any]) -> None:
+    """The one place callers are checked (docs/authentication.md): before any model call."""
+    raw = event.get("headers") or {}
+    headers = {str(k).lower(): str(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}
+    try:
+        AUTHENTICATOR.authenticate(headers)
+    except proxy_auth.Denied as denied:
+        raise ProxyError(
+            denied.status,
+            "unauthorized"
+            if denied.status == 401
+            else "forbidden"
+            if denied.status == 403
+            else "authentication_unavailable",
+            denied.description or "Authentication is required.",
+            headers=denied.headers,
+            detail={"auth_failure": denied.reason},
+        ) from denied
 
 
 def _request_headers(event: Mapping[str, Any]) -> dict[str, str]:
@@ -381,31 +450,32 @@ def _invoke(event: Mapping[str, Any]) -> Answer:
         params["Accept"] = headers["accept"]
     if CUSTOM_ATTRIBUTES_HEADER.lower() in headers:
         params["CustomAttributes"] = headers[CUSTOM_ATTRIBUTES_HEADER.lower()]
-    result, attempts = _invoke_once(params)
+    result, payload, attempts = _invoke_once(params)
     out_headers = {"Content-Type": result.get("ContentType") or "application/octet-stream"}
     if result.get("CustomAttributes") is not None:
         out_headers[CUSTOM_ATTRIBUTES_HEADER] = result["CustomAttributes"]
     if result.get("InvokedProductionVariant"):
         out_headers[INVOKED_VARIANT_HEADER] = result["InvokedProductionVariant"]
-    payload = result["Body"]
-    # InvokeEndpoint's body is a plain blob (bytes), but tolerate a stream as well.
-    if hasattr(payload, "read"):
-        payload = payload.read()
     return _http_response(200, payload, out_headers), None, {"invoke_attempts": attempts}
 
 
-def _invoke_once(params: Mapping[str, Any]) -> tuple[Mapping[str, Any], int]:
+def _invoke_once(params: Mapping[str, Any]) -> tuple[Mapping[str, Any], bytes, int]:
     """InvokeEndpoint, with the model reached at most once.
 
     Retried: no connection (the request never left), and throttling (SageMaker refuses before
-    it accepts the request). Never retried: a read timeout or a dropped connection after
-    sending, where the model may be running. Returns the result and the number of attempts.
+    it accepts the request). Never retried: a read timeout, a connection closed after sending, a
+    body cut short, where the model may be running or has run. The body is read here, inside the
+    same guard: InvokeEndpoint's `Body` streams, so a response cut short fails while reading it.
+    Returns the result, its body and the number of attempts.
     """
     for attempt in range(1, INVOKE_ATTEMPTS + 1):
         try:
             result: Mapping[str, Any] = _runtime().invoke_endpoint(**params)
-            return result, attempt
-        except (ClientError, BotoCoreError) as exc:
+            payload = result["Body"]
+            if hasattr(payload, "read"):
+                payload = payload.read()
+            return result, bytes(payload), attempt
+        except UPSTREAM_EXCEPTIONS as exc:
             if attempt == INVOKE_ATTEMPTS or not _not_accepted(exc):
                 try:
                     _raise_translated(exc)
@@ -416,7 +486,7 @@ def _invoke_once(params: Mapping[str, Any]) -> tuple[Mapping[str, Any], int]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _not_accepted(exc: ClientError | BotoCoreError) -> bool:
+def _not_accepted(exc: Exception) -> bool:
     """True for failures that cannot have run the model."""
     if isinstance(exc, ClientError):
         return str(exc.response.get("Error", {}).get("Code", "")) in THROTTLING_CODES
@@ -457,17 +527,17 @@ def _ping() -> Answer:
         return _ping_response(last.status, {"status_age_s": round(now - last.checked_at, 1)})
     try:
         description = _control().describe_endpoint(EndpointName=SETTINGS.endpoint_name)
-    except (ClientError, BotoCoreError) as exc:
+    except UPSTREAM_EXCEPTIONS as exc:
         translated = (
             _translate_client_error(exc)
             if isinstance(exc, ClientError)
             else _translate_sdk_error(exc)
         )
-        if translated is not None and translated.code == "endpoint_unavailable":
+        if translated.code == "endpoint_unavailable":
             # Authoritative: the endpoint is gone. Forget what we knew.
             _last_status = None
             raise translated from exc
-        cause = {"cause": type(exc).__name__, **(translated.detail if translated else {})}
+        cause = {**translated.detail, "cause": type(exc).__name__}
         if last is not None and now - last.checked_at <= SETTINGS.ping_stale_s:
             response, error, _ = _ping_response(last.status)
             stale = {"status_age_s": round(now - last.checked_at, 1), **cause}
@@ -484,38 +554,36 @@ def _ping() -> Answer:
 
 
 def _ping_response(status: str, detail: dict[str, Any] | None = None) -> Answer:
-    if status in SERVING_STATUSES:
+    known = PING_STATUSES.get(status)
+    if known is not None and known.serving:
         return _json_response(200, {"status": status}), None, detail or {}
-    return _json_response(503, {"status": status}), "endpoint_not_in_service", detail or {}
+    # A value newer than this table is not served on: 503, named in the log.
+    error = "endpoint_not_in_service" if known is not None else "endpoint_status_unmapped"
+    return _json_response(503, {"status": status}), error, detail or {}
 
 
-def _raise_translated(exc: ClientError | BotoCoreError) -> NoReturn:
-    """Re-raise an AWS SDK failure as its ProxyError, or unchanged if it has none."""
+def _raise_translated(exc: Exception) -> NoReturn:
+    """Re-raise an upstream failure (AWS SDK or HTTP layer) as its ProxyError."""
     if isinstance(exc, ClientError):
-        translated = _translate_client_error(exc)
-    else:
-        translated = _translate_sdk_error(exc)
-    if translated is None:
-        raise exc
-    raise translated from exc
+        raise _translate_client_error(exc) from exc
+    raise _translate_sdk_error(exc) from exc
 
 
-def _translate_sdk_error(exc: BotoCoreError) -> ProxyError | None:
-    """Failures raised by botocore itself, before or instead of a service response."""
+def _upstream_error(message: str, detail: dict[str, Any]) -> ProxyError:
+    return ProxyError(502, "upstream_error", message, detail=detail)
+
+
+def _translate_sdk_error(exc: Exception) -> ProxyError:
+    """Failures raised by botocore (or the HTTP layer under it) before or instead of a service
+    response: a timeout is a 504, a request SageMaker would refuse a 400, anything else a 502
+    (connection closed after sending, a body cut short, TLS, proxy, credentials, checksum)."""
+    cause = {"cause": type(exc).__name__}
     if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
         return ProxyError(
-            504,
-            "upstream_timeout",
-            "The model did not respond in time.",
-            detail={"cause": type(exc).__name__},
+            504, "upstream_timeout", "The model did not respond in time.", detail=cause
         )
     if isinstance(exc, EndpointConnectionError):
-        return ProxyError(
-            502,
-            "upstream_error",
-            "SageMaker could not be reached.",
-            detail={"cause": type(exc).__name__},
-        )
+        return _upstream_error("SageMaker could not be reached.", cause)
     if isinstance(exc, ParamValidationError):
         return ProxyError(
             400,
@@ -523,11 +591,14 @@ def _translate_sdk_error(exc: BotoCoreError) -> ProxyError | None:
             "The request headers or body are not valid for SageMaker.",
             detail={"cause": _truncate(str(exc))},
         )
-    return None
+    return _upstream_error(
+        "SageMaker's answer could not be read.", {**cause, "aws_message": _truncate(str(exc))}
+    )
 
 
-def _translate_client_error(exc: ClientError) -> ProxyError | None:
-    """Error responses from SageMaker; unknown codes stay unmapped (500)."""
+def _translate_client_error(exc: ClientError) -> ProxyError:
+    """Error responses from SageMaker; a code without a mapping of its own (AccessDenied, a bare
+    502 whose code is only the HTTP status) is SageMaker failing the request: 502."""
     error = exc.response.get("Error", {})
     aws_code = str(error.get("Code", ""))
     aws_message = str(error.get("Message", ""))
@@ -561,14 +632,7 @@ def _translate_client_error(exc: ClientError) -> ProxyError | None:
             "SageMaker rejected the request as invalid.",
             detail=detail,
         )
-    if aws_code in UPSTREAM_FAILURE_CODES:
-        return ProxyError(
-            502,
-            "upstream_error",
-            "SageMaker failed to serve the request.",
-            detail=detail,
-        )
-    return None
+    return _upstream_error("SageMaker failed to serve the request.", detail)
 
 
 def _model_error(response: Mapping[str, Any], detail: dict[str, Any]) -> ProxyError:

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from config import aws_limits, aws_rules
+from config import aws_limits, derived_names
 from config.models import ServiceConfig
 from tests.support.configs import config_with
 from tests.support.synth import synth_bootstrap, synth_region
@@ -109,13 +109,13 @@ def test_s3_bucket_rules(bucket: str, problem: str | None) -> None:
 
 def _derived_in(config: ServiceConfig, synthesized: str) -> list[str]:
     missing = []
-    for name in aws_rules.derived_names(config):
+    for name in derived_names.derived_names(config):
         value = name.value
         # Parts Terraform or AWS fill in: compare what comes before them.
         for placeholder in (
-            aws_rules.ACCOUNT_PLACEHOLDER,
-            aws_rules.TERRAFORM_UNIQUE_SUFFIX,
-            aws_rules.MODEL_FINGERPRINT,
+            derived_names.ACCOUNT_PLACEHOLDER,
+            derived_names.TERRAFORM_UNIQUE_SUFFIX,
+            derived_names.MODEL_FINGERPRINT,
         ):
             value = value.split(placeholder)[0]
         if value not in synthesized:

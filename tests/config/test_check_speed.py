@@ -1,4 +1,4 @@
-"""`python -m config check` on the example stays under a second, botocore's models included."""
+"""`python -m config check` on the example stays under 1.5 s of CPU, botocore's models included."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BUDGET_S = 1.0
+# Raised from 1.0 s when round-3 acceptance (provider enum table, instance facts, schedules and
+# time zones) joined the check: measured 1.20-1.29 s user CPU on a loaded 2-core machine.
+BUDGET_S = 1.5
 
 
-def test_check_of_the_example_takes_under_a_second() -> None:
+def test_check_of_the_example_takes_under_one_and_a_half_seconds() -> None:
     timings = []
     for _ in range(3):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -119,7 +119,7 @@ def test_inference_ami_version_on_a_cpu_instance_is_refused(tmp_path: Path) -> N
         tmp_path, {"endpoint.inference_ami_version": "al2-ami-sagemaker-inference-gpu-3-1"}
     )
     assert message.startswith("endpoint.inference_ami_version: al2-ami-sagemaker-inference-gpu")
-    assert "ml.m5.xlarge has neither; remove it" in message
+    assert "ml.m5.xlarge has no accelerator; remove inference_ami_version" in message
 
 
 def test_canary_rollout_on_inf1_is_refused(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from config.models import ServiceConfig
+from config.names import SERVICE_ALARMS, VARIANT_ALARM_SUFFIXES
 from tests.support.configs import config_with
-from tests.support.lookup import find, ref
+from tests.support.lookup import by_key_prefix, find, ref
 from tests.support.synth import only, resources, synth_region
 
 ENDPOINT_DIMS = {"EndpointName": "serving-prod", "VariantName": "primary"}
@@ -109,6 +110,21 @@ def test_no_gpu_alarm_on_cpu_instances(east: dict[str, Any]) -> None:
     assert "serving-prod-us-east-1-endpoint-gpu" not in names
 
 
+def test_every_alarm_name_is_one_the_clash_rule_knows(east: dict[str, Any]) -> None:
+    """Given the example, when synthesized, then each alarm is `<stack>-<service alarm>` or
+    `<stack>-<variant>-<suffix>` from config/names.py, so the variant-name clash rule sees it."""
+    # Names without the stack prefix (the load balancer's `<service>-no-healthy-targets`) cannot
+    # equal a `<stack>-...` one.
+    stack = "serving-prod-us-east-1-"
+    names = [a["alarm_name"] for a in resources(east, "aws_cloudwatch_metric_alarm").values()]
+    assert len([n for n in names if n.startswith(stack)]) >= 10
+    for name in (n for n in names if n.startswith(stack)):
+        rest = name.removeprefix(stack)
+        assert rest in SERVICE_ALARMS or any(
+            rest.endswith(f"-{suffix}") for suffix in VARIANT_ALARM_SUFFIXES
+        ), name
+
+
 def test_gpu_alarm_scaled_by_gpu_count() -> None:
     stack = synth_region(config_with(endpoint__instance_type="ml.g5.12xlarge"))
     found = alarm(stack, "endpoint-gpu")
@@ -135,7 +151,7 @@ def test_traffic_alarm(
         threshold,
     )
     alb_key = next(iter(resources(east, "aws_lb")))
-    function_key = next(iter(resources(east, "aws_lambda_function")))
+    function_key, _ = by_key_prefix(east, "aws_lambda_function", "proxy_function_")
     expected = (
         {"LoadBalancer": ref("aws_lb", alb_key, "arn_suffix")}
         if namespace == "AWS/ApplicationELB"
@@ -188,7 +204,8 @@ def test_every_alarm_notifies_the_encrypted_topic(east: dict[str, Any]) -> None:
     topic_key, topic = find(east, "aws_sns_topic", name="serving-prod-us-east-1-alarms")
     assert topic["kms_master_key_id"].startswith("${aws_kms_key.")
     for found in resources(east, "aws_cloudwatch_metric_alarm").values():
-        if found["alarm_name"].endswith("no-healthy-targets"):
+        # Read by Route 53, not paged: TrafficAlarms and the health-check alarm page instead.
+        if found["alarm_name"].endswith(("no-healthy-targets", "error-rate-health")):
             continue
         assert found["alarm_actions"] == [ref("aws_sns_topic", topic_key, "arn")], found[
             "alarm_name"
@@ -221,7 +238,8 @@ def test_subscriptions_from_config() -> None:
 
 def test_health_check_alarm_lives_in_us_east_1_with_its_own_topic(west: dict[str, Any]) -> None:
     found = alarm(west, "route53-health", "eu-west-1")
-    check_key = next(iter(resources(west, "aws_route53_health_check")))
+    # The check the latency record follows: `/ping` AND the error rate.
+    check_key, _ = by_key_prefix(west, "aws_route53_health_check", "dns_region_health_check_")
     assert (found["namespace"], found["metric_name"], found["statistic"]) == (
         "AWS/Route53",
         "HealthCheckStatus",

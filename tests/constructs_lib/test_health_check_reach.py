@@ -15,7 +15,8 @@ import pytest
 
 from config.health_checks import TLS13_ONLY_POLICIES, alarm_health_check_reasons
 from config.models import LoadBalancerSettings, ServiceConfig
-from tests.support.configs import config_with
+from tests.support.configs import EXISTING_NETWORKS, config_with
+from tests.support.lookup import ping_health_check
 from tests.support.synth import only, resources, synth_region
 
 POLICIES = get_args(LoadBalancerSettings.model_fields["ssl_policy"].annotation)
@@ -27,7 +28,7 @@ CASES = list(itertools.product([False, True], POLICIES, INGRESS, WAF))
 def https_check_gets_through(stack: dict[str, Any]) -> list[str]:
     """What would stop Route 53's checkers from getting a 200 from `/ping`; empty if nothing."""
     blockers = []
-    check = only(stack, "aws_route53_health_check")
+    check = ping_health_check(stack)
     if (check["port"], check["resource_path"]) != (443, "/ping"):
         blockers.append("the check does not call https://…/ping")
     if only(stack, "aws_lb")["internal"]:
@@ -56,7 +57,7 @@ def https_check_gets_through(stack: dict[str, Any]) -> list[str]:
 
 
 def alarm_check_follows_the_targets(stack: dict[str, Any]) -> list[str]:
-    check = only(stack, "aws_route53_health_check")
+    check = ping_health_check(stack)
     alarms = {
         alarm["alarm_name"]: alarm
         for alarm in resources(stack, "aws_cloudwatch_metric_alarm").values()
@@ -77,6 +78,7 @@ def test_every_allowed_configuration_gets_a_health_check_that_can_pass(
 ) -> None:
     config = config_with(
         load_balancer__internal=internal,
+        network__existing=EXISTING_NETWORKS if internal else {},
         load_balancer__ssl_policy=policy,
         load_balancer__ingress_cidrs=INGRESS[ingress],
         waf__allow_cidrs=WAF[waf],
@@ -84,7 +86,7 @@ def test_every_allowed_configuration_gets_a_health_check_that_can_pass(
 
     stack = synth_region(config)
 
-    check = only(stack, "aws_route53_health_check")
+    check = ping_health_check(stack)
     if check["type"] == "HTTPS":
         assert https_check_gets_through(stack) == []
         assert alarm_health_check_reasons(config) == []
@@ -105,13 +107,13 @@ def test_narrowed_ingress_admits_route53s_checker_prefix_list_on_443_only() -> N
         if "prefix_list_id" in rule
     ]
     assert [(r["from_port"], r["to_port"]) for r in from_list] == [(443, 443)]
-    assert only(stack, "aws_route53_health_check")["type"] == "HTTPS"
+    assert ping_health_check(stack)["type"] == "HTTPS"
 
 
 def test_open_ingress_needs_no_prefix_list(example_config: ServiceConfig) -> None:
     stack = synth_region(example_config)
     assert "aws_ec2_managed_prefix_list" not in stack.get("data", {})
-    assert only(stack, "aws_route53_health_check")["type"] == "HTTPS"
+    assert ping_health_check(stack)["type"] == "HTTPS"
 
 
 def test_tls13_only_policy_gets_the_alarm_based_check_with_the_reason() -> None:
@@ -121,4 +123,4 @@ def test_tls13_only_policy_gets_the_alarm_based_check_with_the_reason() -> None:
         "ELBSecurityPolicy-TLS13-1-3-2021-06 accepts TLS 1.3 only; Route 53 health checks use "
         "TLS 1.2"
     ]
-    assert only(synth_region(config), "aws_route53_health_check")["type"] == "CLOUDWATCH_METRIC"
+    assert ping_health_check(synth_region(config))["type"] == "CLOUDWATCH_METRIC"

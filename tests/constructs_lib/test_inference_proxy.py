@@ -9,8 +9,13 @@ import pytest
 
 from config.models import ServiceConfig
 from tests.support.configs import config_with
-from tests.support.lookup import find, ref
+from tests.support.lookup import by_key_prefix, find, ref
 from tests.support.synth import only, resources, synth_region
+
+
+def proxy_function(stack: dict[str, Any]) -> dict[str, Any]:
+    """The proxy (the stack also has the ping function)."""
+    return by_key_prefix(stack, "aws_lambda_function", "proxy_function_")[1]
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +34,7 @@ def proxy_policy(stack: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_function_runs_the_packaged_handler(stack: dict[str, Any]) -> None:
-    function = only(stack, "aws_lambda_function")
+    function = proxy_function(stack)
     assert function["function_name"] == "serving-prod-proxy"
     assert function["runtime"] == "python3.12"
     assert function["handler"] == "handler.handler"
@@ -41,28 +46,27 @@ def test_function_runs_the_packaged_handler(stack: dict[str, Any]) -> None:
 
 def test_function_calls_its_own_region_endpoint(stack: dict[str, Any]) -> None:
     endpoint_key = next(iter(resources(stack, "aws_sagemaker_endpoint")))
-    variables = only(stack, "aws_lambda_function")["environment"]["variables"]
+    variables = proxy_function(stack)["environment"]["variables"]
     assert variables["ENDPOINT_NAME"] == ref("aws_sagemaker_endpoint", endpoint_key, "name")
 
 
 def test_read_timeout_is_sagemakers_60_s_below_function_and_alb_idle_timeouts(
     stack: dict[str, Any],
 ) -> None:
-    function = only(stack, "aws_lambda_function")
+    function = proxy_function(stack)
     read_timeout = int(function["environment"]["variables"]["READ_TIMEOUT_S"])
     assert read_timeout == 60 < function["timeout"] == 70 < only(stack, "aws_lb")["idle_timeout"]
 
 
 def test_memory_and_reserved_concurrency_come_from_config() -> None:
-    function = only(
-        synth_region(config_with(proxy__memory_mb=1024, proxy__reserved_concurrency=7)),
-        "aws_lambda_function",
+    function = proxy_function(
+        synth_region(config_with(proxy__memory_mb=1024, proxy__reserved_concurrency=7))
     )
     assert (function["memory_size"], function["reserved_concurrent_executions"]) == (1024, 7)
 
 
 def test_tracing_is_active(stack: dict[str, Any]) -> None:
-    assert only(stack, "aws_lambda_function")["tracing_config"] == {"mode": "Active"}
+    assert proxy_function(stack)["tracing_config"] == {"mode": "Active"}
 
 
 def test_role_may_only_invoke_and_describe_this_endpoint(stack: dict[str, Any]) -> None:
@@ -116,6 +120,6 @@ def test_log_key_lets_cloudwatch_logs_use_it_in_this_region_only(stack: dict[str
 
 
 def test_function_waits_for_its_log_group_and_permissions(stack: dict[str, Any]) -> None:
-    depends_on = only(stack, "aws_lambda_function")["depends_on"]
+    depends_on = proxy_function(stack)["depends_on"]
     assert any(d.startswith("aws_cloudwatch_log_group.") for d in depends_on)
     assert any(d.startswith("aws_iam_role_policy.") for d in depends_on)

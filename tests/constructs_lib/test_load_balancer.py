@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from config.models import ServiceConfig
-from tests.support.configs import config_with
-from tests.support.lookup import find, ref
+from tests.support.configs import EXISTING_NETWORKS, INTERNAL_ON_EXISTING_NETWORKS, config_with
+from tests.support.lookup import by_key_prefix, find, ping_health_check, ref
 from tests.support.synth import only, resources, synth_region
 
 
@@ -33,7 +33,7 @@ def test_https_listener_uses_tls13_policy_and_validated_certificate(stack: dict[
 
 
 def test_https_listener_forwards_to_the_lambda_target_group(stack: dict[str, Any]) -> None:
-    group_key, _ = find(stack, "aws_lb_target_group", target_type="lambda")
+    group_key, _ = find(stack, "aws_lb_target_group", name="serving-prod-proxy")
     (action,) = listener(stack, 443)["default_action"]
     assert action == {
         "type": "forward",
@@ -129,35 +129,49 @@ def test_security_group_opens_only_configured_cidrs_on_443_and_80() -> None:
     assert resources(stack, "aws_vpc_security_group_egress_rule") == {}
 
 
-def test_target_group_health_checks_the_deep_ping(stack: dict[str, Any]) -> None:
-    _, group = find(stack, "aws_lb_target_group", target_type="lambda")
+@pytest.mark.parametrize("group_name", ["serving-prod-proxy", "serving-prod-ping"])
+def test_target_group_health_checks_the_deep_ping(stack: dict[str, Any], group_name: str) -> None:
+    _, group = find(stack, "aws_lb_target_group", name=group_name)
+    assert group["target_type"] == "lambda"
     assert group["health_check"]["path"] == "/ping"
     assert group["health_check"]["matcher"] == "200"
     assert group["health_check"]["enabled"] is True
 
 
-def test_only_the_target_group_may_invoke_the_function(stack: dict[str, Any]) -> None:
-    group_key, _ = find(stack, "aws_lb_target_group", target_type="lambda")
-    permission = only(stack, "aws_lambda_permission")
+@pytest.mark.parametrize(
+    ("group_name", "function_prefix", "id_part"),
+    [
+        ("serving-prod-proxy", "proxy_function_", ""),
+        ("serving-prod-ping", "ping_function_", "ping_"),
+    ],
+)
+def test_only_its_target_group_may_invoke_each_function(
+    stack: dict[str, Any], group_name: str, function_prefix: str, id_part: str
+) -> None:
+    group_key, _ = find(stack, "aws_lb_target_group", name=group_name)
+    permission_key, permission = by_key_prefix(
+        stack, "aws_lambda_permission", f"load_balancer_{id_part}invoke_permission_"
+    )
     assert permission["principal"] == "elasticloadbalancing.amazonaws.com"
     assert permission["action"] == "lambda:InvokeFunction"
     assert permission["source_arn"] == ref("aws_lb_target_group", group_key, "arn")
-    attachment = only(stack, "aws_lb_target_group_attachment")
-    function_key = next(iter(resources(stack, "aws_lambda_function")))
+    _, attachment = find(
+        stack,
+        "aws_lb_target_group_attachment",
+        target_group_arn=ref("aws_lb_target_group", group_key, "arn"),
+    )
+    function_key, _ = by_key_prefix(stack, "aws_lambda_function", function_prefix)
     assert attachment["target_id"] == ref("aws_lambda_function", function_key, "arn")
-    assert attachment["depends_on"] == [
-        f"aws_lambda_permission.{next(iter(resources(stack, 'aws_lambda_permission')))}"
-    ]
+    assert attachment["depends_on"] == [f"aws_lambda_permission.{permission_key}"]
 
 
 def test_internal_load_balancer_uses_private_subnets_and_an_alarm_health_check() -> None:
-    stack = synth_region(config_with(load_balancer__internal=True))
+    # An internal load balancer is accepted only on an existing network (one its clients reach).
+    stack = synth_region(config_with(**INTERNAL_ON_EXISTING_NETWORKS))
     alb = only(stack, "aws_lb")
     assert alb["internal"] is True
-    private = sorted(
-        k for k, s in resources(stack, "aws_subnet").items() if s["tags"]["tier"] == "private"
-    )
-    assert sorted(alb["subnets"]) == sorted(ref("aws_subnet", k, "id") for k in private)
+    assert alb["subnets"] == EXISTING_NETWORKS["us-east-1"]["private_subnet_ids"]
+    assert resources(stack, "aws_vpc") == {}
     assert resources(stack, "aws_internet_gateway") == {}
     _, alarm = find(
         stack, "aws_cloudwatch_metric_alarm", alarm_name="serving-prod-no-healthy-targets"
@@ -168,7 +182,7 @@ def test_internal_load_balancer_uses_private_subnets_and_an_alarm_health_check()
         1,
     )
     assert alarm["treat_missing_data"] == "breaching"
-    check = only(stack, "aws_route53_health_check")
+    check = ping_health_check(stack)
     assert check["type"] == "CLOUDWATCH_METRIC"
     assert check["cloudwatch_alarm_name"] == "serving-prod-no-healthy-targets"
     assert check["cloudwatch_alarm_region"] == "us-east-1"

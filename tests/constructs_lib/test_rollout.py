@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,8 @@ from config.models import ServiceConfig
 from tests.support.configs import config_with
 from tests.support.lookup import find, ref
 from tests.support.synth import only, resources, synth_region
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "rollouts.md"
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +95,63 @@ def test_turning_auto_rollback_off_keeps_the_endpoint_and_disarms_its_alarms() -
         ]
         notify = alarms[f"serving-prod-us-east-1-{name}-notify"]
         assert notify["alarm_actions"] and "metric_query" not in notify
+
+
+def test_apply_fails_unless_the_endpoint_runs_the_planned_configuration(
+    stack: dict[str, Any],
+) -> None:
+    # Given a rollout SageMaker rolls back (InService again, on the old configuration), the
+    # provider's waiter sees success: the postcondition is what fails the apply.
+    (config_key,) = resources(stack, "aws_sagemaker_endpoint_configuration")
+    (check,) = only(stack, "aws_sagemaker_endpoint")["lifecycle"]["postcondition"]
+    planned = ref("aws_sagemaker_endpoint_configuration", config_key, "name")
+    assert check["condition"] == f"${{(self.endpoint_config_name == {planned[2:-1]})}}"
+
+
+def test_rolled_back_rollout_error_names_region_endpoint_and_where_the_reason_is(
+    stack: dict[str, Any],
+) -> None:
+    (check,) = only(stack, "aws_sagemaker_endpoint")["lifecycle"]["postcondition"]
+    message = check["error_message"]
+    assert "SageMaker endpoint serving-prod in us-east-1" in message
+    assert (
+        "`aws sagemaker describe-endpoint --region us-east-1 --endpoint-name serving-prod "
+        "--query FailureReason`"
+    ) in message
+    assert "${self.endpoint_config_name}" in message  # the configuration it runs
+    assert "re-run the apply" in message  # retries the rollout, registers autoscaling again
+
+
+@pytest.mark.parametrize("auto_rollback", [True, False])
+def test_execution_role_may_describe_exactly_its_rollback_alarms(auto_rollback: bool) -> None:
+    # Deployment guardrails read the rollback alarms as the endpoint's execution role.
+    stack = synth_region(config_with(rollout__auto_rollback=auto_rollback))
+    watched = only(stack, "aws_sagemaker_endpoint")["deployment_config"][
+        "auto_rollback_configuration"
+    ]["alarms"]
+    alarm_keys = [a["alarm_name"].split(".")[1] for a in watched]
+    _, execution_role_policy = find(stack, "aws_iam_role_policy", name="least-privilege")
+    policy = json.loads(execution_role_policy["policy"])
+    reading = [s for s in policy["Statement"] if "cloudwatch:DescribeAlarms" in str(s["Action"])]
+    assert reading == [
+        {
+            "Sid": "ReadRollbackAlarms",
+            "Effect": "Allow",
+            "Action": "cloudwatch:DescribeAlarms",
+            "Resource": [ref("aws_cloudwatch_metric_alarm", k, "arn") for k in alarm_keys],
+        }
+    ]
+
+
+def test_docs_quote_the_rolled_back_rollout_error_as_synthesized(stack: dict[str, Any]) -> None:
+    (check,) = only(stack, "aws_sagemaker_endpoint")["lifecycle"]["postcondition"]
+    (config_key,) = resources(stack, "aws_sagemaker_endpoint_configuration")
+    shown = (
+        check["error_message"]
+        .replace("${self.endpoint_config_name}", "<running configuration>")
+        .replace(
+            ref("aws_sagemaker_endpoint_configuration", config_key, "name"),
+            "<planned configuration>",
+        )
+    )
+    assert "\n" + shown + "\n" in DOCS.read_text()

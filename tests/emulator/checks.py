@@ -246,10 +246,15 @@ def certificate_issued(deployment: Deployment, config: ServiceConfig, region: st
 
 
 def proxy_calls_the_endpoint(deployment: Deployment, config: ServiceConfig, region: str) -> None:
-    (function,) = _applied(deployment, config, region, "aws_lambda_function")
-    answer = _client(deployment, "lambda", region).get_function(
-        FunctionName=function["function_name"]
-    )
+    functions = {
+        f["function_name"]: f for f in _applied(deployment, config, region, "aws_lambda_function")
+    }
+    # The proxy, and `/ping` on a function of its own with its own reserved concurrency.
+    assert set(functions) == {f"{config.name}-proxy", f"{config.name}-ping"}, sorted(functions)
+    lambda_ = _client(deployment, "lambda", region)
+    ping = lambda_.get_function(FunctionName=f"{config.name}-ping")
+    assert ping["Concurrency"]["ReservedConcurrentExecutions"] >= 1, ping
+    answer = lambda_.get_function(FunctionName=f"{config.name}-proxy")
     configuration = answer["Configuration"]
     assert configuration["State"] == "Active", configuration
     assert configuration["Environment"]["Variables"]["ENDPOINT_NAME"] == config.name, configuration
@@ -286,6 +291,17 @@ def _records(deployment: Deployment, config: ServiceConfig) -> list[dict[str, An
     return list(answer["ResourceRecordSets"])
 
 
+def validation_records(deployment: Deployment, stack: str) -> list[dict[str, Any]]:
+    """The certificate validation CNAMEs in the hosted zone that `stack` manages."""
+    config = deployment.stack_configs[stack]
+    names = {
+        r["values"]["name"].rstrip(".") + "."
+        for r in deployment.applied_state[stack]["values"]["root_module"]["resources"]
+        if r["type"] == "aws_route53_record" and r["values"]["type"] == "CNAME"
+    }
+    return [r for r in _records(deployment, config) if r["Type"] == "CNAME" and r["Name"] in names]
+
+
 def _region_records(
     deployment: Deployment, config: ServiceConfig, region: str
 ) -> list[dict[str, Any]]:
@@ -311,14 +327,26 @@ def latency_records(deployment: Deployment, config: ServiceConfig, region: str) 
     for record in records.values():
         alias = record["AliasTarget"]
         assert alias["DNSName"].rstrip(".").lower().endswith(dns_name), record
-        assert alias["EvaluateTargetHealth"] is True, record
     latency = records[config.domain.record_name]
+    # The latency record follows its calculated check, not the ALB's target health.
+    assert latency["AliasTarget"]["EvaluateTargetHealth"] is False, latency
     assert latency["Region"] == region, latency
     health_check_id = latency.get("HealthCheckId")
     assert health_check_id, f"latency record of {region} has no health check: {latency}"
     route53 = _client(deployment, "route53", region)
-    check = route53.get_health_check(HealthCheckId=health_check_id)["HealthCheck"]
-    settings = check["HealthCheckConfig"]
+    calculated = route53.get_health_check(HealthCheckId=health_check_id)["HealthCheck"]
+    children = calculated["HealthCheckConfig"]["ChildHealthChecks"]
+    assert calculated["HealthCheckConfig"]["Type"] == "CALCULATED", calculated
+    assert calculated["HealthCheckConfig"]["HealthThreshold"] == len(children) == 2, calculated
+    # Children are a set (the provider sends them in any order): told apart by their alarm.
+    configs = [
+        route53.get_health_check(HealthCheckId=child)["HealthCheck"]["HealthCheckConfig"]
+        for child in children
+    ]
+    error_rate_alarm = {"Region": region, "Name": f"{config.stack_name(region)}-error-rate-health"}
+    (errors,) = [c for c in configs if c.get("AlarmIdentifier") == error_rate_alarm]
+    assert errors["Type"] == "CLOUDWATCH_METRIC", errors
+    (settings,) = [c for c in configs if c is not errors]
     if config.load_balancer.internal:
         assert settings["Type"] == "CLOUDWATCH_METRIC", settings
     else:
@@ -357,6 +385,8 @@ def alarms_notify_a_topic(deployment: Deployment, config: ServiceConfig, region:
     alarms = _applied(deployment, config, region, "aws_cloudwatch_metric_alarm")
     assert alarms, "the stack has no CloudWatch alarm"
     for alarm in alarms:
+        if alarm["alarm_name"].endswith("-error-rate-health"):
+            continue  # read by Route 53 (the region's health), not paged
         home = _home(alarm, region)
         cloudwatch = _client(deployment, "cloudwatch", home)
         (found,) = cloudwatch.describe_alarms(AlarmNames=[alarm["alarm_name"]])["MetricAlarms"]

@@ -20,7 +20,13 @@ import yaml
 
 from config.models import ServiceConfig
 from tests.emulator.example_deployment import ADDED_REGION, REGIONS
-from tests.emulator.scenarios import ENDPOINT_STEPS, REFUSED, SURROUNDINGS_STEPS, Step
+from tests.emulator.scenarios import (
+    ENDPOINT_STEPS,
+    REFUSED,
+    ROLLED_BACK,
+    SURROUNDINGS_STEPS,
+    Step,
+)
 from tests.support.configs import example_document, merged
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +46,7 @@ def _chain(base: dict[str, Any], steps: list[Step], prefix: str) -> dict[str, di
 
 def scenario_documents() -> dict[str, dict[str, Any]]:
     """Label → configuration document: each chain's steps, the added region, the retired one,
-    and the refused changes (planned on top of the endpoint chain's last step)."""
+    the refused changes and the rolled-back rollout (on top of the endpoint chain's last step)."""
     base = example_document()
     documents = {
         **_chain(base, ENDPOINT_STEPS, "endpoint"),
@@ -54,7 +60,7 @@ def scenario_documents() -> dict[str, dict[str, Any]]:
     retired["retired_regions"] = [SURROUNDINGS_REGION]
     documents["retired-region"] = retired
     last = documents[f"endpoint-{len(ENDPOINT_STEPS)}"]
-    for scenario in REFUSED:
+    for scenario in [*REFUSED, ROLLED_BACK]:
         documents[scenario.id] = merged(last, scenario.overrides)
     return documents
 

@@ -43,6 +43,13 @@ RELEASED_BUCKET_TYPES = (
     "aws_s3_bucket_lifecycle_configuration",
     "aws_s3_bucket_policy",
 )
+# A retired region keeps its access-log bucket with every setting on it, and the key of its
+# captured data (alias included): the plan forgets them, and deletes no bucket or key.
+RETIRED_REGION_FORGETS = {
+    **{(t, "forget"): 1 for t in RELEASED_BUCKET_TYPES},
+    ("aws_kms_key", "forget"): 1,
+    ("aws_kms_alias", "forget"): 1,
+}
 
 
 def business_day(starts_at: int) -> list[dict[str, Any]]:
@@ -176,6 +183,27 @@ _SURROUNDINGS_SCENARIOS = [
         expected={**REREGISTRATION, ("aws_cloudwatch_dashboard", "update"): 1},
     ),
     Scenario(
+        id="jwt-audience",
+        section="authentication.jwt.*",
+        change="a second audience is accepted",
+        effect=(
+            "in place: the proxy and /ping functions' environment is updated (both read the "
+            "authentication settings at cold start); the endpoint and its capacity are untouched"
+        ),
+        verdict="in place",
+        overrides={"authentication.jwt.audiences": ["api://serving", "api://serving-v2"]},
+        expected={("aws_lambda_function", "update"): 2},
+    ),
+    Scenario(
+        id="waf-per-caller-rate",
+        section="waf.rate_limit_per_caller_per_5_min",
+        change="the per-caller rate limit is raised",
+        effect="in place: the web ACL's per-caller rule is updated",
+        verdict="in place",
+        overrides={"waf.rate_limit_per_caller_per_5_min": 2000},
+        expected={("aws_wafv2_web_acl", "update"): 1},
+    ),
+    Scenario(
         id="scheduled-action",
         section="autoscaling.scheduled_actions",
         change="business hours start at 06:00 instead of 07:00",
@@ -213,6 +241,32 @@ _SURROUNDINGS_SCENARIOS = [
     ),
 ]
 
+# us-east-1, once its chain is done: a rollout that SageMaker rolls back. test_day2.py forces one
+# of the endpoint's rollback alarms into ALARM, applies the change (a model rollout, as
+# `model-artifact`; the apply must fail), puts the alarm back to OK, then plans and applies again.
+# `expected` is that second plan: the rollout retried, the configuration and model the endpoint
+# ran (kept as deposed objects) deleted after it.
+ROLLED_BACK = Scenario(
+    id="rollout-rolled-back",
+    section="model.model_data_url",
+    change="a new model artifact while a rollback alarm is in ALARM",
+    effect=(
+        "the apply fails (the endpoint's postcondition) naming the region, the endpoint and "
+        "where SageMaker's `FailureReason` is read: SageMaker rolled back, the endpoint runs the "
+        "old configuration, which is kept with its model; autoscaling stays registered; the next "
+        "apply retries the rollout"
+    ),
+    verdict="model rollout",
+    overrides={
+        "model.model_data_url": "s3://example-models-{region}/fraud-scoring/v9/model.tar.gz"
+    },
+    expected={
+        ("aws_sagemaker_endpoint", "update"): 1,
+        ("aws_sagemaker_endpoint_configuration", "delete"): 1,
+        ("aws_sagemaker_model", "delete"): 1,
+    },
+)
+
 Step = tuple[Scenario, ...]
 _BY_ID = {s.id: s for s in [*_ENDPOINT_SCENARIOS, *_SURROUNDINGS_SCENARIOS]}
 
@@ -231,7 +285,8 @@ ENDPOINT_STEPS: list[Step] = [
     _step("auto-rollback-on"),
 ]
 SURROUNDINGS_STEPS: list[Step] = [
-    _step("autoscaling-range"),
+    # Authentication and the per-caller limit ride on this step: no resource in common.
+    _step("autoscaling-range", "jwt-audience", "waf-per-caller-rate"),
     _step("model-image"),
     _step("scheduled-action", "alarm-threshold", "proxy-memory", "waf-rate"),
 ]
@@ -348,7 +403,7 @@ SERVING_CHAIN = [WEIGHT_SHIFT, SHADOW_ADDED, SHADOW_PROMOTED]
 
 def readme_rows() -> list[tuple[str, str, str, str]]:
     """The README table's rows: section, change, effect, verdict."""
-    scenarios = [*ENDPOINT_CHAIN, *SURROUNDINGS_CHAIN, *SERVING_CHAIN, *REFUSED]
+    scenarios = [*ENDPOINT_CHAIN, ROLLED_BACK, *SURROUNDINGS_CHAIN, *SERVING_CHAIN, *REFUSED]
     return [(s.section, s.change, s.effect, s.verdict) for s in scenarios] + REGION_ROWS
 
 

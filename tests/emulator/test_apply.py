@@ -38,6 +38,9 @@ Emulator gaps worked around in the harness (moto 5.2.5, hashicorp/aws 5.100.0), 
   - Lambda: no LoggingConfig on functions (the re-plan would update logging_config); it is kept
     and returned with AWS's defaults.
   - ELBv2: moto deletes a load balancer whose deletion protection is on; it refuses, as AWS does.
+  - Route 53: moto drops a CLOUDWATCH_METRIC check's alarm and insufficient-data status and gives
+    it an HTTP check's port and interval; the alarm settings are kept, the endpoint's left out.
+    moto never evaluates CALCULATED or CLOUDWATCH_METRIC checks: their wiring is asserted.
 Not gaps: moto reports a new SageMaker endpoint InService at once (no shim needed). The pace of
 the apply is set by the provider's own waits, which happen against AWS too: an S3 lifecycle
 configuration ~55 s, an ALB ~60 s, a KMS key ~12 s, a Route 53 change ~15 s.

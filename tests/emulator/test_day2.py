@@ -25,16 +25,21 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from config.models import ServiceConfig
+from constructs_lib import aws_terms
 from emulator.deployment import Deployment, StackRun
 from emulator.moto_server import MotoServer
 from emulator.override import prepare_stack
+from operations.aws import Aws
+from operations.status import RegionStatus, judge, read_region
 from plan_safety import Verdict, verdict
 from tests.emulator import checks
 from tests.emulator.day2_synth import ScenarioSynths
@@ -42,7 +47,8 @@ from tests.emulator.example_deployment import ADDED_REGION, APPLY, REGIONS
 from tests.emulator.scenarios import (
     ENDPOINT_STEPS,
     REFUSED,
-    RELEASED_BUCKET_TYPES,
+    RETIRED_REGION_FORGETS,
+    ROLLED_BACK,
     SURROUNDINGS_STEPS,
     Step,
     step_expected,
@@ -207,6 +213,99 @@ class RegionChanges:
     survivor_records_before: list[dict[str, Any]]
 
 
+@dataclass
+class RolledBack:
+    """A rollout SageMaker rolled back (scenarios.ROLLED_BACK), and its retry."""
+
+    running_before: str
+    """The endpoint configuration the endpoint ran before the rollout."""
+    alarm: str
+    """The rollback alarm forced into ALARM during the rollout."""
+    failed_apply: StackRun
+    endpoint_after: dict[str, Any]
+    """DescribeEndpoint after the failed apply."""
+    running_config_after: dict[str, Any] | None
+    """DescribeEndpointConfig of the configuration the endpoint runs, after the failed apply."""
+    running_model_exists: bool
+    """Whether that configuration's model still exists, after the failed apply."""
+    targets_after: list[dict[str, Any]]
+    """The endpoint's scalable targets (Application Auto Scaling) after the failed apply."""
+    status_after: RegionStatus | str
+    """What `python -m operations status` reports for the region after the failed apply."""
+    retry_plan: dict[str, Any]
+    retried: StackRun
+    seconds: float
+
+
+class _MotoAws(Aws):
+    """`operations.status`'s AWS access, through the emulator's clients."""
+
+    def __init__(self, moto: MotoServer) -> None:
+        self._moto = moto
+
+    def client(self, service: str, region: str) -> Any:
+        return self._moto.client(service, region)
+
+
+def _roll_back(day2: Day2, stack: str) -> RolledBack:
+    """One of the endpoint's rollback alarms in ALARM, the rollout applied (it must fail), the
+    alarm OK again, the rollout planned (saved) and applied again. Two applies and one plan."""
+    start = time.monotonic()
+    deployment = day2.deployment
+    config = day2.stage(stack, ROLLED_BACK.id)
+    region = stack.removeprefix(f"{config.name}-")
+    sagemaker = day2.moto.client("sagemaker", region)
+    cloudwatch = day2.moto.client("cloudwatch", region)
+    before = sagemaker.describe_endpoint(EndpointName=config.name)
+    alarm = before["LastDeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"][0]["AlarmName"]
+    cloudwatch.set_alarm_state(
+        AlarmName=alarm, StateValue="ALARM", StateReason="day-2: the new fleet answers 5XX"
+    )
+    # Planned and applied in one run: the retry's plan below is the one that is checked.
+    failed = deployment.run("rolled-back apply", [stack], "apply", *AUTO, NO_REFRESH)
+    endpoint_after = sagemaker.describe_endpoint(EndpointName=config.name)
+    running_config: dict[str, Any] | None = None
+    running_model_exists = False
+    try:
+        running_config = sagemaker.describe_endpoint_config(
+            EndpointConfigName=endpoint_after["EndpointConfigName"]
+        )
+        model = running_config["ProductionVariants"][0]["ModelName"]
+        running_model_exists = bool(sagemaker.describe_model(ModelName=model))
+    except ClientError:
+        pass  # reported by the test
+    targets = day2.moto.client("application-autoscaling", region).describe_scalable_targets(
+        ServiceNamespace="sagemaker",
+        ResourceIds=[aws_terms.variant_resource_id(config.name, config.endpoint.variant_name)],
+    )["ScalableTargets"]
+    status_after: RegionStatus | str
+    try:
+        facts = read_region(_MotoAws(day2.moto), config, region, quota_only=False)
+        status_after = judge(config, region, facts, quota_only=False)
+    except Exception as error:  # reported by the test that reads it
+        status_after = repr(error)
+    cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="day-2: fixed")
+    deployment.require_success(deployment.run("retried plan", [stack], *PLAN, NO_REFRESH))
+    retry_plan = day2.show(stack)
+    retried = deployment.run("retried apply", [stack], "apply", "-input=false", PLAN_FILE)
+    # Its refreshing re-plan is the survivor re-plan, after eu-west-1 is gone (scenario_run).
+    deployment.stack_configs[stack] = config
+    deployment.snapshot_state(stack)
+    return RolledBack(
+        running_before=before["EndpointConfigName"],
+        alarm=alarm,
+        failed_apply=failed[stack],
+        endpoint_after=endpoint_after,
+        running_config_after=running_config,
+        running_model_exists=running_model_exists,
+        targets_after=targets,
+        status_after=status_after,
+        retry_plan=retry_plan,
+        retried=retried[stack],
+        seconds=time.monotonic() - start,
+    )
+
+
 def _add_region(day2: Day2, stack: str, out: dict[str, Any]) -> None:
     """Init, apply and re-plan the added region's stack (runs in a thread beside the chains)."""
     try:
@@ -264,8 +363,11 @@ def day2(
 @pytest.fixture(scope="module")
 def scenario_run(
     day2: Day2, example_config: ServiceConfig
-) -> tuple[dict[str, Outcome], dict[str, tuple[dict[str, Any], Verdict]], RegionChanges]:
-    """Every step, in order; the refused plans; the region added and the one removed."""
+) -> tuple[
+    dict[str, Outcome], dict[str, tuple[dict[str, Any], Verdict]], RegionChanges, RolledBack
+]:
+    """Every step, in order; the refused plans; the region added and the one removed; the
+    rollout SageMaker rolled back."""
     deployment = day2.deployment
     endpoint_stack = example_config.stack_name(ENDPOINT_REGION)
     surroundings_stack = example_config.stack_name(SURROUNDINGS_REGION)
@@ -295,11 +397,11 @@ def scenario_run(
         if index + 1 == len(SURROUNDINGS_STEPS):
             # eu-west-1's chain is done: it is retired and destroyed while us-east-1 goes on
             # (its validation records are read first, for the survivor check).
-            records_before = _validation_records(day2, endpoint_stack)
+            records_before = checks.validation_records(day2.deployment, endpoint_stack)
             retiring.start()
 
     if retiring.ident is None:  # no step for eu-west-1: retire it now
-        records_before = _validation_records(day2, endpoint_stack)
+        records_before = checks.validation_records(day2.deployment, endpoint_stack)
         retiring.start()
 
     current = f"endpoint-{len(ENDPOINT_STEPS)}"
@@ -313,6 +415,8 @@ def scenario_run(
     refused["endpoint-replaced"] = day2.plan_only(
         endpoint_stack, current, current, f"-replace={endpoint_address}"
     )
+    # While eu-west-1 is being retired: us-east-1's rollout that SageMaker rolls back.
+    rolled_back = _roll_back(day2, endpoint_stack)
 
     retiring.join(timeout=900)
     assert not retiring.is_alive(), f"retiring {SURROUNDINGS_REGION} did not finish in 15 minutes"
@@ -342,7 +446,8 @@ def scenario_run(
         survivor_records_before=records_before,
     )
     _print_apply_times(outcomes, regions)
-    return outcomes, refused, regions
+    print(f"[day-2] {ROLLED_BACK.id:<20} {rolled_back.seconds:6.1f} s (all its Terraform runs)")
+    return outcomes, refused, regions, rolled_back
 
 
 def _print_apply_times(applied: dict[str, Outcome], regions: RegionChanges) -> None:
@@ -356,25 +461,6 @@ def _print_apply_times(applied: dict[str, Outcome], regions: RegionChanges) -> N
     print(f"[day-2] {'region destroyed':<20} apply {regions.destroy.seconds:6.1f} s")
 
 
-def _validation_records(day2: Day2, stack: str) -> list[dict[str, Any]]:
-    """The certificate validation CNAMEs in the hosted zone that `stack` manages."""
-    config = day2.deployment.stack_configs[stack]
-    region = stack.removeprefix(f"{config.name}-")
-    names = {
-        r["values"]["name"].rstrip(".") + "."
-        for r in day2.deployment.applied_state[stack]["values"]["root_module"]["resources"]
-        if r["type"] == "aws_route53_record" and r["values"]["type"] == "CNAME"
-    }
-    route53 = day2.moto.client("route53", region)
-    zone_id = next(
-        z["Id"]
-        for z in route53.list_hosted_zones()["HostedZones"]
-        if z["Name"] == config.domain.hosted_zone_name + "."
-    )
-    records = route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
-    return [r for r in records if r["Type"] == "CNAME" and r["Name"] in names]
-
-
 STEPS = [*ENDPOINT_STEPS, *SURROUNDINGS_STEPS]
 
 
@@ -384,7 +470,7 @@ def step_id(step: Step) -> str:
 
 @pytest.fixture
 def applied(
-    scenario_run: tuple[dict[str, Outcome], dict[str, Any], RegionChanges],
+    scenario_run: tuple[dict[str, Outcome], dict[str, Any], RegionChanges, RolledBack],
 ) -> dict[str, Outcome]:
     return scenario_run[0]
 
@@ -482,7 +568,7 @@ def test_auto_rollback_toggles_keep_the_endpoints_rollback_alarms(
 
 @pytest.fixture
 def refused(
-    scenario_run: tuple[dict[str, Outcome], dict[str, tuple[dict[str, Any], Verdict]], Any],
+    scenario_run: tuple[dict[str, Outcome], dict[str, tuple[dict[str, Any], Verdict]], Any, Any],
 ) -> dict[str, tuple[dict[str, Any], Verdict]]:
     return scenario_run[1]
 
@@ -507,7 +593,7 @@ def test_verdict_allows_what_it_is_told_to(
 
 
 @pytest.fixture
-def regions(scenario_run: tuple[dict[str, Outcome], Any, RegionChanges]) -> RegionChanges:
+def regions(scenario_run: tuple[dict[str, Outcome], Any, RegionChanges, Any]) -> RegionChanges:
     return scenario_run[2]
 
 
@@ -544,12 +630,8 @@ def test_retiring_a_region_releases_the_shared_record_and_deletes_nothing(
 ) -> None:
     counts = changes(regions.retire_plan)
     assert counts[("aws_route53_record", "forget")] == 1, counts
-    # The access-log bucket with every setting on it, and the key of captured data, are kept.
-    assert {k: n for k, n in counts.items() if k[0].startswith(("aws_s3", "aws_kms"))} == {
-        **{(t, "forget"): 1 for t in RELEASED_BUCKET_TYPES},
-        ("aws_kms_key", "forget"): 1,
-        ("aws_kms_alias", "forget"): 1,
-    }, counts
+    kept = {k: n for k, n in counts.items() if k[0].startswith(("aws_s3", "aws_kms"))}
+    assert kept == RETIRED_REGION_FORGETS, counts
     assert not [key for key in counts if key[1] in ("delete", "replace")], counts
     assert regions.retire_verdict.exit_code == 0, regions.retire_verdict.line
     assert "releases" in regions.retire_verdict.line, regions.retire_verdict.line
@@ -567,10 +649,94 @@ def test_other_regions_keep_their_validation_records_and_converge(
 ) -> None:
     stack = example_config.stack_name(ENDPOINT_REGION)
     assert regions.survivor_records_before, "us-east-1 manages no validation record"
-    after = _validation_records(day2, stack)
+    after = checks.validation_records(day2.deployment, stack)
     assert sorted(r["Name"] for r in after) == sorted(
         r["Name"] for r in regions.survivor_records_before
     )
     assert regions.survivor_converged.result.returncode == 0, regions.survivor_converged.describe()
     config = day2.deployment.stack_configs[stack]
     checks.certificate_issued(day2.deployment, config, ENDPOINT_REGION)
+
+
+@pytest.fixture
+def rolled_back(scenario_run: tuple[Any, Any, Any, RolledBack]) -> RolledBack:
+    return scenario_run[3]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())  # Terraform wraps long error messages
+
+
+def test_rolled_back_rollout_fails_the_apply_naming_where_the_reason_is(
+    rolled_back: RolledBack, example_config: ServiceConfig
+) -> None:
+    failed = rolled_back.failed_apply
+    assert failed.result.returncode == 1, failed.describe()
+    error = _one_line(failed.result.stderr)
+    assert "Resource postcondition failed" in error, failed.describe()
+    name, region = example_config.name, ENDPOINT_REGION
+    assert f"The rollout of SageMaker endpoint {name} in {region} did not complete" in error
+    assert (
+        f"aws sagemaker describe-endpoint --region {region} --endpoint-name {name} "
+        "--query FailureReason"
+    ) in error
+    assert f"runs endpoint configuration {rolled_back.running_before}, not" in error
+
+
+def test_rolled_back_endpoint_runs_its_old_configuration_which_still_exists(
+    rolled_back: RolledBack,
+) -> None:
+    endpoint = rolled_back.endpoint_after
+    assert endpoint["EndpointStatus"] == "InService"
+    assert endpoint["EndpointConfigName"] == rolled_back.running_before
+    assert rolled_back.running_config_after is not None, "the running configuration was deleted"
+    assert rolled_back.running_model_exists, "the running configuration's model was deleted"
+    assert rolled_back.alarm in endpoint["FailureReason"]
+
+
+def test_rolled_back_rollout_keeps_autoscaling_registered(
+    rolled_back: RolledBack, example_config: ServiceConfig
+) -> None:
+    (target,) = rolled_back.targets_after
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (
+        example_config.endpoint.min_instance_count,
+        example_config.endpoint.max_instance_count,
+    )
+
+
+def test_status_reports_the_rolled_back_rollout_and_its_reason(rolled_back: RolledBack) -> None:
+    status = rolled_back.status_after
+    assert isinstance(status, RegionStatus), f"status could not read the region: {status}"
+    assert status.last_deployment == "rolled back"
+    assert not status.as_planned
+    assert any(
+        p.startswith("last deployment rolled back: ") and rolled_back.alarm in p
+        for p in status.problems
+    ), status.problems
+
+
+def test_next_plan_retries_the_rollout_and_then_removes_what_was_kept(
+    rolled_back: RolledBack,
+) -> None:
+    plan = rolled_back.retry_plan
+    (endpoint,) = [r for r in plan["resource_changes"] if r["type"] == "aws_sagemaker_endpoint"]
+    assert endpoint["change"]["actions"] == ["update"]
+    assert endpoint["change"]["before"]["endpoint_config_name"] == rolled_back.running_before
+    deposed = sorted(
+        (r["type"], r["change"]["actions"][0]) for r in plan["resource_changes"] if r.get("deposed")
+    )
+    # The configuration and model the endpoint ran, deleted only after the rollout this time.
+    assert deposed == [
+        ("aws_sagemaker_endpoint_configuration", "delete"),
+        ("aws_sagemaker_model", "delete"),
+    ]
+    assert changes(plan) == Counter(ROLLED_BACK.expected)
+    assert verdict(plan, "serving-prod-us-east-1").kind == ROLLED_BACK.verdict
+
+
+def test_retried_rollout_applies_and_converges(
+    rolled_back: RolledBack, regions: RegionChanges
+) -> None:
+    assert rolled_back.retried.result.returncode == 0, rolled_back.retried.describe()
+    # us-east-1's refreshing plan after everything, the retried rollout last.
+    assert regions.survivor_converged.result.returncode == 0, regions.survivor_converged.describe()

@@ -183,6 +183,29 @@ def test_capacity_updates_keep_the_weight_they_leave_out(server: MotoServer) -> 
     }
 
 
+def test_an_alarm_health_check_keeps_its_alarm_and_insufficient_data_status(
+    server: MotoServer,
+) -> None:
+    route53 = server.client("route53", "us-east-1")
+    alarm = {"Region": REGION, "Name": "serving-prod-eu-west-1-error-rate-health"}
+    check_id = route53.create_health_check(
+        CallerReference="alarm-check",
+        HealthCheckConfig={
+            "Type": "CLOUDWATCH_METRIC",
+            "AlarmIdentifier": alarm,
+            "InsufficientDataHealthStatus": "LastKnownStatus",
+        },
+    )["HealthCheck"]["Id"]
+    route53.update_health_check(HealthCheckId=check_id, InsufficientDataHealthStatus="Healthy")
+
+    config = route53.get_health_check(HealthCheckId=check_id)["HealthCheck"]["HealthCheckConfig"]
+
+    assert config["AlarmIdentifier"] == alarm
+    assert config["InsufficientDataHealthStatus"] == "Healthy"
+    # No endpoint to call: no port or request interval, as for a CALCULATED check.
+    assert "Port" not in config and "RequestInterval" not in config
+
+
 def test_sagemaker_endpoint_usage_quotas_have_defaults_applied_values_and_zero(
     server: MotoServer,
 ) -> None:

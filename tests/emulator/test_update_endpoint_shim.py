@@ -362,3 +362,110 @@ def test_a_failed_endpoint_is_refused() -> None:
 
     with pytest.raises(UpdateRefused, match="only an InService endpoint can be updated"):
         plan_rollout(endpoint, "arn:config", [variant()], {"EndpointConfigName": "config"})
+
+
+def watching(alarm_name: str) -> dict[str, Any]:
+    """A canary deployment that rolls back on `alarm_name` (one alarm per test: the alarms live
+    as long as the module's server)."""
+    return {**CANARY, "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": alarm_name}]}}
+
+
+def alarm(server: MotoServer, name: str, state: str) -> None:
+    """A CloudWatch alarm `name`, forced into `state` (as the tests play a failing fleet)."""
+    cloudwatch = server.client("cloudwatch", REGION)
+    cloudwatch.put_metric_alarm(
+        AlarmName=name,
+        Namespace="AWS/SageMaker",
+        MetricName="Invocation5XXErrors",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=5,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    cloudwatch.set_alarm_state(AlarmName=name, StateValue=state, StateReason="test")
+
+
+def test_a_rollback_alarm_in_alarm_rolls_the_deployment_back(
+    server: MotoServer, sagemaker: Any
+) -> None:
+    # Given an endpoint whose rollout watches alarm "guarded-5xx", scaled out to 5
+    guarded = watching("guarded-5xx")
+    deployed(sagemaker, "guarded", variant(count=2), DeploymentConfig=guarded)
+    scaled_out(sagemaker, "guarded", 5)
+    new = configuration(sagemaker, "guarded-v2", variant(model="model-b", count=3))
+    alarm(server, "guarded-5xx", "ALARM")
+
+    # When a rollout starts while the alarm is in ALARM
+    sagemaker.update_endpoint(
+        EndpointName="guarded", EndpointConfigName=new, DeploymentConfig=guarded
+    )
+
+    # Then SageMaker rolls it back: InService on the old configuration, the fleet as it was
+    after = sagemaker.describe_endpoint(EndpointName="guarded")
+    assert (after["EndpointStatus"], after["EndpointConfigName"]) == ("InService", "guarded-v1")
+    assert "guarded-5xx" in after["FailureReason"]
+    assert after["LastDeploymentConfig"] == guarded
+    assert variants_of(sagemaker, "guarded")["primary"]["CurrentInstanceCount"] == 5
+    (record,) = [
+        r for r in server.update_endpoint_requests() if r["request"]["EndpointName"] == "guarded"
+    ]
+    assert (record["outcome"], record["reason"]) == ("rolled back", after["FailureReason"])
+
+
+def test_the_rollout_completes_once_the_alarm_is_ok_again(
+    server: MotoServer, sagemaker: Any
+) -> None:
+    retried = watching("retried-5xx")
+    deployed(sagemaker, "retried", variant(count=2), DeploymentConfig=retried)
+    new = configuration(sagemaker, "retried-v2", variant(model="model-b", count=3))
+    alarm(server, "retried-5xx", "ALARM")
+    sagemaker.update_endpoint(
+        EndpointName="retried", EndpointConfigName=new, DeploymentConfig=retried
+    )
+    alarm(server, "retried-5xx", "OK")
+
+    sagemaker.update_endpoint(
+        EndpointName="retried", EndpointConfigName=new, DeploymentConfig=retried
+    )
+
+    after = sagemaker.describe_endpoint(EndpointName="retried")
+    assert after["EndpointConfigName"] == "retried-v2"
+    assert "FailureReason" not in after
+
+
+def test_an_alarm_the_deployment_does_not_watch_rolls_nothing_back(
+    server: MotoServer, sagemaker: Any
+) -> None:
+    deployed(sagemaker, "unwatched", variant(), DeploymentConfig=ALL_AT_ONCE)
+    new = configuration(sagemaker, "unwatched-v2", variant(model="model-b"))
+    alarm(server, "someone-elses-alarm", "ALARM")
+
+    sagemaker.update_endpoint(
+        EndpointName="unwatched", EndpointConfigName=new, DeploymentConfig=ALL_AT_ONCE
+    )
+
+    assert sagemaker.describe_endpoint(EndpointName="unwatched")["EndpointConfigName"] == (
+        "unwatched-v2"
+    )
+
+
+def test_a_new_fleet_that_cannot_pull_its_image_is_rolled_back(
+    server: MotoServer, sagemaker: Any
+) -> None:
+    # Given a model whose image tag is missing from this account's ECR repository
+    server.client("ecr", REGION).create_repository(repositoryName="scoring")
+    image = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/scoring:missing"
+    sagemaker.create_model(
+        ModelName="model-missing-image", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": image}
+    )
+    deployed(sagemaker, "unpullable", variant())
+    new = configuration(sagemaker, "unpullable-v2", variant(model="model-missing-image"))
+
+    # When the endpoint is updated to it (no rollback alarms at all)
+    sagemaker.update_endpoint(EndpointName="unpullable", EndpointConfigName=new)
+
+    # Then the new fleet fails and the endpoint stays on the old configuration
+    after = sagemaker.describe_endpoint(EndpointName="unpullable")
+    assert (after["EndpointStatus"], after["EndpointConfigName"]) == ("InService", "unpullable-v1")
+    assert image in after["FailureReason"]

@@ -8,6 +8,7 @@ its file, fresh for every test, because the Lambda package is that folder, not a
 from __future__ import annotations
 
 import base64
+import http.client
 import importlib.util
 import json
 import sys
@@ -19,13 +20,15 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import botocore.loaders
 import botocore.session
 import pytest
+import urllib3.exceptions
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from botocore.stub import Stubber
 
-from emulator.fake_runtime import fake_runtime
+from emulator.fake_runtime import FAILURES, fake_runtime
 
 HANDLER_PATH = Path(__file__).resolve().parents[2] / "functions" / "inference_proxy" / "handler.py"
 ENDPOINT = "demo-endpoint"
@@ -43,6 +46,8 @@ FAKE_ENV = {
     "AWS_CONFIG_FILE": "/nonexistent/aws-config",
     "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
     "AWS_EC2_METADATA_DISABLED": "true",
+    # Callers are checked in tests/functions/test_proxy_auth.py; here, the opt-out.
+    "AUTH_MODE": "none",
 }
 UNSET_ENV = (
     "AWS_PROFILE",
@@ -505,21 +510,70 @@ def test_timeout_becomes_504(
     assert log["cause"] == type(timeout).__name__
 
 
-def test_unmapped_aws_error_becomes_500_without_leaking_its_message(
-    proxy: ModuleType, runtime: Stubber, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("aws_code", "http_status"),
+    [("AccessDeniedException", 403), ("502", 502), ("SomethingNewException", 400)],
+    ids=["access-denied", "bare-502", "unknown-code"],
+)
+def test_an_aws_error_without_a_mapping_of_its_own_is_a_502_without_leaking_its_message(
+    aws_code: str,
+    http_status: int,
+    proxy: ModuleType,
+    runtime: Stubber,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     runtime.add_client_error(
         "invoke_endpoint",
-        "AccessDeniedException",
+        aws_code,
         "User arn:aws:sts::123456789012:assumed-role/proxy is not authorized",
-        403,
+        http_status,
     )
 
     response, log = call(proxy, capsys, alb_event(body="{}"))
 
-    assert_error(response, 500, "internal_error")
+    assert_error(response, 502, "upstream_error")
     assert "123456789012" not in response["body"]
-    assert "AccessDeniedException" in log["exception"]
+    assert (log["aws_error"], log["invoke_attempts"]) == (aws_code, 1)
+    assert "exception" not in log
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        botocore.exceptions.ConnectionClosedError(endpoint_url="https://runtime"),
+        botocore.exceptions.ResponseStreamingError(error="IncompleteRead(6 bytes read)"),
+        botocore.exceptions.IncompleteReadError(actual_bytes=6, expected_bytes=100),
+        botocore.exceptions.SSLError(endpoint_url="https://runtime", error="bad record mac"),
+        botocore.exceptions.ProxyConnectionError(proxy_url="http://proxy", error="refused"),
+        botocore.exceptions.NoCredentialsError(),
+        botocore.exceptions.CredentialRetrievalError(provider="container-role", error_msg="x"),
+        botocore.exceptions.FlexibleChecksumError(error_msg="crc32 mismatch"),
+        urllib3.exceptions.ProtocolError("Connection broken: IncompleteRead"),
+        http.client.IncompleteRead(b"{", 99),
+        ConnectionResetError(104, "Connection reset by peer"),
+    ],
+    ids=type,
+)
+def test_every_other_failure_under_the_sdk_is_a_502_sent_once(
+    failure: Exception,
+    proxy: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    attempts: list[object] = []
+
+    def fail(request: object, **_: object) -> None:
+        attempts.append(request)
+        raise failure
+
+    monkeypatch.setattr(time, "sleep", lambda _s: None)
+    proxy._runtime().meta.events.register("before-send.sagemaker-runtime.InvokeEndpoint", fail)
+
+    response, log = call(proxy, capsys, alb_event(body="{}"))
+
+    assert_error(response, 502, "upstream_error")
+    assert len(attempts) == 1 == log["invoke_attempts"]
+    assert log["cause"] == type(failure).__name__
 
 
 def test_unexpected_exception_becomes_500_without_leaking_it(
@@ -551,11 +605,28 @@ DESCRIBE_ENDPOINT_RESPONSE = {
 }
 
 
-@pytest.mark.parametrize("status", ["InService", "Updating", "SystemUpdating"])
-def test_ping_is_200_while_the_endpoint_serves(
+# The spec, per botocore's EndpointStatus documentation: the fleet answers InvokeEndpoint in
+# these, so a region in them stays in DNS (RollingBack: a failed scaling step rolling back to
+# the configuration that serves; UpdateRollbackFailed: "in service with a mix" of both).
+SERVING = ("InService", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed")
+NOT_SERVING = ("Creating", "OutOfService", "Deleting", "Failed")
+
+
+def botocore_endpoint_statuses() -> list[str]:
+    model = BOTOCORE_LOADER.load_service_model("sagemaker", "service-2")
+    return list(model["shapes"]["EndpointStatus"]["enum"])
+
+
+def test_every_endpoint_status_botocore_knows_is_mapped_on_purpose(proxy: ModuleType) -> None:
+    # Fails when botocore gains a status: decide it in PING_STATUSES, then add it here.
+    assert sorted(botocore_endpoint_statuses()) == sorted(proxy.PING_STATUSES)
+    assert sorted(SERVING + NOT_SERVING) == sorted(proxy.PING_STATUSES)
+
+
+@pytest.mark.parametrize("status", botocore_endpoint_statuses())
+def test_ping_answers_each_endpoint_status_as_specified(
     status: str, proxy: ModuleType, control: Stubber, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Updating (e.g. an autoscaling step) keeps serving: failing over then would hurt.
     control.add_response(
         "describe_endpoint",
         {**DESCRIBE_ENDPOINT_RESPONSE, "EndpointStatus": status},
@@ -564,32 +635,27 @@ def test_ping_is_200_while_the_endpoint_serves(
 
     response, log = call(proxy, capsys, alb_event("GET", "/ping"))
 
-    assert response["statusCode"] == 200
+    expected = 200 if status in SERVING else 503
+    assert status in SERVING + NOT_SERVING, f"{status}: not in the spec above"
+    assert response["statusCode"] == expected
     assert response["headers"]["Content-Type"] == "application/json"
     assert json.loads(response["body"]) == {"status": status}
-    assert log["error"] is None
+    assert log["error"] == (None if expected == 200 else "endpoint_not_in_service")
 
 
-@pytest.mark.parametrize(
-    "status", ["Creating", "RollingBack", "Failed", "OutOfService", "Deleting"]
-)
-def test_ping_is_503_with_the_status_when_not_in_service(
-    status: str,
-    proxy: ModuleType,
-    control: Stubber,
-    capsys: pytest.CaptureFixture[str],
+def test_a_status_newer_than_the_mapping_is_503_and_named_in_the_log(
+    proxy: ModuleType, control: Stubber, capsys: pytest.CaptureFixture[str]
 ) -> None:
     control.add_response(
         "describe_endpoint",
-        {**DESCRIBE_ENDPOINT_RESPONSE, "EndpointStatus": status},
+        {**DESCRIBE_ENDPOINT_RESPONSE, "EndpointStatus": "Hibernating"},
         {"EndpointName": ENDPOINT},
     )
 
     response, log = call(proxy, capsys, alb_event("GET", "/ping"))
 
     assert response["statusCode"] == 503
-    assert json.loads(response["body"]) == {"status": status}
-    assert log["error"] == "endpoint_not_in_service"
+    assert log["error"] == "endpoint_status_unmapped"
 
 
 def test_ping_is_503_when_the_endpoint_does_not_exist(
@@ -753,6 +819,23 @@ def test_a_slow_model_is_called_exactly_once(
     if status == 504:
         assert_error(response, 504, "upstream_timeout")
         assert log["cause"] == "ReadTimeoutError"
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_an_upstream_failure_after_sending_is_a_502_after_exactly_one_model_call(
+    failure: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Over real HTTP: botocore parses, retries (or not) and streams as it does against AWS.
+    with fake_runtime(failure=failure) as fake:
+        proxy = load_handler(monkeypatch, AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=fake.url)
+
+        response, log = call(proxy, capsys, alb_event(body="{}"))
+
+        assert fake.calls == 1
+    assert_error(response, 502, "upstream_error")
+    assert log["invoke_attempts"] == 1
+    assert "exception" not in log
+    assert "123456789012" not in response["body"]
 
 
 def test_throttling_before_acceptance_is_retried_and_then_served(

@@ -27,6 +27,7 @@ def handler() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ENDPOINT_NAME", "doc")
+        patch.setenv("AUTH_MODE", "none")
         patch.setenv("AWS_REGION", "us-east-1")
         patch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up
         spec.loader.exec_module(module)

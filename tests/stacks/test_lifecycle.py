@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.configs import config_with
+from tests.support.configs import INTERNAL_ON_EXISTING_NETWORKS, config_with
 from tests.support.synth import resources, synth_region
 
 
@@ -47,6 +47,9 @@ def test_replaced_by_name_resources_are_created_before_destroyed(
         stack(synthesized_example, f"serving-prod-{region}"), "create_before_destroy"
     ) == [
         "aws_acm_certificate",
+        # The /ping check, the error-rate check and the calculated check over both.
+        "aws_route53_health_check",
+        "aws_route53_health_check",
         "aws_route53_health_check",
         "aws_sagemaker_endpoint_configuration",
         "aws_sagemaker_model",
@@ -55,7 +58,7 @@ def test_replaced_by_name_resources_are_created_before_destroyed(
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"waf__allow_cidrs": ["10.0.0.0/8"]}, {"load_balancer__internal": True}],
+    [{"waf__allow_cidrs": ["10.0.0.0/8"]}, INTERNAL_ON_EXISTING_NETWORKS],
     ids=["waf-allow-list", "internal-alb"],
 )
 def test_switching_the_health_check_kind_replaces_it_before_the_old_goes(
@@ -63,10 +66,14 @@ def test_switching_the_health_check_kind_replaces_it_before_the_old_goes(
 ) -> None:
     # These settings swap the HTTPS check for the alarm-based one (`type` forces a new check);
     # Route 53 refuses to delete a check a latency record still uses.
+    # Route 53 refuses to delete a check a calculated check still uses, too.
     checks = resources(synth_region(config_with(**overrides)), "aws_route53_health_check")
-    (check,) = checks.values()
-    assert check["type"] == "CLOUDWATCH_METRIC"
-    assert check["lifecycle"] == {"create_before_destroy": True}
+    assert sorted(c["type"] for c in checks.values()) == [
+        "CALCULATED",
+        "CLOUDWATCH_METRIC",
+        "CLOUDWATCH_METRIC",
+    ]
+    assert all(c["lifecycle"] == {"create_before_destroy": True} for c in checks.values())
 
 
 def test_dev_environment_may_destroy_its_log_bucket() -> None:

@@ -44,3 +44,23 @@ def write_config(tmp_path: Path, overrides: dict[str, Any], name: str = "config.
     path = tmp_path / name
     path.write_text(yaml.safe_dump(merged(example_document(), overrides), sort_keys=False))
     return path
+
+
+def existing_network(index: int = 0) -> dict[str, Any]:
+    """An existing VPC with two public and two private subnets (IDs only; nothing is looked up)."""
+    return {
+        "vpc_id": f"vpc-0123456789abcdef{index}",
+        "public_subnet_ids": [f"subnet-0aaaaaaaaaaaaaa{index}1", f"subnet-0aaaaaaaaaaaaaa{index}2"],
+        "private_subnet_ids": [
+            f"subnet-0bbbbbbbbbbbbbb{index}1",
+            f"subnet-0bbbbbbbbbbbbbb{index}2",
+        ],
+    }
+
+
+# The example's regions, each on an existing network: what an internal load balancer needs.
+EXISTING_NETWORKS = {"us-east-1": existing_network(0), "eu-west-1": existing_network(1)}
+INTERNAL_ON_EXISTING_NETWORKS = {
+    "load_balancer__internal": True,
+    "network__existing": EXISTING_NETWORKS,
+}
