@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cdktf import (
+    ITerraformDependable,
     Op,
     Postcondition,
     TerraformResource,
@@ -183,6 +184,7 @@ class InferenceEndpoint(Construct):
             name=props.names.endpoint,
             endpoint_config_name=self.endpoint_configuration.name,
             deployment_config=self._deployment_config(props),
+            depends_on=self._capture_ordering,
             lifecycle=TerraformResourceLifecycle(
                 postcondition=[self._rolled_out(props, self.endpoint_configuration.name)]
             ),
@@ -340,11 +342,25 @@ class InferenceEndpoint(Construct):
 
     @property
     def _capture_destination(self) -> tuple[str, str]:
-        """Bucket name and ARN: the bucket's own attributes while it is managed (so it exists
-        before the configuration that writes to it), the same values spelled out once released."""
-        if self.capture_bucket is not None:
-            return self.capture_bucket.bucket_name, self.capture_bucket.bucket_arn
+        """Bucket name and ARN, spelled out from the derived name, never the bucket's attributes.
+
+        The bucket can be released from state (a shadow promoted, capture turned off, the region
+        retired) in the same apply that replaces the endpoint configuration. Terraform orders a
+        released (`forget`) resource like a deleted one: after every resource that depends on it,
+        deposed ones included; a create_before_destroy configuration that depended on the bucket
+        makes that a cycle ("Error: Cycle: ... (destroy deposed ...), ... (forget)"), measured
+        with Terraform 1.11.4. So the configuration names the bucket, and the endpoint, which is
+        not replaced, waits for the bucket instead (`_capture_ordering`).
+        """
         return self.capture_bucket_name, aws_terms.s3_bucket_arn(self.capture_bucket_name)
+
+    @property
+    def _capture_ordering(self) -> list[ITerraformDependable] | None:
+        """While the bucket is managed, the endpoint starts capturing only once the bucket and
+        every setting on it (encryption, TLS-only policy, ...) exist."""
+        if self.capture_bucket is None:
+            return None
+        return list(self.capture_bucket.resources)
 
     def _data_capture_config(
         self, capture: DataCaptureSettings
