@@ -40,6 +40,9 @@ def state_location(config: ServiceConfig) -> tuple[str, ...]:
     return ("cloud", state.hostname, state.organization, state.workspace_prefix)
 
 
+DATA_DOC = "docs/data-and-teardown.md"
+
+
 def unsafe_changes(old: ServiceConfig, new: ServiceConfig) -> list[str]:
     """One line per change from `old` to `new` that would break or orphan the live service."""
     problems = []
@@ -80,6 +83,7 @@ def unsafe_changes(old: ServiceConfig, new: ServiceConfig) -> list[str]:
             "retired_regions first, deploy, destroy its stack, then remove it "
             '(docs/operations.md "Removing a region")'
         )
+    problems += _retired_with_other_changes(old, new)
     if state_location(old) != state_location(new):
         problems.append(
             "state: the backend, bucket or key prefix changed: Terraform would start from an "
@@ -87,6 +91,32 @@ def unsafe_changes(old: ServiceConfig, new: ServiceConfig) -> list[str]:
             "first (`terraform init -migrate-state`), then change the configuration"
         )
     return problems
+
+
+def _retired_with_other_changes(old: ServiceConfig, new: ServiceConfig) -> list[str]:
+    """A region retired in the same change as anything else: refused.
+
+    The retire deploy releases the region's buckets and storage key from state (`removed`).
+    Terraform orders a release like a deletion, after everything that depends on it, deposed
+    objects included: where the same apply replaces a create_before_destroy resource that
+    depends on one of them (the endpoint configuration uses the key; the health checks use the
+    load balancer, which waits for its access-log bucket), the plan fails with a cycle.
+    """
+    retiring = [r for r in new.retired_regions if r in old.regions]
+    lists = {"regions", "retired_regions"}
+    changed = [
+        f for f in type(new).model_fields if f not in lists and getattr(old, f) != getattr(new, f)
+    ]
+    if not retiring or not changed:
+        return []
+    return [
+        f"retired_regions: {retiring} retired in the same change as {', '.join(changed)}: the "
+        "retire deploy releases the region's buckets and storage key from Terraform's state, "
+        "which Terraform cannot do in an apply that also replaces the endpoint configuration or "
+        'a health check depending on them (the plan fails: "Error: Cycle"); retire the region '
+        "in a change of its own, deploy it, then make the other change "
+        f"({DATA_DOC}#removing-a-region)"
+    ]
 
 
 # --- Change preview: what the change does to the live service, from the two synthesized apps.
@@ -436,7 +466,7 @@ def _stacks(outdir: Path) -> dict[str, dict[str, Any]]:
 
 # --- Data a change leaves in AWS: buckets and keys released from state, never deleted.
 
-DELETE_DELIBERATELY = "docs/data-and-teardown.md#deleting-kept-data-deliberately"
+DELETE_DELIBERATELY = f"{DATA_DOC}#deleting-kept-data-deliberately"
 # Names that embed the account ID: unknown before a plan.
 ACCOUNT_ID = "<account-id>"
 

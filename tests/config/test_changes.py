@@ -82,6 +82,25 @@ def test_retiring_a_region_is_the_way_to_remove_it() -> None:
     assert unsafe_changes(retired, config_with(regions=["us-east-1"])) == []
 
 
+def test_retiring_a_region_in_the_same_change_as_anything_else_is_refused() -> None:
+    # Given a change that retires eu-west-1 and turns capture off, when checked, then it is
+    # refused: the retire apply would release the storage key while replacing the endpoint
+    # configuration that depends on it, a Terraform cycle.
+    retired = {"regions": ["us-east-1"], "retired_regions": ["eu-west-1"]}
+    old = config_with(data_capture__enabled=True)
+    (problem,) = unsafe_changes(old, config_with(**retired))
+    assert problem.startswith(
+        "retired_regions: ['eu-west-1'] retired in the same change as data_capture: "
+    ), problem
+    assert "retire the region in a change of its own, deploy it, then make the other" in problem
+    assert "docs/data-and-teardown.md#removing-a-region" in problem
+    # Once the retire is deployed, other changes may follow while its stack waits for `destroy`.
+    assert (
+        unsafe_changes(config_with(**retired), config_with(data_capture__enabled=True, **retired))
+        == []
+    )
+
+
 def test_explicit_file_wins_over_the_environment_variable(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("service: [\n")

@@ -5,6 +5,8 @@ never left to be deleted. Given a configuration, when synthesized, then this is 
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -72,6 +74,75 @@ def test_shadow_promotion_with_capture_off_releases_the_capture_bucket() -> None
     stack = synth_region(promoted(load_example("shadow")))
     assert addresses(stack, "inference_capture") == []
     assert len([a for a in released(stack) if "capture" in a]) == len(RELEASED_BUCKET_TYPES)
+
+
+# `${aws_type.name...}` in an argument, or `aws_type.name` in `depends_on` (data sources aside).
+REFERENCE = re.compile(r"(?<![.\w])(aws_[a-z0-9_]+)\.([\w-]+)")
+
+
+def depends_on(stack: dict[str, Any], address: str) -> set[str]:
+    """Every resource `address` depends on, directly or through others, as Terraform records it
+    in state (references and `depends_on`): what a release from state is ordered after."""
+    found: set[str] = set()
+    pending = [address]
+    while pending:
+        type_, name = pending.pop().split(".", 1)
+        body = {k: v for k, v in resources(stack, type_)[name].items() if k != "lifecycle"}
+        for ref in {f"{t}.{n}" for t, n in REFERENCE.findall(json.dumps(body))} - found:
+            if ref.split(".", 1)[1] in resources(stack, ref.split(".", 1)[0]):
+                found.add(ref)
+                pending.append(ref)
+    return found
+
+
+def replaced_first(stack: dict[str, Any]) -> list[str]:
+    """Addresses of the create_before_destroy resources."""
+    return [
+        f"{type_}.{name}"
+        for type_, items in stack["resource"].items()
+        for name, body in items.items()
+        if body.get("lifecycle", {}).get("create_before_destroy")
+    ]
+
+
+@pytest.mark.parametrize("capture", ["capturing", "shadow"])
+def test_nothing_replaced_first_depends_on_the_capture_bucket(
+    capture: str, capturing: dict[str, Any]
+) -> None:
+    # Given a stack that captures (capture on, or a shadow variant), when synthesized, then no
+    # create_before_destroy resource depends on the capture bucket or its settings, even through
+    # another resource: releasing the bucket in the apply that replaces the endpoint
+    # configuration (a shadow promoted, capture turned off) would otherwise be a Terraform cycle.
+    if capture == "shadow":
+        from tests.emulator.serving_variants import load_example
+
+        capturing = synth_region(load_example("shadow"))
+    bucket = set(addresses(capturing, "inference_capture"))
+    assert len(bucket) == len(RELEASED_BUCKET_TYPES)
+    assert "aws_sagemaker_endpoint_configuration.inference_endpoint_configuration_E22D4048" in (
+        replaced_first(capturing)
+    )
+    for address in replaced_first(capturing):
+        assert not depends_on(capturing, address) & bucket, address
+
+
+def test_endpoint_waits_for_the_capture_bucket_and_its_settings(
+    capturing: dict[str, Any], not_capturing: dict[str, Any]
+) -> None:
+    # The configuration only names the bucket: the endpoint, which is updated in place, is what
+    # waits for it, so captured data goes to an encrypted, TLS-only bucket from the first request.
+    endpoint = only(capturing, "aws_sagemaker_endpoint")
+    assert sorted(endpoint["depends_on"]) == addresses(capturing, "inference_capture")
+    assert "depends_on" not in only(not_capturing, "aws_sagemaker_endpoint")
+
+
+def test_capture_destination_is_the_managed_buckets_name(capturing: dict[str, Any]) -> None:
+    # The same string the bucket's `bucket` attribute resolves to: an endpoint configuration
+    # deployed while it referenced the bucket is not replaced by this version.
+    (bucket,) = [b for n, b in resources(capturing, "aws_s3_bucket").items() if "capture" in n]
+    capture = only(capturing, "aws_sagemaker_endpoint_configuration")["data_capture_config"]
+    assert capture["destination_s3_uri"] == f"s3://{bucket['bucket']}/captured"
+    assert "aws_s3_bucket" not in json.dumps(capture)
 
 
 def test_retired_region_releases_logs_capture_and_the_key_of_captured_data(
