@@ -594,6 +594,14 @@ def test_promotion_with_capture_off_keeps_the_capture_bucket_and_its_data(
         if r["change"]["actions"] == ["forget"] and r["type"].startswith("aws_s3")
     ]
     assert sorted(forgotten) == sorted(RELEASED_BUCKET_TYPES), _listing(outcome.plan)
+    # ... in the apply that replaces the endpoint configuration (create_before_destroy), which
+    # would be a cycle had the configuration depended on the bucket.
+    (replaced,) = [
+        r["change"]["actions"]
+        for r in outcome.plan["resource_changes"]
+        if r["type"] == "aws_sagemaker_endpoint_configuration"
+    ]
+    assert replaced == ["create", "delete"], _listing(outcome.plan)
     assert "DataCaptureConfig" not in after.endpoint_config, after.endpoint_config
     assert CAPTURED_KEY in kept.objects, kept
     assert kept.public_access_blocked, kept
