@@ -37,14 +37,25 @@ def checkov_binary() -> str:
     raise AssertionError("unreachable")
 
 
+# The real checkov, run by the gate with every argument it passes but `--quiet` (which leaves the
+# passed checks out of the JSON report these tests read).
+LOUD_CHECKOV = """#!/bin/sh
+for arg; do shift; [ "$arg" = --quiet ] || set -- "$@" "$arg"; done
+exec "$REAL_CHECKOV" "$@"
+"""
+
+
 def scan(stacks: Path, workdir: Path) -> list[dict[str, object]]:
     """What both workflows run: tools/ci/checkov_gate.py (checkov on a copy of `stacks` it can
     parse, in `workdir`/checkov-stacks), with the real checkov; its JSON report."""
-    report = workdir / "checkov.json"
+    report, checkov = workdir / "checkov.json", workdir / "checkov"
+    checkov.write_text(LOUD_CHECKOV)
+    checkov.chmod(0o755)
     subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "ci" / "checkov_gate.py"), checkov_binary(),
+        [sys.executable, str(ROOT / "tools" / "ci" / "checkov_gate.py"), str(checkov),
          str(report), "--stacks", str(stacks)],
         cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+        env={**os.environ, "REAL_CHECKOV": checkov_binary()},
     )  # fmt: skip
     document = json.loads(report.read_text())
     return document if isinstance(document, list) else [document]
