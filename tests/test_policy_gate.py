@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -118,7 +119,8 @@ def test_gate_checks_served_stacks_with_removed_blocks_and_leaves_out_retired_on
     synth_app(
         config_with(regions=["us-east-1"], retired_regions=["eu-west-1"]), project / "cdktf.out"
     )
-    summaries = [r["summary"] for r in scan(project / "cdktf.out" / "stacks", project)]
+    report = scan(project / "cdktf.out" / "stacks", project)
+    summaries = [cast(dict[str, int], r["summary"]) for r in report]
     assert sorted(p.name for p in (project / "checkov-stacks").iterdir()) == [
         "bootstrap-serving-prod",
         "serving-prod-us-east-1",
