@@ -27,7 +27,8 @@ from config.reference import json_schema
 def _validator() -> jsonschema.protocols.Validator:
     schema = json.loads(json_schema())
     cls = jsonschema.validators.validator_for(schema)
-    return cls(schema)  # type: ignore[no-any-return]
+    validator: jsonschema.protocols.Validator = cls(schema)
+    return validator
 
 
 def load_deployed_config(path: Path) -> ServiceConfig:

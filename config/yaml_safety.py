@@ -47,7 +47,7 @@ def load(text: str, loader_class: type[yaml.SafeLoader]) -> tuple[Any, dict[str,
     _check_events(text)
     loader = loader_class(text)
     try:
-        node = loader.get_single_node()  # type: ignore[no-untyped-call]
+        node = loader.get_single_node()
         if node is None:
             return None, {}
         traps: dict[str, str] = {}
@@ -55,9 +55,9 @@ def load(text: str, loader_class: type[yaml.SafeLoader]) -> tuple[Any, dict[str,
         _Walk(traps, problems).size(node, "")
         if problems:
             raise YamlProblem(problems)
-        document = loader.construct_document(node)  # type: ignore[no-untyped-call]
+        document = loader.construct_document(node)
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     return document, traps
 
 

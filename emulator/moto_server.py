@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 60
@@ -173,7 +173,7 @@ def _shim_application_autoscaling_tags() -> None:
     deregister = Response.deregister_scalable_target
 
     def request(self: Any) -> dict[str, Any]:
-        return json.loads(self.body or "{}")
+        return cast("dict[str, Any]", json.loads(self.body or "{}"))
 
     def register_scalable_target(self: Any) -> str:
         body = register(self)
@@ -908,7 +908,7 @@ def _shim_application_autoscaling_provisioned_concurrency() -> None:
     )
     extended: Any = Enum("ScalableDimensionValueSet", dimensions)  # type: ignore[misc]
     models.ScalableDimensionValueSet = extended  # type: ignore[misc,assignment]
-    responses.ScalableDimensionValueSet = extended  # type: ignore[misc,assignment]
+    responses.ScalableDimensionValueSet = extended  # type: ignore[attr-defined,assignment]
 
 
 def _shim_acm_key_algorithm() -> None:

@@ -210,7 +210,8 @@ def _health_check_id(aws: Aws, config: ServiceConfig, region: str) -> str | None
             if record_set["Name"].lower() != record.lower():
                 return None
             if record_set.get("SetIdentifier") == region:
-                return record_set.get("HealthCheckId")
+                health_check: str | None = record_set.get("HealthCheckId")
+                return health_check
     return None
 
 

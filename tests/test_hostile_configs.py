@@ -29,7 +29,7 @@ ENTRY = {"name": "night", "schedule": "cron(0 22 * * ? *)"}
 IMAGE = "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-inference:2.3.0-cpu-py311"
 SHADOW = {"name": "candidate", "model": {"image_uri": IMAGE}, "instance_type": "ml.m5.xlarge"}
 CHALLENGER = {"name": "challenger", "model": {"image_uri": IMAGE}, "instance_type": "ml.m5.large"}
-NO_SCHEDULES = {"autoscaling.scheduled_actions": []}
+NO_SCHEDULES: dict[str, Any] = {"autoscaling.scheduled_actions": []}
 
 
 def _schedule(schedule: str, **more: Any) -> dict[str, Any]:

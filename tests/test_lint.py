@@ -20,6 +20,8 @@ TYPED = [
     "tools",
     "plan_safety",
     "operations",
+    "emulator",
+    "tests",
     "main.py",
 ]
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -489,7 +489,7 @@ def post_plan_comment(
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return cast("list[dict[str, Any]]", json.loads(result.stdout))
 
 
 PLAN = (

@@ -40,7 +40,7 @@ def markers(change: str) -> tuple[str, str]:
 
 def changed_document(setting: str, value: Any) -> dict[str, Any]:
     document = yaml.safe_load((ROOT / EXAMPLE).read_text())
-    result = copy.deepcopy(document)
+    result: dict[str, Any] = copy.deepcopy(document)
     *parents, last = setting.split(".")
     node = result
     for part in parents:

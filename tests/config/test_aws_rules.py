@@ -153,4 +153,6 @@ def test_schedule_without_a_way_back_is_refused(tmp_path: Path) -> None:
 
 def test_schedule_that_scales_back_is_accepted(tmp_path: Path) -> None:
     # The example: business hours raise the floor to 3, the evening sets it back to 2.
-    assert len(load_config(write_config(tmp_path, {})).autoscaling.scheduled_actions) == 2
+    autoscaling = load_config(write_config(tmp_path, {})).autoscaling
+    assert autoscaling is not None
+    assert len(autoscaling.scheduled_actions) == 2

@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from config.loader import ConfigError, load_config
+from config.models import AutoscalingSettings
 from tests.support.configs import REMOVE, write_config
+
+
+def autoscaling_of(path: Path) -> AutoscalingSettings:
+    autoscaling = load_config(path).autoscaling
+    assert autoscaling is not None
+    return autoscaling
 
 
 def problems(tmp_path: Path, overrides: dict[str, Any]) -> list[str]:
@@ -97,14 +104,14 @@ def test_autoscaling_target_from_load_test_uses_aws_formula(tmp_path: Path) -> N
     path = write_config(
         tmp_path, {"autoscaling.max_rps_per_instance": 12.5, "autoscaling.safety_factor": 0.4}
     )
-    assert load_config(path).autoscaling.invocations_target == 12.5 * 0.4 * 60
+    assert autoscaling_of(path).invocations_target == 12.5 * 0.4 * 60
 
 
 def test_safety_factor_defaults_to_half(tmp_path: Path) -> None:
     path = write_config(
         tmp_path, {"autoscaling.max_rps_per_instance": 10, "autoscaling.safety_factor": REMOVE}
     )
-    assert load_config(path).autoscaling.invocations_target == 300
+    assert autoscaling_of(path).invocations_target == 300
 
 
 def test_autoscaling_target_given_directly(tmp_path: Path) -> None:
@@ -115,7 +122,7 @@ def test_autoscaling_target_given_directly(tmp_path: Path) -> None:
             "autoscaling.target_invocations_per_instance": 750,
         },
     )
-    assert load_config(path).autoscaling.invocations_target == 750
+    assert autoscaling_of(path).invocations_target == 750
 
 
 def test_autoscaling_needs_exactly_one_target_both(tmp_path: Path) -> None:

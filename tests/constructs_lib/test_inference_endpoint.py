@@ -21,7 +21,8 @@ def variant(stack: dict[str, Any]) -> dict[str, Any]:
     (production_variant,) = only(stack, "aws_sagemaker_endpoint_configuration")[
         "production_variants"
     ]
-    return production_variant
+    found: dict[str, Any] = production_variant
+    return found
 
 
 def test_every_new_fleet_starts_at_the_autoscaling_maximum(stack: dict[str, Any]) -> None:

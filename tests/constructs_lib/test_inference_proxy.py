@@ -30,7 +30,8 @@ def proxy_policy(stack: dict[str, Any]) -> dict[str, Any]:
         for p in resources(stack, "aws_iam_role_policy").values()
         if p["role"] == ref("aws_iam_role", role_key, "id")
     ]
-    return json.loads(policy["policy"])
+    found: dict[str, Any] = json.loads(policy["policy"])
+    return found
 
 
 def test_function_runs_the_packaged_handler(stack: dict[str, Any]) -> None:

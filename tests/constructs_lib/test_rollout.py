@@ -22,7 +22,9 @@ def stack(example_config: ServiceConfig) -> dict[str, Any]:
 
 
 def policy(stack: dict[str, Any]) -> dict[str, Any]:
-    return only(stack, "aws_sagemaker_endpoint")["deployment_config"]["blue_green_update_policy"]
+    endpoint = only(stack, "aws_sagemaker_endpoint")
+    found: dict[str, Any] = endpoint["deployment_config"]["blue_green_update_policy"]
+    return found
 
 
 def test_canary_by_default(stack: dict[str, Any]) -> None:

@@ -57,7 +57,8 @@ def _regional_name(config: ServiceConfig, region: str) -> str:
 
 def _endpoint(deployment: Deployment, config: ServiceConfig, region: str) -> dict[str, Any]:
     sagemaker = _client(deployment, "sagemaker", region)
-    return sagemaker.describe_endpoint(EndpointName=config.name)
+    found: dict[str, Any] = sagemaker.describe_endpoint(EndpointName=config.name)
+    return found
 
 
 def _endpoint_configuration(
@@ -65,7 +66,8 @@ def _endpoint_configuration(
 ) -> dict[str, Any]:
     name = _endpoint(deployment, config, region)["EndpointConfigName"]
     sagemaker = _client(deployment, "sagemaker", region)
-    return sagemaker.describe_endpoint_config(EndpointConfigName=name)
+    found: dict[str, Any] = sagemaker.describe_endpoint_config(EndpointConfigName=name)
+    return found
 
 
 def endpoint_in_service(deployment: Deployment, config: ServiceConfig, region: str) -> None:
@@ -188,8 +190,10 @@ def scheduled_actions(deployment: Deployment, config: ServiceConfig, region: str
 
 def _load_balancer(deployment: Deployment, config: ServiceConfig, region: str) -> dict[str, Any]:
     elbv2 = _client(deployment, "elbv2", region)
-    (load_balancer,) = elbv2.describe_load_balancers(Names=[config.name])["LoadBalancers"]
-    return load_balancer
+    found = elbv2.describe_load_balancers(Names=[config.name])["LoadBalancers"]
+    (load_balancer,) = found
+    described: dict[str, Any] = load_balancer
+    return described
 
 
 def _listeners(deployment: Deployment, config: ServiceConfig, region: str) -> dict[int, Any]:

@@ -65,7 +65,8 @@ def beside_example(
 ) -> dict[str, BesideDeployment]:
     """Every configuration of beside.BESIDE_EXAMPLE, applying in the background (started before
     the example's apply) when a selected test uses this fixture."""
-    if not any("beside_example" in item.fixturenames for item in request.session.items):
+    selected = request.session.items
+    if not any("beside_example" in getattr(item, "fixturenames", ()) for item in selected):
         return {}
     terraform = emulator_only(offline_terraform(tmp_path_factory.getbasetemp() / "terraform"))
     return {

@@ -95,7 +95,8 @@ class Applied:
         self.deployment.require("init", "apply")
 
     def config(self, key: str) -> ServiceConfig:
-        return self.deployment.stack_configs[self.stacks[key]]
+        config: ServiceConfig = self.deployment.stack_configs[self.stacks[key]]
+        return config
 
 
 @pytest.fixture(scope="module")

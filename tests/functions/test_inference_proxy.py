@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import boto3
 import botocore.exceptions
@@ -156,7 +156,7 @@ def assert_error(response: dict[str, Any], status: int, code: str) -> dict[str, 
     body = json.loads(response["body"])
     assert body == {"error": code, "message": body["message"], "requestId": REQUEST_ID}
     assert body["message"]
-    return body
+    return cast("dict[str, Any]", body)
 
 
 def invoke_params(body: bytes, **extra: str) -> dict[str, Any]:

@@ -22,7 +22,10 @@ def lifecycles(document: dict[str, Any], rule: str) -> list[str]:
 
 
 def stack(synthesized_example: Path, name: str) -> dict[str, Any]:
-    return json.loads((synthesized_example / "stacks" / name / "cdk.tf.json").read_text())
+    found: dict[str, Any] = json.loads(
+        (synthesized_example / "stacks" / name / "cdk.tf.json").read_text()
+    )
+    return found
 
 
 @pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])

@@ -16,7 +16,8 @@ REMOVE = object()
 
 
 def example_document() -> dict[str, Any]:
-    return yaml.safe_load(DEFAULT_CONFIG.read_text())
+    document: dict[str, Any] = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    return document
 
 
 def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

@@ -73,8 +73,9 @@ def groups_first(items: list[pytest.Item]) -> None:
     if config is None or GROUPS_DIR not in getattr(config, "workerinput", {}):
         return
     groups = {item.nodeid: group for item in items if (group := group_of(item))}
-    worker = config.workerinput["workerid"]
-    Path(config.workerinput[GROUPS_DIR], f"{worker}.json").write_text(json.dumps(groups))
+    workerinput: dict[str, Any] = config.workerinput  # type: ignore[attr-defined]  # xdist sets it
+    worker = workerinput["workerid"]
+    Path(workerinput[GROUPS_DIR], f"{worker}.json").write_text(json.dumps(groups))
 
 
 NICE_BESIDE_THE_EMULATOR = 10
@@ -116,7 +117,7 @@ def make_scheduler(config: pytest.Config, log: Any) -> Any:
     order (which puts the emulator group first)."""
     from xdist.scheduler import LoadScopeScheduling
 
-    class GroupOrModuleScheduling(LoadScopeScheduling):
+    class GroupOrModuleScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist is untyped
         def __init__(self, config: pytest.Config, log: Any) -> None:
             super().__init__(config, log)
             self.groups: dict[str, str] = {}

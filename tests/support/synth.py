@@ -11,24 +11,27 @@ import constructs_lib  # noqa: F401  (must precede provider imports; see its doc
 from config.models import ServiceConfig
 from stacks import BootstrapStack, RegionStack
 
-Testing.__test__ = False  # type: ignore[attr-defined]  # not a pytest test class
+Testing.__test__ = False  # not a pytest test class
 
 
 def synth_region(config: ServiceConfig, region: str | None = None) -> dict[str, Any]:
     app = Testing.app()
     stack = RegionStack(app, config, region or config.regions[0])
-    return json.loads(Testing.synth(stack))
+    synthesized: dict[str, Any] = json.loads(Testing.synth(stack))
+    return synthesized
 
 
 def synth_bootstrap(config: ServiceConfig) -> dict[str, Any]:
     app = Testing.app()
     stack = BootstrapStack(app, config)
-    return json.loads(Testing.synth(stack))
+    synthesized: dict[str, Any] = json.loads(Testing.synth(stack))
+    return synthesized
 
 
 def resources(synthesized: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
     """All resources of one type, by their logical name."""
-    return synthesized.get("resource", {}).get(resource_type, {})
+    found: dict[str, dict[str, Any]] = synthesized.get("resource", {}).get(resource_type, {})
+    return found
 
 
 def only(synthesized: dict[str, Any], resource_type: str) -> dict[str, Any]:

@@ -34,7 +34,8 @@ def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
 
 
 def jobs(path: Path) -> dict[str, dict[str, Any]]:
-    return load(path)["jobs"]
+    found: dict[str, dict[str, Any]] = load(path)["jobs"]
+    return found
 
 
 def region_job() -> dict[str, Any]:
@@ -49,7 +50,8 @@ def action(step: dict[str, Any]) -> str:
 def step_with_id(job: dict[str, Any], step_id: str) -> dict[str, Any]:
     found = [step for step in job["steps"] if step.get("id") == step_id]
     assert len(found) == 1, f"expected one step with id {step_id!r}, found {len(found)}"
-    return found[0]
+    step: dict[str, Any] = found[0]
+    return step
 
 
 def steps_using(job: dict[str, Any], name: str) -> list[dict[str, Any]]:
