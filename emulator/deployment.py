@@ -196,7 +196,7 @@ class Deployment:
         kept."""
         previous = self.applied_state.get(stack, {}).get("values", {}).get("root_module", {})
         result = self.terraform.run(self.workdirs[stack], "show", "-json", "-no-color")
-        snapshot = json.loads(result.stdout)
+        snapshot: dict[str, Any] = json.loads(result.stdout)
         if keep_released and previous:
             module = snapshot.setdefault("values", {}).setdefault("root_module", {})
             now = {r["address"] for r in module.get("resources", [])}

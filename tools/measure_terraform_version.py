@@ -49,7 +49,8 @@ def run(site: Path, cwd: str, *args: str, env: dict[str, str]) -> dict[str, obje
     )
     if result.returncode != 0 or not result.stdout.strip():
         return {"code": result.returncode, "out": result.stdout, "err": result.stderr}
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    answer: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    return answer
 
 
 def first_error(answer: dict[str, object]) -> str:
