@@ -10,9 +10,17 @@ import argparse
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from config.changes import SynthError, preview, preview_lines, synthesize, unsafe_changes
+from config.changes import (
+    SynthError,
+    data_notes,
+    preview,
+    preview_lines,
+    synthesize,
+    unsafe_changes,
+)
 from config.deployed import load_deployed_config
 from config.loader import SUFFIXES, ConfigError, load_config, read_document, resolve_config_path
 from config.models import ServiceConfig
@@ -100,7 +108,8 @@ def check(file: str | None, since: str | None, allow: Sequence[str]) -> int:
     # A file named on the command line wins over $SERVING_CONFIG.
     path = Path(file) if file else resolve_config_path()
     config = load_config(path)
-    valid = f"{path}: valid ({config.name}, regions {', '.join(config.regions)})"
+    served = ", ".join(config.regions) or "none: every region retired"
+    valid = f"{path}: valid ({config.name}, regions {served})"
     if since is None:
         print(valid)
         return 0
@@ -110,7 +119,7 @@ def check(file: str | None, since: str | None, allow: Sequence[str]) -> int:
     if problems:
         return refuse(path, since, problems)
     try:
-        lines, refused = change_preview(old_path, path, config, allow)
+        lines, refused = change_preview(old_path, path, old, config, allow)
     except SynthError as error:
         print(f"error: {path}: cannot preview the change since {since}: {error}", file=sys.stderr)
         return 2
@@ -121,13 +130,20 @@ def check(file: str | None, since: str | None, allow: Sequence[str]) -> int:
 
 
 def change_preview(
-    old_path: Path, new_path: Path, config: ServiceConfig, allow: Sequence[str]
+    old_path: Path,
+    new_path: Path,
+    old: ServiceConfig,
+    config: ServiceConfig,
+    allow: Sequence[str],
 ) -> tuple[list[str], list[str]]:
-    """The preview's lines, one per stack (refusals indented below it), and the refusals."""
+    """The preview's lines, one per stack (refusals and the data kept indented below it), and
+    the refusals."""
     with tempfile.TemporaryDirectory(prefix="config-preview-") as folder:
         old_out, new_out = Path(folder, "old"), Path(folder, "new")
         synthesize([(old_path, old_out, True), (new_path, new_out, False)])
         stacks = preview(old_out, new_out, config, allow)
+    kept = data_notes(old, config)
+    stacks = [replace(s, kept=kept.get(s.stack, [])) for s in stacks]
     return preview_lines(stacks), [f"{s.stack}: {s.refused[0]}" for s in stacks if s.refused]
 
 

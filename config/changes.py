@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from config.models import S3StateSettings, ServiceConfig
+from config.names import resource_names
 from plan_safety.verdict import (
     AUTOSCALING_TYPES,
     ENDPOINT,
@@ -37,6 +38,9 @@ def state_location(config: ServiceConfig) -> tuple[str, ...]:
     if isinstance(state, S3StateSettings):
         return ("s3", state.bucket, state.region, config.state_key_prefix)
     return ("cloud", state.hostname, state.organization, state.workspace_prefix)
+
+
+DATA_DOC = "docs/data-and-teardown.md"
 
 
 def unsafe_changes(old: ServiceConfig, new: ServiceConfig) -> list[str]:
@@ -79,6 +83,7 @@ def unsafe_changes(old: ServiceConfig, new: ServiceConfig) -> list[str]:
             "retired_regions first, deploy, destroy its stack, then remove it "
             '(docs/operations.md "Removing a region")'
         )
+    problems += _retired_with_other_changes(old, new)
     if state_location(old) != state_location(new):
         problems.append(
             "state: the backend, bucket or key prefix changed: Terraform would start from an "
@@ -86,6 +91,32 @@ def unsafe_changes(old: ServiceConfig, new: ServiceConfig) -> list[str]:
             "first (`terraform init -migrate-state`), then change the configuration"
         )
     return problems
+
+
+def _retired_with_other_changes(old: ServiceConfig, new: ServiceConfig) -> list[str]:
+    """A region retired in the same change as anything else: refused.
+
+    The retire deploy releases the region's buckets and storage key from state (`removed`).
+    Terraform orders a release like a deletion, after everything that depends on it, deposed
+    objects included: where the same apply replaces a create_before_destroy resource that
+    depends on one of them (the endpoint configuration uses the key; the health checks use the
+    load balancer, which waits for its access-log bucket), the plan fails with a cycle.
+    """
+    retiring = [r for r in new.retired_regions if r in old.regions]
+    lists = {"regions", "retired_regions"}
+    changed = [
+        f for f in type(new).model_fields if f not in lists and getattr(old, f) != getattr(new, f)
+    ]
+    if not retiring or not changed:
+        return []
+    return [
+        f"retired_regions: {retiring} retired in the same change as {', '.join(changed)}: the "
+        "retire deploy releases the region's buckets and storage key from Terraform's state, "
+        "which Terraform cannot do in an apply that also replaces the endpoint configuration or "
+        'a health check depending on them (the plan fails: "Error: Cycle"); retire the region '
+        "in a change of its own, deploy it, then make the other change "
+        f"({DATA_DOC}#removing-a-region)"
+    ]
 
 
 # --- Change preview: what the change does to the live service, from the two synthesized apps.
@@ -162,6 +193,8 @@ class StackPreview:
     stack: str
     summary: str
     refused: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    """What the change leaves in AWS with its data (data_notes), one line each."""
 
 
 @dataclass
@@ -411,8 +444,17 @@ def preview(
 
 
 def preview_lines(stacks: Sequence[StackPreview]) -> list[str]:
-    """What `config check --since` prints: a line per stack, its refusals indented below."""
-    return [line for s in stacks for line in [s.summary, *(f"  {r}" for r in s.refused)]]
+    """What `config check --since` prints: a line per stack, its refusals and the data it keeps
+    indented below."""
+    return [
+        line
+        for s in stacks
+        for line in [
+            s.summary,
+            *(f"  {r}" for r in s.refused),
+            *(f"  data kept: {k}" for k in s.kept),
+        ]
+    ]
 
 
 def _stacks(outdir: Path) -> dict[str, dict[str, Any]]:
@@ -420,6 +462,58 @@ def _stacks(outdir: Path) -> dict[str, dict[str, Any]]:
         path.parent.name: json.loads(path.read_text(encoding="utf-8"))
         for path in sorted((outdir / "stacks").glob("*/cdk.tf.json"))
     }
+
+
+# --- Data a change leaves in AWS: buckets and keys released from state, never deleted.
+
+DELETE_DELIBERATELY = f"{DATA_DOC}#deleting-kept-data-deliberately"
+# Names that embed the account ID: unknown before a plan.
+ACCOUNT_ID = "<account-id>"
+
+
+def data_notes(old: ServiceConfig, new: ServiceConfig) -> dict[str, list[str]]:
+    """By stack, where the change releases data from Terraform's state: what is kept in AWS,
+    under which name, and where deleting it on purpose is described. Nothing is deleted."""
+    notes: dict[str, list[str]] = {}
+    for region in [r for r in new.retired_regions if r in old.regions]:
+        names = resource_names(new, region)
+        kept = [f"access-log bucket {names.access_log_bucket(ACCOUNT_ID)}"]
+        if old.data_capture_enabled:
+            kept.append(f"capture bucket {names.data_capture_bucket(ACCOUNT_ID)}")
+        kept.append(f"KMS key alias/{names.endpoint_key_alias} (it decrypts captured data)")
+        notes.setdefault(names.stack, []).append(
+            "retired: the next deploy of its stack releases from Terraform's state, and "
+            f"`cdktf destroy` then leaves in AWS with their data: {', '.join(kept)}; delete "
+            f"them deliberately as {DELETE_DELIBERATELY} says"
+        )
+    if old.data_capture_enabled != new.data_capture_enabled:
+        for region in [r for r in new.regions if r in old.regions]:
+            names = resource_names(new, region)
+            notes.setdefault(names.stack, []).append(
+                _capture_note(old, new, names.data_capture_bucket(ACCOUNT_ID))
+            )
+    return notes
+
+
+def _capture_note(old: ServiceConfig, new: ServiceConfig, bucket: str) -> str:
+    if new.data_capture_enabled:
+        return (
+            f"capture starts: if the capture bucket {bucket} released earlier still exists, "
+            "import it into the stack before the deploy "
+            f"({DELETE_DELIBERATELY.split('#')[0]}#turning-capture-on-again), or the deploy "
+            "fails creating it"
+        )
+    why = (
+        "the shadow removed"
+        if old.shadow is not None and not old.data_capture.enabled
+        else "data_capture.enabled off"
+    )
+    return (
+        f"capture stops ({why}): the capture bucket {bucket} and its policy, encryption, "
+        "versioning and lifecycle are released from Terraform's state and kept in S3 with the "
+        "captured data (objects still expire after retention_days); delete it deliberately as "
+        f"{DELETE_DELIBERATELY} says"
+    )
 
 
 class SynthError(Exception):

@@ -319,7 +319,12 @@ def _one_line(exc: Exception) -> str:
 def describe_errors(exc: ValidationError) -> list[str]:
     problems = []
     for error in exc.errors(include_url=False, include_input=True):
-        if error["type"] in ("aws_limits", "serving_combination", "authentication_required"):
+        if error["type"] in (
+            "aws_limits",
+            "serving_combination",
+            "no_region",
+            "authentication_required",
+        ):
             ctx = error.get("ctx", {})
             problems += [f"{path}: {message}" for path, message in ctx.get("problems", [])]
             continue

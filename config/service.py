@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     Field,
@@ -74,8 +74,10 @@ class ServiceSettings(Strict):
         description="Environment name, e.g. `prod`.",
     )
     regions: list[Region] = Field(
-        min_length=1,
-        description="Regions to serve from; one stack each. Two or more for regional failover.",
+        description=(
+            "Regions to serve from; one stack each. Two or more for regional failover. Empty "
+            "only while the whole environment is torn down (every region in `retired_regions`)."
+        ),
     )
     retired_regions: list[Region] = Field(
         default_factory=list,
@@ -83,7 +85,9 @@ class ServiceSettings(Strict):
             'Regions being removed (docs/operations.md: "Removing a region"). Their stacks are still '
             "synthesized, ready to destroy: deletion protection off, and the certificate "
             "validation record the regions share released from the stack's state instead of "
-            "deleted, so the other regions' certificates keep renewing. Default: none."
+            "deleted, so the other regions' certificates keep renewing; the buckets of access "
+            "logs and captured data, and the key of the captured data, released from state and "
+            "kept. Default: none."
         ),
     )
     model: ModelSettings
@@ -158,6 +162,28 @@ class ServiceSettings(Strict):
         if repeated:
             raise ValueError(f"retired_regions must be unique; repeated: {repeated}")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _some_region(cls, data: Any) -> Any:
+        # An empty `regions` is the last step of tearing the environment down, nothing else.
+        if isinstance(data, dict) and data.get("regions") == [] and not data.get("retired_regions"):
+            raise PydanticCustomError(
+                "no_region",
+                "list should have at least 1 item: {details}",
+                {
+                    "details": "no region to serve from",
+                    "problems": [
+                        (
+                            "regions",
+                            "list should have at least 1 item; an empty list only while "
+                            "tearing the environment down, with every region in retired_regions "
+                            "(docs/data-and-teardown.md)",
+                        )
+                    ],
+                },
+            )
+        return data
 
     @field_validator("tags")
     @classmethod

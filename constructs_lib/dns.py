@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_aws.route53_record import (
 from constructs import Construct
 
 from config.health_checks import ERROR_RATE_INSUFFICIENT_DATA
+from constructs_lib.state_release import release_from_state
 
 HEALTH_CHECK_INTERVAL_S = 10
 HEALTH_CHECK_FAILURE_THRESHOLD = 3
@@ -108,7 +109,7 @@ class ValidatedCertificate(Construct):
             stack.add_override(
                 "moved", [{"from": f'{records_address}["{props.record_name}"]', "to": released}]
             )
-            stack.add_override("removed", [{"from": released, "lifecycle": {"destroy": False}}])
+            release_from_state(self, [released])
             fqdns = [
                 f'${{trimsuffix({by_name}[{json.dumps(name)}].resource_record_name, ".")}}'
                 for name in (props.record_name, regional)

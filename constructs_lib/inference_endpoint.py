@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import Op, Postcondition, TerraformResourceLifecycle, TerraformSelf
+from cdktf import (
+    ITerraformDependable,
+    Op,
+    Postcondition,
+    TerraformResource,
+    TerraformResourceLifecycle,
+    TerraformSelf,
+)
+from cdktf_cdktf_provider_aws.data_aws_kms_key import DataAwsKmsKey
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.sagemaker_endpoint import (
@@ -47,7 +55,8 @@ from config.models import (
 from config.names import ResourceNames
 from constructs_lib import aws_terms
 from constructs_lib.policies import policy_document, rotating_key, service_trust_policy
-from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
+from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps, release_secure_bucket
+from constructs_lib.state_release import addresses_at, path_below_stack, release_from_state
 
 TRAFFIC_ROUTING_TYPES = {"canary": "CANARY", "linear": "LINEAR", "all_at_once": "ALL_AT_ONCE"}
 
@@ -74,6 +83,10 @@ class InferenceEndpointProps:
     """default: off. On when `data_capture.enabled`, and always with a shadow variant."""
     serverless: ServerlessSettings | None = None
     """default: instances. The first variant's serverless settings."""
+    retired: bool = False
+    """default: false. True while the region is being removed: the capture bucket and the key
+    that encrypts it are released from state (kept in AWS with the data), so destroying the stack
+    leaves them; the endpoint keeps running unchanged until then."""
 
 
 class InferenceEndpoint(Construct):
@@ -86,7 +99,6 @@ class InferenceEndpoint(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: InferenceEndpointProps) -> None:
         super().__init__(scope, id_)
-        name = props.endpoint_name
         region = props.region
         self.image_uris = {
             v.name: v.model.image_uri.replace("{region}", region) for v in props.variants
@@ -97,15 +109,11 @@ class InferenceEndpoint(Construct):
             if v.model.model_data_url
         }
 
-        self.kms_key = rotating_key(
-            self,
-            "storage_key",
-            description=f"Encrypts the ML storage volumes of SageMaker endpoint {name}",
-            alias=props.names.endpoint_key_alias,
-            account_id=props.account_id,
-        )
-
-        self.capture_bucket = self._capture_bucket(props) if props.capture_enabled else None
+        self.kms_key_arn = self._storage_key_arn(props)
+        # Bucket names are global: account and region keep every stack's bucket unique.
+        self.capture_bucket_name = props.names.data_capture_bucket(props.account_id)
+        self.capture_bucket = self._capture_bucket(props)
+        self.capturing = props.capture_enabled
         needs_role = [v for v in props.variants if v.model.execution_role_arn is None]
         created_role = self._create_execution_role(props, needs_role) if needs_role else None
 
@@ -142,7 +150,7 @@ class InferenceEndpoint(Construct):
             # Endpoint configurations are immutable and referenced by name: a new one (new
             # generated name) must exist before the endpoint switches to it and the old one goes.
             name_prefix=props.names.endpoint_configuration_prefix,
-            kms_key_arn=self.kms_key.arn if props.serverless is None else None,
+            kms_key_arn=self.kms_key_arn if props.serverless is None else None,
             production_variants=[
                 SagemakerEndpointConfigurationProductionVariants(
                     **self._variant_settings(v, props.serverless),
@@ -176,6 +184,7 @@ class InferenceEndpoint(Construct):
             name=props.names.endpoint,
             endpoint_config_name=self.endpoint_configuration.name,
             deployment_config=self._deployment_config(props),
+            depends_on=self._capture_ordering,
             lifecycle=TerraformResourceLifecycle(
                 postcondition=[self._rolled_out(props, self.endpoint_configuration.name)]
             ),
@@ -292,24 +301,71 @@ class InferenceEndpoint(Construct):
             auto_rollback_configuration=rollback,
         )
 
-    def _capture_bucket(self, props: InferenceEndpointProps) -> SecureBucket:
+    def _storage_key_arn(self, props: InferenceEndpointProps) -> str:
+        """The key of the storage volumes and captured data. In a retired region it decrypts
+        captured data kept in S3: released from state with the bucket, and looked up by its
+        alias (released too) so nothing that names it changes before the destroy."""
+        alias = props.names.endpoint_key_alias
+        if props.retired:
+            release_from_state(
+                self, addresses_at((*path_below_stack(self), "storage_key"), _scratch_key)
+            )
+            return DataAwsKmsKey(self, "released_storage_key", key_id=f"alias/{alias}").arn
+        return rotating_key(
+            self,
+            "storage_key",
+            description=(
+                f"Encrypts the ML storage volumes of SageMaker endpoint {props.endpoint_name}"
+            ),
+            alias=alias,
+            account_id=props.account_id,
+        ).arn
+
+    def _capture_bucket(self, props: InferenceEndpointProps) -> SecureBucket | None:
+        """The capture bucket while data capture is on in a served region. Otherwise it is
+        released from state, never deleted: captured data outlives the change that stops
+        capturing (a shadow promoted, capture turned off, the region retired)."""
+        if not props.capture_enabled or props.retired:
+            release_secure_bucket(self, "capture")
+            return None
         capture = props.data_capture
         return SecureBucket(
             self,
             "capture",
             SecureBucketProps(
-                # Bucket names are global: account and region keep every stack's bucket unique.
-                bucket_name=props.names.data_capture_bucket(props.account_id),
-                kms_key_arn=self.kms_key.arn,
+                bucket_name=self.capture_bucket_name,
+                kms_key_arn=self.kms_key_arn,
                 prevent_destroy=capture.keep_bucket_on_destroy,
                 expire_after_days=capture.retention_days,
             ),
         )
 
+    @property
+    def _capture_destination(self) -> tuple[str, str]:
+        """Bucket name and ARN, spelled out from the derived name, never the bucket's attributes.
+
+        The bucket can be released from state (a shadow promoted, capture turned off, the region
+        retired) in the same apply that replaces the endpoint configuration. Terraform orders a
+        released (`forget`) resource like a deleted one: after every resource that depends on it,
+        deposed ones included; a create_before_destroy configuration that depended on the bucket
+        makes that a cycle ("Error: Cycle: ... (destroy deposed ...), ... (forget)"), measured
+        with Terraform 1.11.4. So the configuration names the bucket, and the endpoint, which is
+        not replaced, waits for the bucket instead (`_capture_ordering`).
+        """
+        return self.capture_bucket_name, aws_terms.s3_bucket_arn(self.capture_bucket_name)
+
+    @property
+    def _capture_ordering(self) -> list[ITerraformDependable] | None:
+        """While the bucket is managed, the endpoint starts capturing only once the bucket and
+        every setting on it (encryption, TLS-only policy, ...) exist."""
+        if self.capture_bucket is None:
+            return None
+        return list(self.capture_bucket.resources)
+
     def _data_capture_config(
         self, capture: DataCaptureSettings
     ) -> SagemakerEndpointConfigurationDataCaptureConfig | None:
-        if self.capture_bucket is None:
+        if not self.capturing:
             return None
         modes = [
             m
@@ -319,8 +375,8 @@ class InferenceEndpoint(Construct):
         return SagemakerEndpointConfigurationDataCaptureConfig(
             enable_capture=True,
             initial_sampling_percentage=capture.sampling_percent,
-            destination_s3_uri=f"s3://{self.capture_bucket.bucket_name}/captured",
-            kms_key_id=self.kms_key.arn,
+            destination_s3_uri=f"s3://{self._capture_destination[0]}/captured",
+            kms_key_id=self.kms_key_arn,
             capture_options=[
                 SagemakerEndpointConfigurationDataCaptureConfigCaptureOptions(capture_mode=m)
                 for m in modes
@@ -425,13 +481,13 @@ class InferenceEndpoint(Construct):
                     "Resource": self._one_or_many(artifacts),
                 }
             )
-        if self.capture_bucket is not None:
+        if self.capturing:
             statements.append(
                 {
                     "Sid": "WriteCapturedData",
                     "Effect": "Allow",
                     "Action": "s3:PutObject",
-                    "Resource": f"{self.capture_bucket.bucket_arn}/captured/*",
+                    "Resource": f"{self._capture_destination[1]}/captured/*",
                 }
             )
             statements.append(
@@ -439,7 +495,7 @@ class InferenceEndpoint(Construct):
                     "Sid": "EncryptCapturedData",
                     "Effect": "Allow",
                     "Action": ["kms:GenerateDataKey", "kms:Encrypt"],
-                    "Resource": self.kms_key.arn,
+                    "Resource": self.kms_key_arn,
                 }
             )
         role = IamRole(
@@ -458,3 +514,11 @@ class InferenceEndpoint(Construct):
             policy=policy_document(statements),
         )
         return role.arn
+
+
+def _scratch_key(scope: Construct, id_: str) -> tuple[TerraformResource, ...]:
+    """The storage key and its alias, as `rotating_key` creates them (for their addresses)."""
+    key = rotating_key(scope, id_, description="scratch", alias="scratch", account_id="0")
+    alias = scope.node.find_child(f"{id_}_alias")
+    assert isinstance(alias, TerraformResource)
+    return key, alias

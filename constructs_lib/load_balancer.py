@@ -36,7 +36,7 @@ from config.health_checks import route53_prefix_list_name
 from config.models import LoadBalancerSettings, MutualTlsSettings
 from config.names import ResourceNames
 from constructs_lib import aws_terms
-from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps
+from constructs_lib.secure_bucket import SecureBucket, SecureBucketProps, release_secure_bucket
 
 HTTPS_PORT = 443
 HTTP_PORT = 80
@@ -64,6 +64,9 @@ class LoadBalancerProps:
     alarm_health_check: bool = False
     """default: false (Route 53 calls `/ping` itself). True when its checkers cannot reach this
     load balancer: an alarm on the target group's healthy hosts stands in for them."""
+    retired: bool = False
+    """default: false. True while the region is being removed: the access-log bucket is released
+    from state (kept in S3 with the logs), so destroying the stack leaves it."""
     mutual_tls: MutualTlsSettings | None = None
     """default: none (any TLS client may connect). Set: the HTTPS listener verifies client
     certificates against a trust store made from the CA bundle in S3, and Route 53's checkers,
@@ -121,9 +124,9 @@ class LoadBalancer(Construct):
             drop_invalid_header_fields=True,
             enable_deletion_protection=settings.deletion_protection,
             idle_timeout=settings.idle_timeout_s,
-            access_logs=LbAccessLogs(bucket=self.access_logs.bucket.bucket, enabled=True),
+            access_logs=self._access_logs_to(props),
             # ELB checks that it may write to the bucket when access logs are turned on.
-            depends_on=[self.access_logs.policy],
+            depends_on=[self.access_logs.policy] if self.access_logs else None,
         )
         self.load_balancer_dns_name = self.load_balancer.dns_name
         self.load_balancer_zone_id = self.load_balancer.zone_id
@@ -364,7 +367,12 @@ class LoadBalancer(Construct):
             treat_missing_data="breaching",
         )
 
-    def _access_log_bucket(self, props: LoadBalancerProps) -> SecureBucket:
+    def _access_log_bucket(self, props: LoadBalancerProps) -> SecureBucket | None:
+        """None in a retired region: the bucket is released from state and kept with the logs,
+        so destroying the stack leaves it."""
+        if props.retired:
+            release_secure_bucket(self, "access_logs")
+            return None
         settings = props.settings
         # Bucket names are global: account and region keep every stack's bucket unique.
         bucket_name = props.names.access_log_bucket(props.account_id)
@@ -390,3 +398,9 @@ class LoadBalancer(Construct):
                 ),
             ),
         )
+
+    def _access_logs_to(self, props: LoadBalancerProps) -> LbAccessLogs:
+        # The managed bucket's own attribute, so the bucket exists first; the name once released.
+        if self.access_logs is not None:
+            return LbAccessLogs(bucket=self.access_logs.bucket.bucket, enabled=True)
+        return LbAccessLogs(bucket=props.names.access_log_bucket(props.account_id), enabled=True)

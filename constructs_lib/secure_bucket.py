@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import TerraformResource, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -33,6 +33,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 from constructs import Construct
 
 from constructs_lib.policies import policy_document
+from constructs_lib.state_release import addresses_at, path_below_stack, release_from_state
 
 
 @dataclass(frozen=True)
@@ -147,3 +148,22 @@ class SecureBucket(Construct):
                 ]
             ),
         )
+
+    @property
+    def resources(self) -> tuple[TerraformResource, ...]:
+        """The bucket and every setting on it: what `release_secure_bucket` releases."""
+        return tuple(c for c in self.node.children if isinstance(c, TerraformResource))
+
+
+def _scratch_bucket(scope: Construct, id_: str) -> tuple[TerraformResource, ...]:
+    return SecureBucket(scope, id_, SecureBucketProps(bucket_name="scratch")).resources
+
+
+def release_secure_bucket(scope: Construct, id_: str) -> list[str]:
+    """Release the SecureBucket `scope` has, or had, as `id_` from state: the bucket and its
+    policy, encryption, versioning, lifecycle, ownership and public access block stay in S3 as
+    they were (private, encrypted, TLS-only, expiring), with every object. Returns the addresses.
+    """
+    addresses = addresses_at((*path_below_stack(scope), id_), _scratch_bucket)
+    release_from_state(scope, addresses)
+    return addresses

@@ -188,11 +188,22 @@ class Deployment:
                 runs[stack] = StackRun(stack, ("init",), result, details[stack])
         return self.record("init", runs)
 
-    def snapshot_state(self, stack: str) -> dict[str, Any]:
-        """`terraform show -json` of a stack, kept so later checks know what was created."""
+    def snapshot_state(self, stack: str, keep_released: bool = False) -> dict[str, Any]:
+        """`terraform show -json` of a stack, kept so later checks know what was created.
+
+        `keep_released`: resources of the previous snapshot that are no longer in the state
+        (released by `removed` blocks, still in AWS) stay in it, for the checks that they were
+        kept."""
+        previous = self.applied_state.get(stack, {}).get("values", {}).get("root_module", {})
         result = self.terraform.run(self.workdirs[stack], "show", "-json", "-no-color")
-        self.applied_state[stack] = json.loads(result.stdout)
-        return self.applied_state[stack]
+        snapshot: dict[str, Any] = json.loads(result.stdout)
+        if keep_released and previous:
+            module = snapshot.setdefault("values", {}).setdefault("root_module", {})
+            now = {r["address"] for r in module.get("resources", [])}
+            released = [r for r in previous.get("resources", []) if r["address"] not in now]
+            module["resources"] = [*module.get("resources", []), *released]
+        self.applied_state[stack] = snapshot
+        return snapshot
 
     def applied(self, stack: str, resource_type: str) -> list[dict[str, Any]]:
         """Attribute values of every resource of a type in the state snapshot taken after apply."""

@@ -9,6 +9,7 @@ from constructs import Construct
 from config.models import S3StateSettings, ServiceConfig
 from constructs_lib.state_bucket import StateBucket, StateBucketProps
 from stacks.common import aws_provider
+from stacks.terraform_version import require_terraform
 
 
 class BootstrapStack(TerraformStack):
@@ -25,6 +26,7 @@ class BootstrapStack(TerraformStack):
         # The bucket cannot hold the state of the stack that creates it: this state stays on the
         # machine that ran the bootstrap (commit or archive `terraform.<stack>.tfstate`).
         LocalBackend(self, path=f"terraform.{self.stack_name}.tfstate")
+        require_terraform(self)
         aws_provider(self, config, state.region)
         account = DataAwsCallerIdentity(self, "account")
         self.state_bucket = StateBucket(

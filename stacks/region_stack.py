@@ -47,6 +47,7 @@ from constructs_lib.network import Network, NetworkProps
 from constructs_lib.state_backend import use_backend
 from constructs_lib.web_acl import WebAcl, WebAclProps
 from stacks.common import aws_provider
+from stacks.terraform_version import require_terraform
 
 
 class RegionStack(TerraformStack):
@@ -57,10 +58,12 @@ class RegionStack(TerraformStack):
         super().__init__(scope, self.stack_name)
         self.region = region
         self.names = resource_names(config, region)
-        # A retired region's stack is synthesized in the form it is destroyed in (README:
-        # "Removing a region"): nothing protected from deletion, nothing shared deleted.
+        # A retired region's stack is synthesized in the form it is destroyed in (docs/
+        # data-and-teardown.md): nothing protected from deletion, nothing shared deleted, the
+        # buckets that hold logs or captured data (and the key of the captured data) released.
         self.retired = region in config.retired_regions
         use_backend(self, config.state, config.state_key_prefix, self.stack_name)
+        require_terraform(self)
         aws_provider(self, config, region)
         self.account_id = DataAwsCallerIdentity(self, "account").account_id
         # One layer each; all on this stack's own scope, so the Terraform addresses stay put.
@@ -122,6 +125,7 @@ class RegionStack(TerraformStack):
                 data_capture=config.data_capture,
                 capture_enabled=config.data_capture_enabled,
                 serverless=config.endpoint.serverless,
+                retired=self.retired,
             ),
         )
         # A scaling target per variant with instances (serverless scales itself).
@@ -242,6 +246,7 @@ class RegionStack(TerraformStack):
                     else None
                 ),
                 alarm_health_check=bool(alarm_health_check_reasons(config)),
+                retired=self.retired,
                 mutual_tls=config.authentication.mutual_tls,
                 ping_function_arn=self.ping.function_arn,
                 ping_function_name=self.ping.function_name,

@@ -281,7 +281,7 @@ def web_acl_attached(deployment: Deployment, config: ServiceConfig, region: str)
 
 
 def _zone_id(deployment: Deployment, config: ServiceConfig) -> str:
-    route53 = _client(deployment, "route53", config.regions[0])
+    route53 = _client(deployment, "route53", config.stack_regions[0])
     zones = route53.list_hosted_zones_by_name(DNSName=config.domain.hosted_zone_name)
     (zone,) = [
         z for z in zones["HostedZones"] if z["Name"].rstrip(".") == config.domain.hosted_zone_name
@@ -290,9 +290,20 @@ def _zone_id(deployment: Deployment, config: ServiceConfig) -> str:
 
 
 def _records(deployment: Deployment, config: ServiceConfig) -> list[dict[str, Any]]:
-    route53 = _client(deployment, "route53", config.regions[0])
+    route53 = _client(deployment, "route53", config.stack_regions[0])
     answer = route53.list_resource_record_sets(HostedZoneId=_zone_id(deployment, config))
     return list(answer["ResourceRecordSets"])
+
+
+def validation_records(deployment: Deployment, stack: str) -> list[dict[str, Any]]:
+    """The certificate validation CNAMEs in the hosted zone that `stack` manages."""
+    config = deployment.stack_configs[stack]
+    names = {
+        r["values"]["name"].rstrip(".") + "."
+        for r in deployment.applied_state[stack]["values"]["root_module"]["resources"]
+        if r["type"] == "aws_route53_record" and r["values"]["type"] == "CNAME"
+    }
+    return [r for r in _records(deployment, config) if r["Type"] == "CNAME" and r["Name"] in names]
 
 
 def _region_records(
@@ -509,18 +520,29 @@ def iam_roles_gone(deployment: Deployment, config: ServiceConfig, region: str) -
         assert code == "NoSuchEntity", f"role {role['name']} still exists"
 
 
+def _kept_key_alias(config: ServiceConfig) -> str:
+    """The storage key decrypts captured data: the retired form keeps it, and its alias."""
+    return f"alias/sagemaker/{config.name}"
+
+
 def kms_keys_scheduled_for_deletion(
     deployment: Deployment, config: ServiceConfig, region: str
 ) -> None:
     # KMS never deletes a key at once: destroy schedules the deletion after the waiting period.
+    # The storage key (and its alias) is released by the retired form instead: it is kept.
+    aliases = _applied(deployment, config, region, "aws_kms_alias")
+    kept = {a["target_key_arn"] for a in aliases if a["name"] == _kept_key_alias(config)}
+    assert kept, f"no storage key alias {_kept_key_alias(config)} was applied"
     for key in _applied(deployment, config, region, "aws_kms_key"):
         kms = _client(deployment, "kms", _home(key, region))
         state = kms.describe_key(KeyId=key["arn"])["KeyMetadata"]["KeyState"]
-        assert state == "PendingDeletion", f"key {key['arn']} is {state}"
-    for alias in _applied(deployment, config, region, "aws_kms_alias"):
+        expected = "Enabled" if key["arn"] in kept else "PendingDeletion"
+        assert state == expected, f"key {key['arn']} is {state}, not {expected}"
+    for alias in aliases:
         kms = _client(deployment, "kms", _home(alias, region))
         names = {a["AliasName"] for a in kms.list_aliases()["Aliases"]}
-        assert alias["name"] not in names, f"alias {alias['name']} still exists"
+        expected_there = alias["name"] == _kept_key_alias(config)
+        assert (alias["name"] in names) is expected_there, (alias["name"], expected_there)
 
 
 def load_balancer_gone(deployment: Deployment, config: ServiceConfig, region: str) -> None:
@@ -533,11 +555,45 @@ def load_balancer_gone(deployment: Deployment, config: ServiceConfig, region: st
         assert code == "TargetGroupNotFound", f"target group {group['name']} still exists"
 
 
-def access_log_bucket_gone(deployment: Deployment, config: ServiceConfig, region: str) -> None:
-    s3 = _client(deployment, "s3", region)  # bucket names are global
+KEPT_OBJECT_KEY = "AWSLogs/kept-by-teardown-test.log"
+"""Put into every bucket of a stack before it is retired and destroyed (put_kept_objects)."""
+
+
+def put_kept_objects(deployment: Deployment, config: ServiceConfig, region: str) -> None:
+    """Give every bucket of the stack an object, as logs or captured data would be."""
+    s3 = _client(deployment, "s3", region)
     for bucket in _applied(deployment, config, region, "aws_s3_bucket"):
-        code = _error_code(s3.head_bucket, Bucket=bucket["bucket"])
-        assert code in ("404", "NoSuchBucket"), f"bucket {bucket['bucket']} still exists"
+        put_past_tls_only_policy(s3, bucket["bucket"], KEPT_OBJECT_KEY, b"kept")
+
+
+def put_past_tls_only_policy(s3: Any, bucket: str, key: str, body: bytes) -> str:
+    """Writes `key` as SageMaker or ELB would over TLS, and returns the bucket policy.
+
+    The policy denies requests without TLS (aws:SecureTransport false) and moto listens on
+    plain http, so S3 refuses the write with 403, as AWS would: the write happens with the
+    policy lifted and put back unchanged, before the change under test reads anything.
+    """
+    policy: str = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    s3.delete_bucket_policy(Bucket=bucket)
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+    finally:
+        s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    return policy
+
+
+def data_buckets_kept(deployment: Deployment, config: ServiceConfig, region: str) -> None:
+    # Released from state before the destroy (docs/data-and-teardown.md): kept with their data.
+    s3 = _client(deployment, "s3", region)  # bucket names are global
+    buckets = _applied(deployment, config, region, "aws_s3_bucket")
+    assert buckets, "the stack applied no bucket"
+    for bucket in buckets:
+        name = bucket["bucket"]
+        assert _error_code(s3.head_bucket, Bucket=name) is None, f"bucket {name} is gone"
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=name).get("Contents", [])]
+        assert KEPT_OBJECT_KEY in keys, f"bucket {name} was kept without its data: {keys}"
+        block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+        assert block["BlockPublicPolicy"], f"bucket {name} lost its public access block"
 
 
 def proxy_gone(deployment: Deployment, config: ServiceConfig, region: str) -> None:
@@ -606,7 +662,7 @@ REGION_GONE_CHECKS: list[Check] = [
     iam_roles_gone,
     kms_keys_scheduled_for_deletion,
     load_balancer_gone,
-    access_log_bucket_gone,
+    data_buckets_kept,
     proxy_gone,
     dns_records_gone,
     certificate_gone,

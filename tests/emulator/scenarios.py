@@ -32,6 +32,25 @@ REREGISTRATION: Expected = {
     ("aws_appautoscaling_scheduled_action", "replace"): 2,
 }
 
+# A bucket with every setting on it (constructs_lib/secure_bucket.py): what a `removed` block
+# releases from state when a bucket that holds logs or captured data leaves the stack.
+RELEASED_BUCKET_TYPES = (
+    "aws_s3_bucket",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_versioning",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_policy",
+)
+# A retired region keeps its access-log bucket with every setting on it, and the key of its
+# captured data (alias included): the plan forgets them, and deletes no bucket or key.
+RETIRED_REGION_FORGETS = {
+    **{(t, "forget"): 1 for t in RELEASED_BUCKET_TYPES},
+    ("aws_kms_key", "forget"): 1,
+    ("aws_kms_alias", "forget"): 1,
+}
+
 
 def business_day(starts_at: int) -> list[dict[str, Any]]:
     """The example's schedule after the range change (floor 3): 4 from `starts_at`, 3 at 19:00."""
@@ -353,12 +372,16 @@ SHADOW_ADDED = Scenario(
 )
 SHADOW_PROMOTED = Scenario(
     id="shadow-promoted",
-    section="model, shadow",
-    change="the shadow's model promoted: `shadow.model` copied to `model`, `shadow` removed",
+    section="model, shadow, data_capture.enabled",
+    change=(
+        "the shadow's model promoted: `shadow.model` copied to `model`, `shadow` removed, data "
+        "capture turned off"
+    ),
     effect=(
         "model rollout of the production variant to the candidate's model; the shadow's "
         "scalable target and policy deregistered before the endpoint update, its model, "
-        "alarms and dashboard row removed"
+        "alarms and dashboard row removed; the capture bucket and its settings released from "
+        "state, kept in S3 with the captured data"
     ),
     verdict="model rollout",
     expected={
@@ -372,6 +395,7 @@ SHADOW_PROMOTED = Scenario(
         ("aws_appautoscaling_policy", "delete"): 1,
         ("aws_cloudwatch_metric_alarm", "delete"): 5,
         ("aws_cloudwatch_dashboard", "update"): 1,
+        **{(t, "forget"): 1 for t in RELEASED_BUCKET_TYPES},
     },
 )
 SERVING_CHAIN = [WEIGHT_SHIFT, SHADOW_ADDED, SHADOW_PROMOTED]

@@ -36,9 +36,13 @@ def without_shadow(config: ServiceConfig) -> ServiceConfig:
 
 def promoted(config: ServiceConfig) -> ServiceConfig:
     """The same service after its shadow test passed: the candidate's model serves production,
-    the shadow is gone (README "Serving options")."""
+    the shadow is gone (docs/configuration.md "Serving options"), and nothing is captured any
+    more (the capture bucket is released, with its data: docs/data-and-teardown.md)."""
     assert config.shadow is not None
-    return config.model_copy(update={"model": config.shadow.model, "shadow": None})
+    capture = config.data_capture.model_copy(update={"enabled": False})
+    return config.model_copy(
+        update={"model": config.shadow.model, "shadow": None, "data_capture": capture}
+    )
 
 
 def with_weights(config: ServiceConfig, weights: dict[str, float]) -> ServiceConfig:

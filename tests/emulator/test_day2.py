@@ -47,6 +47,7 @@ from tests.emulator.example_deployment import ADDED_REGION, APPLY, REGIONS
 from tests.emulator.scenarios import (
     ENDPOINT_STEPS,
     REFUSED,
+    RETIRED_REGION_FORGETS,
     ROLLED_BACK,
     SURROUNDINGS_STEPS,
     Step,
@@ -326,13 +327,15 @@ def _retire_region(day2: Day2, stack: str, out: dict[str, Any]) -> None:
     try:
         deployment = day2.deployment
         retired_config = day2.stage(stack, "retired-region")
+        # Logs in the access-log bucket, which the retired form releases and the destroy leaves.
+        checks.put_kept_objects(deployment, deployment.stack_configs[stack], SURROUNDINGS_REGION)
         runs = deployment.run("retire plan", [stack], *PLAN, NO_REFRESH)
         deployment.require_success(runs)
         out["plan"] = day2.show(stack)
         out["apply"] = deployment.run("retire apply", [stack], "apply", "-input=false", PLAN_FILE)
         deployment.require_success(out["apply"])
         deployment.stack_configs[stack] = retired_config
-        deployment.snapshot_state(stack)
+        deployment.snapshot_state(stack, keep_released=True)
         runs = deployment.run(
             "destroy plan", [stack], "plan", "-destroy", "-input=false", "-lock=false",
             NO_REFRESH, "-out=destroy.tfplan",
@@ -394,11 +397,11 @@ def scenario_run(
         if index + 1 == len(SURROUNDINGS_STEPS):
             # eu-west-1's chain is done: it is retired and destroyed while us-east-1 goes on
             # (its validation records are read first, for the survivor check).
-            records_before = _validation_records(day2, endpoint_stack)
+            records_before = checks.validation_records(day2.deployment, endpoint_stack)
             retiring.start()
 
     if retiring.ident is None:  # no step for eu-west-1: retire it now
-        records_before = _validation_records(day2, endpoint_stack)
+        records_before = checks.validation_records(day2.deployment, endpoint_stack)
         retiring.start()
 
     current = f"endpoint-{len(ENDPOINT_STEPS)}"
@@ -456,25 +459,6 @@ def _print_apply_times(applied: dict[str, Outcome], regions: RegionChanges) -> N
     )
     print(f"[day-2] {'region retired':<20} apply {regions.retire_apply.seconds:6.1f} s")
     print(f"[day-2] {'region destroyed':<20} apply {regions.destroy.seconds:6.1f} s")
-
-
-def _validation_records(day2: Day2, stack: str) -> list[dict[str, Any]]:
-    """The certificate validation CNAMEs in the hosted zone that `stack` manages."""
-    config = day2.deployment.stack_configs[stack]
-    region = stack.removeprefix(f"{config.name}-")
-    names = {
-        r["values"]["name"].rstrip(".") + "."
-        for r in day2.deployment.applied_state[stack]["values"]["root_module"]["resources"]
-        if r["type"] == "aws_route53_record" and r["values"]["type"] == "CNAME"
-    }
-    route53 = day2.moto.client("route53", region)
-    zone_id = next(
-        z["Id"]
-        for z in route53.list_hosted_zones()["HostedZones"]
-        if z["Name"] == config.domain.hosted_zone_name + "."
-    )
-    records = route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
-    return [r for r in records if r["Type"] == "CNAME" and r["Name"] in names]
 
 
 STEPS = [*ENDPOINT_STEPS, *SURROUNDINGS_STEPS]
@@ -646,6 +630,8 @@ def test_retiring_a_region_releases_the_shared_record_and_deletes_nothing(
 ) -> None:
     counts = changes(regions.retire_plan)
     assert counts[("aws_route53_record", "forget")] == 1, counts
+    kept = {k: n for k, n in counts.items() if k[0].startswith(("aws_s3", "aws_kms"))}
+    assert kept == RETIRED_REGION_FORGETS, counts
     assert not [key for key in counts if key[1] in ("delete", "replace")], counts
     assert regions.retire_verdict.exit_code == 0, regions.retire_verdict.line
     assert "releases" in regions.retire_verdict.line, regions.retire_verdict.line
@@ -663,7 +649,7 @@ def test_other_regions_keep_their_validation_records_and_converge(
 ) -> None:
     stack = example_config.stack_name(ENDPOINT_REGION)
     assert regions.survivor_records_before, "us-east-1 manages no validation record"
-    after = _validation_records(day2, stack)
+    after = checks.validation_records(day2.deployment, stack)
     assert sorted(r["Name"] for r in after) == sorted(
         r["Name"] for r in regions.survivor_records_before
     )

@@ -42,8 +42,15 @@ from emulator.deployment import Deployment, PhaseTimer, StackRun, emulator_only
 from emulator.moto_server import MotoServer, running_moto_server
 from emulator.override import prepare_stack
 from emulator.terraform import offline_terraform, skip_or_fail
+from tests.emulator import checks
 from tests.emulator.example_deployment import APPLY, create_prerequisites
-from tests.emulator.scenarios import SHADOW_ADDED, SHADOW_PROMOTED, WEIGHT_SHIFT, Expected
+from tests.emulator.scenarios import (
+    RELEASED_BUCKET_TYPES,
+    SHADOW_ADDED,
+    SHADOW_PROMOTED,
+    WEIGHT_SHIFT,
+    Expected,
+)
 from tests.emulator.serving_variants import (
     Observed,
     SynthesizedConfigs,
@@ -490,26 +497,65 @@ def test_added_shadow_variant_is_deployed_scaled_and_alarmed(
     assert len(new_alarms) == SHADOW_ADDED.expected[("aws_cloudwatch_metric_alarm", "create")]
 
 
+CAPTURED_KEY = "captured/candidate/before-promotion.jsonl"
+"""Put into the capture bucket before the promotion: captured data that must outlive it."""
+
+
+@dataclass(frozen=True)
+class KeptCapture:
+    """The capture bucket after the promotion turned capture off."""
+
+    bucket: str
+    objects: list[str]
+    """Its object keys, as S3 lists them after the apply."""
+    public_access_blocked: bool
+    policy_kept: bool
+    """The bucket policy (TLS only) is the one the stack wrote before the promotion."""
+    state: list[str]
+    """`terraform state list` of the stack after the apply."""
+
+
 @pytest.fixture(scope="module")
-def promoted_shadow(changed: Changed, applied: Applied) -> tuple[Outcome, Observed, Observed]:
-    """After the shadow was added: its model promoted to production, the shadow removed."""
+def promoted_shadow(
+    changed: Changed, applied: Applied
+) -> tuple[Outcome, Observed, Observed, KeptCapture]:
+    """After the shadow was added, with data captured: its model promoted to production, the
+    shadow removed and capture turned off."""
     outcome = changed.outcomes[ADDED_SHADOW]
     assert outcome.converged is not None and outcome.converged.result.returncode == 0
     deployment = applied.deployment
     day2 = Day2(deployment, deployment.emulator, applied.synths)  # type: ignore[arg-type]
     stack = applied.stacks[ADDED_SHADOW]
+    s3 = deployment.emulator.client("s3", ADDED_SHADOW_REGION)
+    config = applied.config(ADDED_SHADOW)
+    (bucket,) = [
+        b["Name"]
+        for b in s3.list_buckets()["Buckets"]
+        if b["Name"].startswith(f"{config.name}-capture-")
+        and b["Name"].endswith(ADDED_SHADOW_REGION)
+    ]
+    policy = checks.put_past_tls_only_policy(s3, bucket, CAPTURED_KEY, b'{"captureData": {}}\n')
     start = time.monotonic()
     outcomes = day2.step("variants promotion", {stack: (PROMOTED, (SHADOW_PROMOTED,))}, last=True)
     deployment.timer.record("variants promotion", time.monotonic() - start)
     after = observe(deployment.emulator, applied.synths.config(PROMOTED), ADDED_SHADOW_REGION)
-    return outcomes[stack], changed.after[ADDED_SHADOW], after
+    listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    kept = KeptCapture(
+        bucket=bucket,
+        objects=[o["Key"] for o in listed],
+        public_access_blocked=all(block.values()),
+        policy_kept=s3.get_bucket_policy(Bucket=bucket)["Policy"] == policy,
+        state=deployment.state_list(stack),
+    )
+    return outcomes[stack], changed.after[ADDED_SHADOW], after, kept
 
 
 @pytest.mark.day2
 def test_promoting_the_shadow_is_a_rollout_that_keeps_the_endpoint(
-    promoted_shadow: tuple[Outcome, Observed, Observed],
+    promoted_shadow: tuple[Outcome, Observed, Observed, KeptCapture],
 ) -> None:
-    outcome, before, after = promoted_shadow
+    outcome, before, after, _ = promoted_shadow
     assert changes(outcome.plan) == Counter(SHADOW_PROMOTED.expected), _listing(outcome.plan)
     assert outcome.verdict.kind == SHADOW_PROMOTED.verdict, outcome.verdict.line
     assert outcome.converged is not None and outcome.converged.result.returncode == 0, (
@@ -533,3 +579,34 @@ def test_promoting_the_shadow_is_a_rollout_that_keeps_the_endpoint(
     (variant,) = after.endpoint_config["ProductionVariants"]
     model = after.models[variant["VariantName"]]
     assert model["PrimaryContainer"]["ModelDataUrl"].endswith("/fraud-scoring/v8/model.tar.gz")
+
+
+@pytest.mark.day2
+def test_promotion_with_capture_off_keeps_the_capture_bucket_and_its_data(
+    promoted_shadow: tuple[Outcome, Observed, Observed, KeptCapture],
+) -> None:
+    # Given data captured during the shadow test, when the promotion turns capture off, then
+    # the bucket is released from state (the plan forgets it), not deleted: it and its data
+    # are still in S3, still private, and no longer in the stack's state.
+    outcome, _, after, kept = promoted_shadow
+    forgotten = [
+        r["type"]
+        for r in outcome.plan["resource_changes"]
+        if r["change"]["actions"] == ["forget"] and r["type"].startswith("aws_s3")
+    ]
+    assert sorted(forgotten) == sorted(RELEASED_BUCKET_TYPES), _listing(outcome.plan)
+    # ... in the apply that replaces the endpoint configuration (create_before_destroy), which
+    # would be a cycle had the configuration depended on the bucket.
+    (replaced,) = [
+        r["change"]["actions"]
+        for r in outcome.plan["resource_changes"]
+        if r["type"] == "aws_sagemaker_endpoint_configuration"
+    ]
+    assert replaced == ["create", "delete"], _listing(outcome.plan)
+    assert "DataCaptureConfig" not in after.endpoint_config, after.endpoint_config
+    assert CAPTURED_KEY in kept.objects, kept
+    assert kept.public_access_blocked, kept
+    assert kept.policy_kept, kept
+    # The access-log bucket stays managed; nothing of the capture bucket is left in the state.
+    assert not [a for a in kept.state if a.startswith("aws_s3") and "capture" in a], kept.state
+    assert [a for a in kept.state if a.startswith("aws_s3_bucket.load_balancer_access_logs")]

@@ -1,9 +1,11 @@
 """The example deployment torn down the documented way, after every other emulator module.
 
-Given the regions still deployed (test_day2.py may have removed one, and added another), when
-each is re-synthesized with deletion protection off, applied, and destroyed, then its state is
-empty and none of its resources is left in the emulator. The bootstrap stack's state bucket and
-key are never torn down: they are what the run leaves behind, on purpose.
+Given the regions still deployed (test_day2.py may have removed one, and added another), with an
+object in each of their buckets (logs, captured data), when every region is moved to
+`retired_regions` (docs/data-and-teardown.md, "Tearing everything down"), each stack applied in
+that form and then destroyed, then its state is empty and none of its resources is left in the
+emulator except what holds data: its buckets, with their objects and settings, and the key of
+captured data. The bootstrap stack's state bucket and key are never torn down either.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from tests.emulator.example_deployment import (
     NO_REFRESH,
     REGIONS,
     protected_resources,
-    throwaway,
 )
 from tests.support.app import synth_app
 
@@ -43,22 +44,41 @@ def torn_down(
     # The regions a day-2 scenario destroyed are gone already; one it added is torn down too.
     live = deployment.live_region_stacks()
     with deployment.timer.phase("teardown synth"):
-        # Each stack from the configuration it was last applied from, protection off.
+        # Each stack from the configuration it was last applied from, every region retired.
         outdirs: dict[int, Path] = {}
         for stack in live:
             config = deployment.stack_configs[stack]
             if id(config) not in outdirs:
-                outdirs[id(config)] = tmp_path_factory.mktemp("cdktf-throwaway.out")
-                synth_app(throwaway(config), outdirs[id(config)])
+                outdirs[id(config)] = tmp_path_factory.mktemp("cdktf-teardown.out")
+                synth_app(everything_retired(config), outdirs[id(config)])
             synthesized = outdirs[id(config)] / "stacks" / stack
             left = protected_resources(synthesized)
             assert not left, f"{stack} keeps prevent_destroy with deletion protection off: {left}"
             prepare_stack(synthesized, deployment.workdirs[stack], moto_server.endpoint_url)
+    for stack in live:  # logs and captured data, which the teardown must keep
+        config = deployment.stack_configs[stack]
+        checks.put_kept_objects(deployment, config, _region_of(config, stack))
     runs = deployment.run("teardown apply", live, *APPLY, NO_REFRESH)
     if not deployment.record("teardown apply", runs):
         return {}
     destroyed = deployment.run("destroy", live, *DESTROY, NO_REFRESH)
     return {**deployment.destroyed, **destroyed}
+
+
+def everything_retired(config: ServiceConfig) -> ServiceConfig:
+    """The last configuration of an environment being torn down: every region retired."""
+    return ServiceConfig.model_validate(
+        {
+            **config.model_dump(mode="json", exclude_unset=True),
+            "regions": [],
+            "retired_regions": config.stack_regions,
+        }
+    )
+
+
+def _region_of(config: ServiceConfig, stack: str) -> str:
+    (region,) = [r for r in config.stack_regions if config.stack_name(r) == stack]
+    return region
 
 
 @pytest.fixture

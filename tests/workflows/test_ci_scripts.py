@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from constructs_lib.dns import RELEASED_VALIDATION_RECORD_ID as RELEASED
 from tests.workflows.workflow_files import ROOT
 
 CI = ROOT / "tools" / "ci"
@@ -121,13 +122,26 @@ exit "${FAKE_EXIT:-0}"
 """
 
 
+# A region without data capture: its capture bucket released, and the Terraform version declared.
+SERVED = {
+    "terraform": {**S3["terraform"], "required_version": ">= 1.10.0, < 2.0.0"},
+    "resource": {"aws_s3_bucket": {"logs": {"bucket": "logs"}}},
+    "removed": [{"from": "aws_s3_bucket.capture", "lifecycle": {"destroy": False}}],
+}
+# A retired region moves the shared validation record out, then releases it.
+RETIRED = {
+    **S3,
+    "moved": [{"from": 'aws_route53_record.v["a"]', "to": f"aws_route53_record.{RELEASED}"}],
+    "removed": [{"from": f"aws_route53_record.{RELEASED}", "lifecycle": {"destroy": False}}],
+}
+
+
 def checkov_gate(
     tmp_path: Path, report: Any, *, exit_code: int = 0, retired: bool = False
 ) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     """Runs the gate with a fake checkov that writes `report` and exits `exit_code`:
     (result, the arguments checkov got)."""
-    removed = {**S3, "removed": [{"from": "aws_s3_bucket.b"}]}
-    synthesized(tmp_path, {REGION_STACKS[0]: S3, REGION_STACKS[1]: removed if retired else S3})
+    synthesized(tmp_path, {REGION_STACKS[0]: SERVED, REGION_STACKS[1]: RETIRED if retired else S3})
     checkov = tmp_path / "checkov"
     checkov.write_text(FAKE_CHECKOV)
     checkov.chmod(0o755)
@@ -154,8 +168,17 @@ def summary(passed: int, failed: int = 0, parsing_errors: int = 0) -> dict[str, 
 def test_checkov_gate_passes_when_checks_ran_and_none_failed(tmp_path: Path) -> None:
     result, args = checkov_gate(tmp_path, [summary(120)])
     assert result.returncode == 0, result.stderr
-    assert args[:4] == ["-d", "cdktf.out/stacks", "--config-file", ".checkov.yaml"]
-    assert "--skip-path" not in args
+    assert args[:4] == ["-d", str(tmp_path / "checkov-stacks"), "--config-file", ".checkov.yaml"]
+
+
+def test_checkov_gate_scans_a_copy_without_what_checkov_cannot_parse(tmp_path: Path) -> None:
+    # Given a served stack with required_version and removed blocks (checkov 3.3.30 reports each
+    # as a parsing error and then checks nothing), when the gate runs, then checkov scans a copy
+    # with only those left out.
+    result, _ = checkov_gate(tmp_path, [summary(120)])
+    assert result.returncode == 0, result.stderr
+    copy = json.loads((tmp_path / "checkov-stacks" / REGION_STACKS[0] / "cdk.tf.json").read_text())
+    assert copy == {"terraform": S3["terraform"], "resource": SERVED["resource"]}
 
 
 @pytest.mark.parametrize(
@@ -175,6 +198,9 @@ def test_checkov_gate_fails_with_checkov_on_a_finding(tmp_path: Path) -> None:
 
 
 def test_checkov_gate_skips_only_a_retired_region_stack(tmp_path: Path) -> None:
-    result, args = checkov_gate(tmp_path, [summary(60)], retired=True)
+    result, _ = checkov_gate(tmp_path, [summary(60)], retired=True)
     assert result.returncode == 0, result.stderr
-    assert args[args.index("--skip-path") :] == ["--skip-path", REGION_STACKS[1]]
+    assert sorted(p.name for p in (tmp_path / "checkov-stacks").iterdir()) == [REGION_STACKS[0]]
+    assert (
+        f"{REGION_STACKS[1]}: retired region, about to be destroyed: not scanned" in result.stdout
+    )
