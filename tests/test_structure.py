@@ -208,7 +208,6 @@ LONG_FILES = {
     "functions/inference_proxy/handler.py": 709,
     "tests/emulator/test_day2.py": 756,
     "tests/emulator/test_sagemaker_variant_shims.py": 715,
-    "tests/test_workflows.py": 739,
 }
 
 

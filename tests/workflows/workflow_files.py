@@ -16,8 +16,11 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 DEPLOY = WORKFLOWS / "deploy.yml"
 DEPLOY_ENVIRONMENT = WORKFLOWS / "deploy-environment.yml"
 DEPLOY_REGION = WORKFLOWS / "deploy-region.yml"
+PULL_REQUEST = WORKFLOWS / "pull-request.yml"
 ENVIRONMENT_FILES = sorted((ROOT / "config" / "environments").glob("*.yaml"))
 AWS_CREDENTIALS = "aws-actions/configure-aws-credentials"
+GITHUB_SCRIPT = "actions/github-script"
+COMMENT_LIMIT = 65536  # GitHub's maximum comment length
 
 
 def load(path: Path) -> dict[Any, Any]:
