@@ -34,7 +34,9 @@ def test_capture_writes_sampled_input_to_an_encrypted_bucket() -> None:
     )
     assert (
         capture["destination_s3_uri"]
-        == f"s3://{ref('aws_s3_bucket', bucket_key, 'bucket')}/captured"
+        # The bucket's own name, not a reference to it: a configuration that must not depend on
+        # a bucket that a later change may release (docs/data-and-teardown.md).
+        == f"s3://{bucket['bucket']}/captured"
     )
     assert bucket["lifecycle"] == {"prevent_destroy": True}
     encryption = [
