@@ -168,35 +168,51 @@ class EndpointAlarms(Construct):
         )
         self.alarm_name_prefix = base
 
+        rollback = self._rollback_alarms(props, dims, target, base)
+        # Tokens of the alarm resources, so the alarms exist before the endpoint names them.
+        self.rollback_alarm_names = tuple(alarm.alarm_name for alarm in rollback)
+        self.rollback_alarm_arns = tuple(alarm.arn for alarm in rollback)
+        self._error_rate_alarm(props, dims, base)
+        self._utilization_alarms(props, dims, target, base)
+
+    def _rollback_alarms(
+        self,
+        props: EndpointAlarmsProps,
+        dims: Mapping[str, str],
+        target: AlarmTarget,
+        base: str,
+    ) -> list[CloudwatchMetricAlarm]:
+        """The 5XX and p99 latency alarms; the two a watched rollout names (armed or disarmed)."""
+        settings = props.settings
         # The endpoint's blue/green rollout always names these two alarms: its
         # `auto_rollback_configuration` forces a new endpoint when it changes (provider 5.100).
         # `rollout.auto_rollback: false` disarms them instead, and pages through `-notify` twins.
         rollback_names = (f"{base}-5xx", f"{base}-latency-p99")
-        rollback: list[CloudwatchMetricAlarm]
         if not props.rollout_watched:
             self._errors_and_latency(props, dims, target, "", rollback_names)
-            rollback = []
-        elif props.auto_rollback:
-            rollback = self._errors_and_latency(props, dims, target, "", rollback_names)
-        else:
-            self._errors_and_latency(
-                props, dims, target, "_notify", tuple(f"{n}-notify" for n in rollback_names)
+            return []
+        if props.auto_rollback:
+            return self._errors_and_latency(props, dims, target, "", rollback_names)
+        self._errors_and_latency(
+            props, dims, target, "_notify", tuple(f"{n}-notify" for n in rollback_names)
+        )
+        return [
+            self._disarmed_rollback_alarm(id_, name, metric, statistic, dims, settings)
+            for (id_, metric, statistic), name in zip(
+                (
+                    ("invocation_5xx", aws_terms.INVOCATION_5XX, "Sum"),
+                    ("model_latency_p99", aws_terms.MODEL_LATENCY, "p99"),
+                ),
+                rollback_names,
+                strict=True,
             )
-            rollback = [
-                self._disarmed_rollback_alarm(id_, name, metric, statistic, dims, settings)
-                for (id_, metric, statistic), name in zip(
-                    (
-                        ("invocation_5xx", aws_terms.INVOCATION_5XX, "Sum"),
-                        ("model_latency_p99", aws_terms.MODEL_LATENCY, "p99"),
-                    ),
-                    rollback_names,
-                    strict=True,
-                )
-            ]
-        # Tokens of the alarm resources, so the alarms exist before the endpoint names them.
-        self.rollback_alarm_names = tuple(alarm.alarm_name for alarm in rollback)
-        self.rollback_alarm_arns = tuple(alarm.arn for alarm in rollback)
+        ]
 
+    def _error_rate_alarm(
+        self, props: EndpointAlarmsProps, dims: Mapping[str, str], base: str
+    ) -> None:
+        """The 4XX share of invocations (clients sending what the model rejects)."""
+        settings = props.settings
         CloudwatchMetricAlarm(
             self,
             "invocation_4xx_rate",
@@ -223,8 +239,16 @@ class EndpointAlarms(Construct):
             ],
         )
 
-        # Instance metrics, as % of the instance: SageMaker sums CPU over vCPUs and GPU over GPUs,
-        # so those thresholds are scaled by the counts.
+    def _utilization_alarms(
+        self,
+        props: EndpointAlarmsProps,
+        dims: Mapping[str, str],
+        target: AlarmTarget,
+        base: str,
+    ) -> None:
+        """Instance metrics, as % of the instance: SageMaker sums CPU over vCPUs and GPU over
+        GPUs, so those thresholds are scaled by the counts. Serverless: concurrency instead."""
+        settings = props.settings
         utilization = [
             (
                 "memory",
