@@ -68,7 +68,48 @@ class WebAcl(Construct):
     def __init__(self, scope: Construct, id_: str, props: WebAclProps) -> None:
         super().__init__(scope, id_)
         settings = props.settings
-        rules = []
+        rules = self._rules(props)
+
+        self.web_acl = Wafv2WebAcl(
+            self,
+            "web_acl",
+            name=props.names.web_acl,
+            description=f"Edge rules of {props.name}'s load balancer",
+            scope="REGIONAL",
+            default_action=Wafv2WebAclDefaultAction(allow=Wafv2WebAclDefaultActionAllow()),
+            rule=rules,
+            visibility_config=Wafv2WebAclVisibilityConfig(
+                cloudwatch_metrics_enabled=True,
+                metric_name=props.name,
+                sampled_requests_enabled=True,
+            ),
+        )
+        self.log_group = CloudwatchLogGroup(
+            self,
+            "log_group",
+            name=props.names.waf_log_group,
+            retention_in_days=settings.log_retention_days,
+            kms_key_id=props.log_key_arn,
+        )
+        Wafv2WebAclLoggingConfiguration(
+            self,
+            "logging",
+            resource_arn=self.web_acl.arn,
+            log_destination_configs=[self.log_group.arn],
+        )
+        Wafv2WebAclAssociation(
+            self,
+            "association",
+            resource_arn=props.load_balancer_arn,
+            web_acl_arn=self.web_acl.arn,
+        )
+        self.web_acl_arn = self.web_acl.arn
+
+    def _rules(self, props: WebAclProps) -> list[Wafv2WebAclRule]:
+        """In priority order: the allow list (if any), the per-IP and per-caller rate limits, and
+        AWS's managed rule groups."""
+        settings = props.settings
+        rules: list[Wafv2WebAclRule] = []
         if settings.allow_cidrs:
             allowed = Wafv2IpSet(
                 self,
@@ -128,41 +169,7 @@ class WebAcl(Construct):
                 count_only=list(aws_terms.WAF_KNOWN_BAD_INPUTS_BODY_RULES if count_bodies else ()),
             )
         )
-
-        self.web_acl = Wafv2WebAcl(
-            self,
-            "web_acl",
-            name=props.names.web_acl,
-            description=f"Edge rules of {props.name}'s load balancer",
-            scope="REGIONAL",
-            default_action=Wafv2WebAclDefaultAction(allow=Wafv2WebAclDefaultActionAllow()),
-            rule=rules,
-            visibility_config=Wafv2WebAclVisibilityConfig(
-                cloudwatch_metrics_enabled=True,
-                metric_name=props.name,
-                sampled_requests_enabled=True,
-            ),
-        )
-        self.log_group = CloudwatchLogGroup(
-            self,
-            "log_group",
-            name=props.names.waf_log_group,
-            retention_in_days=settings.log_retention_days,
-            kms_key_id=props.log_key_arn,
-        )
-        Wafv2WebAclLoggingConfiguration(
-            self,
-            "logging",
-            resource_arn=self.web_acl.arn,
-            log_destination_configs=[self.log_group.arn],
-        )
-        Wafv2WebAclAssociation(
-            self,
-            "association",
-            resource_arn=props.load_balancer_arn,
-            web_acl_arn=self.web_acl.arn,
-        )
-        self.web_acl_arn = self.web_acl.arn
+        return rules
 
     @staticmethod
     def _caller_rate_limit(acl_name: str, settings: WafSettings) -> Wafv2WebAclRule:
