@@ -129,97 +129,109 @@ def _variant_row(endpoint_name: str, more: DashboardVariant, region: str) -> lis
     ]
 
 
+def _endpoint_widgets(props: RegionDashboardProps) -> list[dict[str, Any]]:
+    """The production variant: invocations, latency, errors along the request path, capacity."""
+    sm = aws_terms.SAGEMAKER_METRICS_NAMESPACE
+    variant = ["EndpointName", props.endpoint_name, "VariantName", props.variant_name]
+    alb = ["LoadBalancer", props.load_balancer_arn_suffix]
+    region = props.region
+    return [
+        _widget("Invocations", [[sm, aws_terms.INVOCATIONS, *variant, {"stat": "Sum"}]], region),
+        _widget(
+            "Model latency (µs)",
+            [
+                [sm, aws_terms.MODEL_LATENCY, *variant, {"stat": p, "label": p}]
+                for p in ("p50", "p90", "p99")
+            ]
+            + [
+                [
+                    sm,
+                    aws_terms.OVERHEAD_LATENCY,
+                    *variant,
+                    {"stat": "p99", "label": "overhead p99"},
+                ]
+            ],
+            region,
+        ),
+        _widget(
+            "Errors",
+            [
+                [sm, aws_terms.INVOCATION_4XX, *variant, {"stat": "Sum"}],
+                [sm, aws_terms.INVOCATION_5XX, *variant, {"stat": "Sum"}],
+                [aws_terms.ALB_NAMESPACE, aws_terms.ALB_TARGET_5XX, *alb, {"stat": "Sum"}],
+                [
+                    aws_terms.LAMBDA_NAMESPACE,
+                    aws_terms.LAMBDA_ERRORS,
+                    "FunctionName",
+                    props.function_name,
+                    {"stat": "Sum"},
+                ],
+                [
+                    aws_terms.LAMBDA_NAMESPACE,
+                    aws_terms.LAMBDA_THROTTLES,
+                    "FunctionName",
+                    props.function_name,
+                    {"stat": "Sum"},
+                ],
+            ],
+            region,
+        ),
+        _concurrency_widget(variant, region)
+        if props.serverless
+        else _instances_widget(
+            "Instances (reporting CPU) against the autoscaling range",
+            variant,
+            props.min_instance_count,
+            props.max_instance_count,
+            region,
+        ),
+    ]
+
+
+def _edge_widgets(props: RegionDashboardProps) -> list[dict[str, Any]]:
+    """The load balancer's traffic and healthy targets, and the region's Route 53 health."""
+    alb = ["LoadBalancer", props.load_balancer_arn_suffix]
+    region = props.region
+    return [
+        _widget(
+            "Load balancer requests and healthy targets",
+            [
+                [aws_terms.ALB_NAMESPACE, aws_terms.ALB_REQUESTS, *alb, {"stat": "Sum"}],
+                [
+                    aws_terms.ALB_NAMESPACE,
+                    aws_terms.ALB_HEALTHY_HOSTS,
+                    "TargetGroup",
+                    props.target_group_arn_suffix,
+                    *alb,
+                    {"stat": "Minimum", "yAxis": "right"},
+                ],
+            ],
+            region,
+        ),
+        _widget(
+            "Route 53 health check (1 = healthy)",
+            [
+                [
+                    aws_terms.ROUTE53_NAMESPACE,
+                    aws_terms.HEALTH_CHECK_STATUS,
+                    "HealthCheckId",
+                    props.health_check_id,
+                    {"stat": "Minimum"},
+                ]
+            ],
+            aws_terms.ROUTE53_METRICS_REGION,
+            yAxis={"left": {"min": 0, "max": 1}},
+        ),
+    ]
+
+
 class RegionDashboard(Construct):
     """`<service>-<env>-<region>` dashboard."""
 
     def __init__(self, scope: Construct, id_: str, props: RegionDashboardProps) -> None:
         super().__init__(scope, id_)
-        sm = aws_terms.SAGEMAKER_METRICS_NAMESPACE
-        variant = ["EndpointName", props.endpoint_name, "VariantName", props.variant_name]
-        alb = ["LoadBalancer", props.load_balancer_arn_suffix]
+        widgets = [*_endpoint_widgets(props), *_edge_widgets(props)]
         region = props.region
-        widgets = [
-            _widget(
-                "Invocations", [[sm, aws_terms.INVOCATIONS, *variant, {"stat": "Sum"}]], region
-            ),
-            _widget(
-                "Model latency (µs)",
-                [
-                    [sm, aws_terms.MODEL_LATENCY, *variant, {"stat": p, "label": p}]
-                    for p in ("p50", "p90", "p99")
-                ]
-                + [
-                    [
-                        sm,
-                        aws_terms.OVERHEAD_LATENCY,
-                        *variant,
-                        {"stat": "p99", "label": "overhead p99"},
-                    ]
-                ],
-                region,
-            ),
-            _widget(
-                "Errors",
-                [
-                    [sm, aws_terms.INVOCATION_4XX, *variant, {"stat": "Sum"}],
-                    [sm, aws_terms.INVOCATION_5XX, *variant, {"stat": "Sum"}],
-                    [aws_terms.ALB_NAMESPACE, aws_terms.ALB_TARGET_5XX, *alb, {"stat": "Sum"}],
-                    [
-                        aws_terms.LAMBDA_NAMESPACE,
-                        aws_terms.LAMBDA_ERRORS,
-                        "FunctionName",
-                        props.function_name,
-                        {"stat": "Sum"},
-                    ],
-                    [
-                        aws_terms.LAMBDA_NAMESPACE,
-                        aws_terms.LAMBDA_THROTTLES,
-                        "FunctionName",
-                        props.function_name,
-                        {"stat": "Sum"},
-                    ],
-                ],
-                region,
-            ),
-            _concurrency_widget(variant, region)
-            if props.serverless
-            else _instances_widget(
-                "Instances (reporting CPU) against the autoscaling range",
-                variant,
-                props.min_instance_count,
-                props.max_instance_count,
-                region,
-            ),
-            _widget(
-                "Load balancer requests and healthy targets",
-                [
-                    [aws_terms.ALB_NAMESPACE, aws_terms.ALB_REQUESTS, *alb, {"stat": "Sum"}],
-                    [
-                        aws_terms.ALB_NAMESPACE,
-                        aws_terms.ALB_HEALTHY_HOSTS,
-                        "TargetGroup",
-                        props.target_group_arn_suffix,
-                        *alb,
-                        {"stat": "Minimum", "yAxis": "right"},
-                    ],
-                ],
-                region,
-            ),
-            _widget(
-                "Route 53 health check (1 = healthy)",
-                [
-                    [
-                        aws_terms.ROUTE53_NAMESPACE,
-                        aws_terms.HEALTH_CHECK_STATUS,
-                        "HealthCheckId",
-                        props.health_check_id,
-                        {"stat": "Minimum"},
-                    ]
-                ],
-                aws_terms.ROUTE53_METRICS_REGION,
-                yAxis={"left": {"min": 0, "max": 1}},
-            ),
-        ]
         for more in props.more_variants:
             widgets += _variant_row(props.endpoint_name, more, region)
         self.dashboard = CloudwatchDashboard(
