@@ -87,6 +87,29 @@ class SecureBucket(Construct):
             bucket=self.bucket.id,
             versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
         )
+        self._encryption(props)
+        self._lifecycle(props)
+        self.policy = S3BucketPolicy(
+            self,
+            "policy",
+            bucket=self.bucket.id,
+            policy=policy_document(
+                [
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [self.bucket.arn, f"{self.bucket.arn}/*"],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    },
+                    *props.extra_policy_statements,
+                ]
+            ),
+        )
+
+    def _encryption(self, props: SecureBucketProps) -> None:
+        """SSE-KMS with a bucket key when a key is given, else SSE-S3."""
         S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
@@ -103,6 +126,10 @@ class SecureBucket(Construct):
                 )
             ],
         )
+
+    def _lifecycle(self, props: SecureBucketProps) -> None:
+        """Noncurrent versions after 90 days, incomplete uploads after 7, and current objects
+        after `expire_after_days` when set."""
         S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
@@ -129,24 +156,6 @@ class SecureBucket(Construct):
                     else None,
                 )
             ],
-        )
-        self.policy = S3BucketPolicy(
-            self,
-            "policy",
-            bucket=self.bucket.id,
-            policy=policy_document(
-                [
-                    {
-                        "Sid": "DenyInsecureTransport",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "s3:*",
-                        "Resource": [self.bucket.arn, f"{self.bucket.arn}/*"],
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    },
-                    *props.extra_policy_statements,
-                ]
-            ),
         )
 
     @property
