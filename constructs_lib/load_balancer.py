@@ -90,27 +90,7 @@ class LoadBalancer(Construct):
         settings = props.settings
         self.access_logs = self._access_log_bucket(props)
 
-        self.security_group = SecurityGroup(
-            self,
-            "security_group",
-            name=props.names.load_balancer_security_group,
-            description=f"HTTPS and HTTP-redirect ingress to {props.name}",
-            vpc_id=props.vpc_id,
-            # No egress rules: a Lambda target is invoked by the ELB service, not over the VPC.
-        )
-        for cidr in settings.ingress_cidrs:
-            for port in (HTTPS_PORT, HTTP_PORT):
-                VpcSecurityGroupIngressRule(
-                    self,
-                    # Keyed by the CIDR, not its position: removing one rule leaves the others.
-                    f"ingress_{port}_{cidr.replace('.', '-').replace('/', '_')}",
-                    security_group_id=self.security_group.id,
-                    ip_protocol="tcp",
-                    from_port=port,
-                    to_port=port,
-                    cidr_ipv4=cidr,
-                    description=f"{'HTTPS' if port == HTTPS_PORT else 'HTTP (redirect only)'} from {cidr}",
-                )
+        self._security_group(props)
         self._checker_ingress(props)
 
         self.load_balancer = Lb(
@@ -135,6 +115,49 @@ class LoadBalancer(Construct):
             "", props.names.target_group, props.function_arn, props.function_name
         )
 
+        self._listeners(props)
+
+        # The target group whose health check calls `/ping`: the ping function's when it has one.
+        self.ping_target_group = self.target_group
+        if props.ping_function_arn is not None and props.ping_function_name is not None:
+            self.ping_target_group = self._ping_route(
+                props.names.ping_target_group, props.ping_function_arn, props.ping_function_name
+            )
+        if self.health_check_port is not None:
+            self._health_listener(props, self.health_check_port)
+
+        self.healthy_targets_alarm_name: str | None = None
+        if props.alarm_health_check:
+            self._healthy_targets_alarm(props.name)
+
+    def _security_group(self, props: LoadBalancerProps) -> None:
+        """The load balancer's security group: HTTPS and the HTTP redirect from each ingress CIDR."""
+        settings = props.settings
+        self.security_group = SecurityGroup(
+            self,
+            "security_group",
+            name=props.names.load_balancer_security_group,
+            description=f"HTTPS and HTTP-redirect ingress to {props.name}",
+            vpc_id=props.vpc_id,
+            # No egress rules: a Lambda target is invoked by the ELB service, not over the VPC.
+        )
+        for cidr in settings.ingress_cidrs:
+            for port in (HTTPS_PORT, HTTP_PORT):
+                VpcSecurityGroupIngressRule(
+                    self,
+                    # Keyed by the CIDR, not its position: removing one rule leaves the others.
+                    f"ingress_{port}_{cidr.replace('.', '-').replace('/', '_')}",
+                    security_group_id=self.security_group.id,
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    cidr_ipv4=cidr,
+                    description=f"{'HTTPS' if port == HTTPS_PORT else 'HTTP (redirect only)'} from {cidr}",
+                )
+
+    def _listeners(self, props: LoadBalancerProps) -> None:
+        """HTTPS to the proxy (verifying client certificates under mutual TLS), HTTP redirected."""
+        settings = props.settings
         self.trust_store: LbTrustStore | None = None
         mutual_authentication = None
         if props.mutual_tls is not None:
@@ -172,19 +195,6 @@ class LoadBalancer(Construct):
                 )
             ],
         )
-
-        # The target group whose health check calls `/ping`: the ping function's when it has one.
-        self.ping_target_group = self.target_group
-        if props.ping_function_arn is not None and props.ping_function_name is not None:
-            self.ping_target_group = self._ping_route(
-                props.names.ping_target_group, props.ping_function_arn, props.ping_function_name
-            )
-        if self.health_check_port is not None:
-            self._health_listener(props, self.health_check_port)
-
-        self.healthy_targets_alarm_name: str | None = None
-        if props.alarm_health_check:
-            self._healthy_targets_alarm(props.name)
 
     def _checker_ingress(self, props: LoadBalancerProps) -> None:
         """Route 53's health checkers admitted by their managed prefix list: on 443 when narrowed

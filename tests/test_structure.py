@@ -194,7 +194,6 @@ MAX_FILE_LINES = 700
 LONG_FUNCTIONS = {
     "constructs_lib/inference_endpoint.py::__init__": 98,
     "constructs_lib/inference_endpoint.py::_create_execution_role": 120,
-    "constructs_lib/load_balancer.py::__init__": 100,
     "emulator/moto_server.py::_shim_sagemaker_update_endpoint": 159,
     "emulator/moto_server.py::plan_rollout": 102,
     "tests/emulator/test_day2.py::scenario_run": 87,
