@@ -401,6 +401,32 @@ class InferenceEndpoint(Construct):
         endpoint's logs."""
         name = props.endpoint_name
         account = props.account_id
+        repositories, artifacts = self._images_and_artifacts(props, variants)
+        statements = [
+            *self._base_statements(props, repositories),
+            *self._optional_statements(props, artifacts),
+        ]
+        role = IamRole(
+            self,
+            "execution_role",
+            # IAM is global: the region keeps the stacks' roles apart.
+            name=props.names.sagemaker_role,
+            description=f"SageMaker execution role of endpoint {name} in {props.region}",
+            assume_role_policy=service_trust_policy(aws_terms.SAGEMAKER_SERVICE_PRINCIPAL, account),
+        )
+        IamRolePolicy(
+            self,
+            "execution_role_policy",
+            name="least-privilege",
+            role=role.id,
+            policy=policy_document(statements),
+        )
+        return role.arn
+
+    def _images_and_artifacts(
+        self, props: InferenceEndpointProps, variants: list[ServingVariant]
+    ) -> tuple[list[str], list[str]]:
+        """The ECR repositories of the variants' images, and the S3 objects of their artifacts."""
         repositories = []
         for variant in variants:
             image = ECR_IMAGE_PATTERN.match(self.image_uris[variant.name])
@@ -422,6 +448,14 @@ class InferenceEndpoint(Construct):
                 artifacts.append(
                     aws_terms.s3_object_arn(artifact.group("bucket"), artifact.group("key"))
                 )
+        return repositories, artifacts
+
+    def _base_statements(
+        self, props: InferenceEndpointProps, repositories: list[str]
+    ) -> list[dict[str, object]]:
+        """ECR login and pull, the endpoint's logs and metrics: what every endpoint needs."""
+        name = props.endpoint_name
+        account = props.account_id
         statements: list[dict[str, object]] = [
             {
                 "Sid": "EcrLogin",
@@ -460,6 +494,13 @@ class InferenceEndpoint(Construct):
                 "Condition": {"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
             },
         ]
+        return statements
+
+    def _optional_statements(
+        self, props: InferenceEndpointProps, artifacts: list[str]
+    ) -> list[dict[str, object]]:
+        """The rollback alarms it reads, the artifacts it reads, the captured data it writes."""
+        statements: list[dict[str, object]] = []
         if props.rollback_alarm_arns:
             # Deployment guardrails: the execution role needs cloudwatch:DescribeAlarms on the
             # auto-rollback alarms it names (SageMaker developer guide, "Auto-Rollback
@@ -498,22 +539,7 @@ class InferenceEndpoint(Construct):
                     "Resource": self.kms_key_arn,
                 }
             )
-        role = IamRole(
-            self,
-            "execution_role",
-            # IAM is global: the region keeps the stacks' roles apart.
-            name=props.names.sagemaker_role,
-            description=f"SageMaker execution role of endpoint {name} in {props.region}",
-            assume_role_policy=service_trust_policy(aws_terms.SAGEMAKER_SERVICE_PRINCIPAL, account),
-        )
-        IamRolePolicy(
-            self,
-            "execution_role_policy",
-            name="least-privilege",
-            role=role.id,
-            policy=policy_document(statements),
-        )
-        return role.arn
+        return statements
 
 
 def _scratch_key(scope: Construct, id_: str) -> tuple[TerraformResource, ...]:
