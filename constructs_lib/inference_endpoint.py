@@ -117,12 +117,38 @@ class InferenceEndpoint(Construct):
         needs_role = [v for v in props.variants if v.model.execution_role_arn is None]
         created_role = self._create_execution_role(props, needs_role) if needs_role else None
 
-        self.models: dict[str, SagemakerModel] = {}
+        self.models = self._models(props, created_role)
+        primary = props.variants[0]
+        self.model = self.models[primary.name]
+        self.variant_name = primary.name
+        self.execution_role_arn = primary.model.execution_role_arn or created_role
+        self.endpoint_configuration = self._endpoint_configuration(props)
+
+        self.endpoint = SagemakerEndpoint(
+            self,
+            "endpoint",
+            name=props.names.endpoint,
+            endpoint_config_name=self.endpoint_configuration.name,
+            deployment_config=self._deployment_config(props),
+            depends_on=self._capture_ordering,
+            lifecycle=TerraformResourceLifecycle(
+                postcondition=[self._rolled_out(props, self.endpoint_configuration.name)]
+            ),
+        )
+        self.endpoint_name = self.endpoint.name
+        self.endpoint_arn = self.endpoint.arn
+
+    def _models(
+        self, props: InferenceEndpointProps, created_role: str | None
+    ) -> dict[str, SagemakerModel]:
+        """One model per variant, named by its content (a new image, artifact or environment is a
+        new model, created before the old one is removed)."""
+        models: dict[str, SagemakerModel] = {}
         for variant in props.variants:
             model = variant.model
             role = model.execution_role_arn or created_role
             assert role is not None  # created when a variant names none
-            self.models[variant.name] = SagemakerModel(
+            models[variant.name] = SagemakerModel(
                 self,
                 # The first variant keeps the address one-variant stacks have always had.
                 "model" if variant.primary else f"model_{variant.name}",
@@ -138,13 +164,15 @@ class InferenceEndpoint(Construct):
                 ),
                 lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             )
-        primary = props.variants[0]
-        self.model = self.models[primary.name]
-        self.variant_name = primary.name
-        self.execution_role_arn = primary.model.execution_role_arn or created_role
+        return models
+
+    def _endpoint_configuration(
+        self, props: InferenceEndpointProps
+    ) -> SagemakerEndpointConfiguration:
+        """The production variants (instances or serverless), the shadow ones, data capture."""
         production = [v for v in props.variants if not v.shadow]
         shadows = [v for v in props.variants if v.shadow]
-        self.endpoint_configuration = SagemakerEndpointConfiguration(
+        return SagemakerEndpointConfiguration(
             self,
             "endpoint_configuration",
             # Endpoint configurations are immutable and referenced by name: a new one (new
@@ -177,20 +205,6 @@ class InferenceEndpoint(Construct):
             data_capture_config=self._data_capture_config(props.data_capture),
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
-
-        self.endpoint = SagemakerEndpoint(
-            self,
-            "endpoint",
-            name=props.names.endpoint,
-            endpoint_config_name=self.endpoint_configuration.name,
-            deployment_config=self._deployment_config(props),
-            depends_on=self._capture_ordering,
-            lifecycle=TerraformResourceLifecycle(
-                postcondition=[self._rolled_out(props, self.endpoint_configuration.name)]
-            ),
-        )
-        self.endpoint_name = self.endpoint.name
-        self.endpoint_arn = self.endpoint.arn
 
     def _variant_settings(
         self, variant: ServingVariant, serverless: ServerlessSettings | None
