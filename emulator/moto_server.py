@@ -24,6 +24,20 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
+# Run as a script (the server process), this file's package is not importable until the folder
+# above it is on the path.
+if not __package__:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from emulator.sagemaker_rollout import (
+    DeployedEndpoint,
+    Rollout,
+    UpdateRefused,
+    _deployed_variant,
+    plan_rollout,
+    variant_resource_id,
+)
+
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 60
 # moto accepts any credentials (resources land in its default account, 123456789012).
@@ -450,220 +464,6 @@ def _shim_sagemaker_endpoint_config_refusals() -> None:
     Response.create_endpoint_config = create_endpoint_config  # type: ignore[method-assign]
 
 
-class UpdateRefused(Exception):
-    """An UpdateEndpoint request that SageMaker refuses with a ValidationException (the message)."""
-
-
-# Statuses in which SageMaker answers an update with "Cannot update in-progress endpoint".
-_IN_PROGRESS = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
-
-
-@dataclass(frozen=True)
-class DeployedEndpoint:
-    """An endpoint as UpdateEndpoint finds it: what a request is checked against."""
-
-    name: str
-    arn: str
-    status: str
-    variants: list[dict[str, Any]]
-    """ProductionVariants as DescribeEndpoint reports them (without instance types)."""
-    instance_types: dict[str, str | None]
-    """The instance type each variant runs on (None for a serverless variant)."""
-    autoscaled: frozenset[str] = frozenset()
-    """The variants (production or shadow) registered as Application Auto Scaling targets."""
-    last_deployment_config: dict[str, Any] | None = None
-    shadow_variants: list[dict[str, Any]] = field(default_factory=list)
-    """ShadowProductionVariants as DescribeEndpoint reports them."""
-
-
-@dataclass(frozen=True)
-class Rollout:
-    """The endpoint once SageMaker has deployed the new endpoint configuration, or has rolled the
-    deployment back (`failure_reason` set): then it keeps its configuration and variants."""
-
-    variants: list[dict[str, Any]]
-    last_deployment_config: dict[str, Any] | None
-    shadow_variants: list[dict[str, Any]] = field(default_factory=list)
-    failure_reason: str | None = None
-
-    @property
-    def rolled_back(self) -> bool:
-        return self.failure_reason is not None
-
-
-def rollback_alarm_names(deployment_config: dict[str, Any] | None) -> list[str]:
-    """The alarms a deployment watches: DeploymentConfig.AutoRollbackConfiguration.Alarms."""
-    rollback = (deployment_config or {}).get("AutoRollbackConfiguration") or {}
-    return [alarm["AlarmName"] for alarm in rollback.get("Alarms") or []]
-
-
-def plan_rollout(
-    endpoint: DeployedEndpoint,
-    config_arn: str,
-    config_variants: list[dict[str, Any]],
-    request: dict[str, Any],
-    config_shadow_variants: list[dict[str, Any]] | None = None,
-    alarms_in_alarm: frozenset[str] = frozenset(),
-    fleet_failure: str | None = None,
-) -> Rollout:
-    """What the UpdateEndpoint `request` makes of `endpoint`, deploying the configuration
-    `config_arn` (its ProductionVariants: `config_variants`, its ShadowProductionVariants:
-    `config_shadow_variants`), as SageMaker documents it.
-
-    A deployment is rolled back when one of its auto-rollback alarms is among `alarms_in_alarm`
-    (CloudWatch alarms of the account and region in state ALARM while it runs) or when the new
-    fleet fails (`fleet_failure`: why); the endpoint is then InService on its old configuration.
-
-    Raises UpdateRefused where SageMaker refuses the request.
-    """
-    if endpoint.status in _IN_PROGRESS:
-        raise UpdateRefused(f'Cannot update in-progress endpoint "{endpoint.arn}".')
-    if endpoint.status != "InService":
-        # "Failed": SageMaker allows nothing but DeleteEndpoint.
-        raise UpdateRefused(
-            f'Cannot update endpoint "{endpoint.arn}" in status {endpoint.status}: only an '
-            "InService endpoint can be updated."
-        )
-    deployment_config = request.get("DeploymentConfig")
-    if deployment_config is None and request.get("RetainDeploymentConfig"):
-        deployment_config = endpoint.last_deployment_config
-    config_shadow = config_shadow_variants or []
-    current = {variant["VariantName"]: variant for variant in endpoint.variants}
-    current_shadow = {variant["VariantName"]: variant for variant in endpoint.shadow_variants}
-    new = {variant["VariantName"]: variant for variant in config_variants}
-    new_shadow = {variant["VariantName"]: variant for variant in config_shadow}
-    instance_based = any(endpoint.instance_types.get(name) for name in current | current_shadow)
-    serverless = [name for name, v in (new | new_shadow).items() if v.get("ServerlessConfig")]
-    if instance_based and serverless:
-        # "Update a serverless endpoint" (docs.aws.amazon.com/sagemaker/latest/dg/
-        # serverless-endpoints-update.html): updating a real-time (instance-based) endpoint to a
-        # serverless one is not supported; serverless to instance-based is.
-        raise UpdateRefused(
-            f'Endpoint "{endpoint.arn}" is instance-based and endpoint configuration '
-            f'"{config_arn}" has serverless variants {sorted(serverless)}: an instance-based '
-            "endpoint cannot be updated to a serverless endpoint configuration."
-        )
-    if deployment_config and set(new) != set(current):
-        # "Exclusions" of deployment guardrails (docs.aws.amazon.com/sagemaker/latest/dg/
-        # deployment-guardrails-exclusions.html): "your new endpoint configuration must have the
-        # same variant name as the old endpoint configuration" — the production variants, which
-        # the blue/green fleet replaces and shifts traffic to. Shadow variants take no traffic
-        # and are not held to it: SageMaker's own shadow tests deploy a shadow variant onto an
-        # endpoint already serving ("You can run the test on an existing endpoint that is serving
-        # inference requests", docs.aws.amazon.com/sagemaker/latest/dg/shadow-tests-create.html).
-        raise UpdateRefused(
-            f'Endpoint configuration "{config_arn}" has the production variants '
-            f'{sorted(new)} and endpoint "{endpoint.arn}" the production variants '
-            f"{sorted(current)}: a blue/green or rolling deployment (DeploymentConfig) needs the "
-            "same variant names."
-        )
-    new_all = new | new_shadow
-    for name in sorted(endpoint.autoscaled & (current.keys() | current_shadow.keys())):
-        if name not in new_all:
-            change = "remove it"
-        elif new_all[name].get("InstanceType") != endpoint.instance_types.get(name):
-            change = (
-                f"change its instance type from {endpoint.instance_types.get(name)} to "
-                f"{new_all[name].get('InstanceType')}"
-            )
-        else:
-            continue  # A new model on the same instance type is allowed.
-        raise UpdateRefused(
-            f'Variant "{name}" of endpoint "{endpoint.arn}" is registered with Application Auto '
-            f"Scaling ({variant_resource_id(endpoint.name, name)}) and the update would {change}. "
-            "Delete its scaling policies and deregister it as a scalable target "
-            "(DeregisterScalableTarget) before the update."
-        )
-    failure_reason = _rollback_reason(deployment_config, alarms_in_alarm, fleet_failure)
-    if failure_reason is not None:
-        # Deployment guardrails, auto-rollback (docs.aws.amazon.com/sagemaker/latest/dg/
-        # deployment-guardrails-configuration.html): "If any of your alarms trip during the
-        # specified monitoring period, SageMaker AI initiates a complete rollback to the old
-        # endpoint"; a new fleet that fails to provision is rolled back too. The endpoint is
-        # InService on the old configuration, with the variants it had, and DescribeEndpoint
-        # reports FailureReason.
-        return Rollout(
-            variants=endpoint.variants,
-            last_deployment_config=deployment_config,
-            shadow_variants=endpoint.shadow_variants,
-            failure_reason=failure_reason,
-        )
-    retained: set[str] = set()
-    if request.get("RetainAllVariantProperties"):
-        excluded = request.get("ExcludeRetainedVariantProperties") or []
-        retained = {"DesiredInstanceCount", "DesiredWeight"} - {
-            item.get("VariantPropertyType") for item in excluded
-        }
-    return Rollout(
-        variants=_rolled_out(config_variants, current, retained),
-        last_deployment_config=deployment_config,
-        shadow_variants=_rolled_out(config_shadow, current_shadow, retained),
-    )
-
-
-def _rollback_reason(
-    deployment_config: dict[str, Any] | None,
-    alarms_in_alarm: frozenset[str],
-    fleet_failure: str | None,
-) -> str | None:
-    # The emulator's wording: AWS documents that FailureReason is set, not its text.
-    if fleet_failure is not None:
-        return f"Deployment failed and was rolled back: the new fleet failed. {fleet_failure}"
-    fired = [name for name in rollback_alarm_names(deployment_config) if name in alarms_in_alarm]
-    if fired:
-        return (
-            "Deployment was rolled back: the auto-rollback alarm(s) "
-            f"{', '.join(fired)} went into ALARM during the deployment."
-        )
-    return None
-
-
-def _rolled_out(
-    config_variants: list[dict[str, Any]],
-    current: dict[str, dict[str, Any]],
-    retained: set[str],
-) -> list[dict[str, Any]]:
-    variants = []
-    for config_variant in config_variants:
-        variant = _deployed_variant(config_variant)
-        old = current.get(config_variant["VariantName"], {})
-        # The rollout is complete: what is current is what was desired.
-        if "DesiredInstanceCount" in retained and "DesiredInstanceCount" in old:
-            variant["CurrentInstanceCount"] = old["DesiredInstanceCount"]
-            variant["DesiredInstanceCount"] = old["DesiredInstanceCount"]
-        if "DesiredWeight" in retained and "DesiredWeight" in old:
-            variant["CurrentWeight"] = variant["DesiredWeight"] = old["DesiredWeight"]
-        variants.append(variant)
-    return variants
-
-
-def variant_resource_id(endpoint_name: str, variant_name: str) -> str:
-    """Application Auto Scaling's ResourceId of a SageMaker endpoint variant."""
-    return f"endpoint/{endpoint_name}/variant/{variant_name}"
-
-
-def _deployed_variant(config_variant: dict[str, Any]) -> dict[str, Any]:
-    # A configuration's variant once deployed, as DescribeEndpoint reports it (botocore's
-    # ProductionVariantSummary): no instance type, a weight of 1.0 where none was given
-    # (ProductionVariant.InitialVariantWeight: "If unspecified, it defaults to 1.0"), and a weight
-    # of 0 kept (moto drops it, as it drops every falsy value).
-    import copy
-
-    given = {"InitialVariantWeight": 1.0, **copy.deepcopy(config_variant)}
-    variant: dict[str, Any] = {"VariantName": given["VariantName"]}
-    for setting, reported in (
-        ("InitialInstanceCount", "InstanceCount"),
-        ("InitialVariantWeight", "Weight"),
-        ("ServerlessConfig", "ServerlessConfig"),
-    ):
-        if given.get(setting) is not None:
-            variant[f"Current{reported}"] = given[setting]
-            variant[f"Desired{reported}"] = copy.deepcopy(given[setting])
-    if given.get("RoutingConfig") is not None:
-        variant["RoutingConfig"] = given["RoutingConfig"]
-    return variant
-
-
 def _shim_sagemaker_endpoint_variants() -> None:
     # EMULATOR GAP: moto's DescribeEndpoint has no ShadowProductionVariants, leaves out a weight
     # of 0 (an A/B variant taking no traffic yet) and the default weight, and has no RoutingConfig.
@@ -684,21 +484,122 @@ def _shim_sagemaker_endpoint_variants() -> None:
     Response.create_endpoint = create_endpoint  # type: ignore[method-assign]
 
 
+def _types_of(config: Any) -> dict[str, str | None]:
+    variants = config.production_variants + _shadow_of(config)
+    return {v["VariantName"]: v.get("InstanceType") for v in variants}
+
+
+def _shadow_of(config_or_endpoint: Any) -> list[dict[str, Any]]:
+    return getattr(config_or_endpoint, "shadow_production_variants", None) or []
+
+
+def _autoscaled(backend: Any, endpoint: Any) -> frozenset[str]:
+    from moto.applicationautoscaling.models import applicationautoscaling_backends
+
+    scaling = applicationautoscaling_backends[backend.account_id][backend.region_name]
+    return frozenset(
+        variant["VariantName"]
+        for variant in endpoint.production_variants + _shadow_of(endpoint)
+        for dimension in (SAGEMAKER_VARIANT_CAPACITY, SAGEMAKER_VARIANT_PROVISIONED_CONCURRENCY)
+        if getattr(
+            scaling.targets.get(dimension, {}).get(
+                variant_resource_id(endpoint.endpoint_name, variant["VariantName"])
+            ),
+            "service_namespace",
+            None,
+        )
+        == "sagemaker"
+    )
+
+
+def _alarms_in_alarm(backend: Any) -> frozenset[str]:
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    cloudwatch = cloudwatch_backends[backend.account_id][backend.region_name]
+    return frozenset(
+        name for name, alarm in cloudwatch.alarms.items() if alarm.state_value == "ALARM"
+    )
+
+
+def _fleet_failure(backend: Any, config: Any) -> str | None:
+    """Why the new fleet cannot start: a model whose image is in this account's and region's
+    ECR repository (the only registry the emulator holds) without that tag or digest."""
+    from moto.ecr.models import ecr_backends
+
+    ecr = ecr_backends[backend.account_id][backend.region_name]
+    for variant in config.production_variants + _shadow_of(config):
+        model = backend._models.get(variant.get("ModelName"))
+        image = (model.primary_container or {}).get("Image", "") if model else ""
+        found = ECR_IMAGE.match(image)
+        if not found or (found["account"], found["region"]) != (
+            backend.account_id,
+            backend.region_name,
+        ):
+            continue  # another registry or account: assumed pullable
+        repository = ecr.repositories.get(found["repository"])
+        tag, digest = found["tag"], found["digest"]
+        if repository is None or not any(
+            (tag and tag in i.image_tags) or (digest and digest == i.get_image_digest())
+            for i in repository.images
+        ):
+            return (
+                f'Variant "{variant["VariantName"]}": the image {image} of model '
+                f'"{variant.get("ModelName")}" was not found in Amazon ECR.'
+            )
+    return None
+
+
+def _record(record_path: Path, entry: dict[str, Any]) -> None:
+    import datetime
+    import json
+
+    entry = {"time": datetime.datetime.now(datetime.UTC).isoformat(), **entry}
+    with record_path.open("a") as log:
+        log.write(json.dumps(entry, default=str) + "\n")
+
+
+def _endpoint_and_config(backend: Any, name: str, config_name: str) -> tuple[Any, Any]:
+    """The endpoint and the configuration an UpdateEndpoint names, refused as SageMaker words it
+    when either does not exist."""
+    from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig
+
+    endpoint = backend.endpoints.get(name)
+    if endpoint is None:
+        arn = FakeEndpoint.arn_formatter(name, backend.account_id, backend.region_name)
+        raise UpdateRefused(f'Could not find endpoint "{arn}".')
+    config = backend.endpoint_configs.get(config_name)
+    if config is None:
+        arn = FakeEndpointConfig.arn_formatter(config_name, backend.account_id, backend.region_name)
+        raise UpdateRefused(f'Could not find endpoint configuration "{arn}".')
+    return endpoint, config
+
+
+def _apply_rollout(endpoint: Any, config_name: str, config: Any, rollout: Rollout) -> None:
+    """The endpoint after the deployment: InService, on the new configuration unless rolled
+    back (then on the old one, with FailureReason)."""
+    from moto.core.utils import utcnow
+
+    endpoint.last_modified_time = utcnow()
+    endpoint.endpoint_status = "InService"
+    endpoint.last_deployment_config = rollout.last_deployment_config
+    endpoint.failure_reason = rollout.failure_reason
+    if rollout.rolled_back:
+        return
+    endpoint.endpoint_config_name = config_name
+    endpoint.production_variants = rollout.variants
+    endpoint.shadow_production_variants = rollout.shadow_variants or None
+    endpoint.data_capture_config = config.data_capture_config
+
+
 def _shim_sagemaker_update_endpoint(record_path: Path) -> None:
     # EMULATOR GAP: moto has no UpdateEndpoint (HTTP 500), which the provider calls when an
-    # endpoint's configuration or deployment_config changes. plan_rollout() holds SageMaker's
+    # endpoint's configuration or deployment_config changes. sagemaker_rollout.plan_rollout() holds SageMaker's
     # rules; this glues it to moto's backends and records every request for the tests.
-    import datetime
     import json
     import threading
 
-    from moto.applicationautoscaling.models import applicationautoscaling_backends
-    from moto.cloudwatch.models import cloudwatch_backends
     from moto.core.responses import ActionResult
-    from moto.core.utils import utcnow
-    from moto.ecr.models import ecr_backends
     from moto.sagemaker.exceptions import ValidationError
-    from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig
     from moto.sagemaker.responses import SageMakerResponse as Response
 
     lock = threading.Lock()
@@ -707,81 +608,18 @@ def _shim_sagemaker_update_endpoint(record_path: Path) -> None:
     instance_types: dict[str, dict[str, str | None]] = {}
     create = Response.create_endpoint
 
-    def types_of(config: Any) -> dict[str, str | None]:
-        variants = config.production_variants + shadow_of(config)
-        return {v["VariantName"]: v.get("InstanceType") for v in variants}
-
-    def shadow_of(config_or_endpoint: Any) -> list[dict[str, Any]]:
-        return getattr(config_or_endpoint, "shadow_production_variants", None) or []
-
     def create_endpoint(self: Any) -> Any:
         result = create(self)
         endpoint = self.sagemaker_backend.endpoints[self._get_param("EndpointName")]
         config = self.sagemaker_backend.endpoint_configs[endpoint.endpoint_config_name]
         with lock:
-            instance_types[endpoint.arn] = types_of(config)
+            instance_types[endpoint.arn] = _types_of(config)
         return result
-
-    def autoscaled(backend: Any, endpoint: Any) -> frozenset[str]:
-        scaling = applicationautoscaling_backends[backend.account_id][backend.region_name]
-        return frozenset(
-            variant["VariantName"]
-            for variant in endpoint.production_variants + shadow_of(endpoint)
-            for dimension in (SAGEMAKER_VARIANT_CAPACITY, SAGEMAKER_VARIANT_PROVISIONED_CONCURRENCY)
-            if getattr(
-                scaling.targets.get(dimension, {}).get(
-                    variant_resource_id(endpoint.endpoint_name, variant["VariantName"])
-                ),
-                "service_namespace",
-                None,
-            )
-            == "sagemaker"
-        )
-
-    def alarms_in_alarm(backend: Any) -> frozenset[str]:
-        cloudwatch = cloudwatch_backends[backend.account_id][backend.region_name]
-        return frozenset(
-            name for name, alarm in cloudwatch.alarms.items() if alarm.state_value == "ALARM"
-        )
-
-    def fleet_failure(backend: Any, config: Any) -> str | None:
-        """Why the new fleet cannot start: a model whose image is in this account's and region's
-        ECR repository (the only registry the emulator holds) without that tag or digest."""
-        ecr = ecr_backends[backend.account_id][backend.region_name]
-        for variant in config.production_variants + shadow_of(config):
-            model = backend._models.get(variant.get("ModelName"))
-            image = (model.primary_container or {}).get("Image", "") if model else ""
-            found = ECR_IMAGE.match(image)
-            if not found or (found["account"], found["region"]) != (
-                backend.account_id,
-                backend.region_name,
-            ):
-                continue  # another registry or account: assumed pullable
-            repository = ecr.repositories.get(found["repository"])
-            tag, digest = found["tag"], found["digest"]
-            if repository is None or not any(
-                (tag and tag in i.image_tags) or (digest and digest == i.get_image_digest())
-                for i in repository.images
-            ):
-                return (
-                    f'Variant "{variant["VariantName"]}": the image {image} of model '
-                    f'"{variant.get("ModelName")}" was not found in Amazon ECR.'
-                )
-        return None
 
     def roll_out(backend: Any, request: dict[str, Any]) -> tuple[str, Rollout]:
         name = request.get("EndpointName", "")
         config_name = request.get("EndpointConfigName", "")
-        endpoint = backend.endpoints.get(name)
-        if endpoint is None:
-            arn = FakeEndpoint.arn_formatter(name, backend.account_id, backend.region_name)
-            raise UpdateRefused(f'Could not find endpoint "{arn}".')
-        config = backend.endpoint_configs.get(config_name)
-        if config is None:
-            arn = FakeEndpointConfig.arn_formatter(
-                config_name, backend.account_id, backend.region_name
-            )
-            raise UpdateRefused(f'Could not find endpoint configuration "{arn}".')
+        endpoint, config = _endpoint_and_config(backend, name, config_name)
         if endpoint.arn not in instance_types:
             raise RuntimeError(f"emulator: no record of what {endpoint.arn} runs on")
         rollout = plan_rollout(
@@ -791,34 +629,21 @@ def _shim_sagemaker_update_endpoint(record_path: Path) -> None:
                 status=endpoint.endpoint_status,
                 variants=endpoint.production_variants,
                 instance_types=instance_types[endpoint.arn],
-                autoscaled=autoscaled(backend, endpoint),
+                autoscaled=_autoscaled(backend, endpoint),
                 last_deployment_config=getattr(endpoint, "last_deployment_config", None),
-                shadow_variants=shadow_of(endpoint),
+                shadow_variants=_shadow_of(endpoint),
             ),
             config_arn=config.endpoint_config_arn,
             config_variants=config.production_variants,
             request=request,
-            config_shadow_variants=shadow_of(config),
-            alarms_in_alarm=alarms_in_alarm(backend),
-            fleet_failure=fleet_failure(backend, config),
+            config_shadow_variants=_shadow_of(config),
+            alarms_in_alarm=_alarms_in_alarm(backend),
+            fleet_failure=_fleet_failure(backend, config),
         )
-        endpoint.last_modified_time = utcnow()
-        endpoint.endpoint_status = "InService"
-        endpoint.last_deployment_config = rollout.last_deployment_config
-        endpoint.failure_reason = rollout.failure_reason
-        if rollout.rolled_back:
-            return str(endpoint.arn), rollout
-        endpoint.endpoint_config_name = config_name
-        endpoint.production_variants = rollout.variants
-        endpoint.shadow_production_variants = rollout.shadow_variants or None
-        endpoint.data_capture_config = config.data_capture_config
-        instance_types[endpoint.arn] = types_of(config)
+        _apply_rollout(endpoint, config_name, config, rollout)
+        if not rollout.rolled_back:
+            instance_types[endpoint.arn] = _types_of(config)
         return str(endpoint.arn), rollout
-
-    def record(entry: dict[str, Any]) -> None:
-        entry = {"time": datetime.datetime.now(datetime.UTC).isoformat(), **entry}
-        with record_path.open("a") as log:
-            log.write(json.dumps(entry, default=str) + "\n")
 
     def update_endpoint(self: Any) -> Any:
         request = json.loads(self.body or "{}")
@@ -828,17 +653,20 @@ def _shim_sagemaker_update_endpoint(record_path: Path) -> None:
                 arn, rollout = roll_out(self.sagemaker_backend, request)
             except UpdateRefused as refused:
                 error = {"Code": "ValidationException", "Message": str(refused)}
-                record({**seen, "outcome": "refused", "error": error})
+                _record(record_path, {**seen, "outcome": "refused", "error": error})
                 raise ValidationError(message=str(refused)) from None
             except Exception as broken:
                 error = {"Code": type(broken).__name__, "Message": str(broken)}
-                record({**seen, "outcome": "error", "error": error})
+                _record(record_path, {**seen, "outcome": "error", "error": error})
                 raise
             if rollout.rolled_back:
                 # UpdateEndpoint itself succeeds; the deployment fails later, asynchronously.
-                record({**seen, "outcome": "rolled back", "reason": rollout.failure_reason})
+                _record(
+                    record_path,
+                    {**seen, "outcome": "rolled back", "reason": rollout.failure_reason},
+                )
             else:
-                record({**seen, "outcome": "accepted"})
+                _record(record_path, {**seen, "outcome": "accepted"})
         return ActionResult({"EndpointArn": arn})
 
     Response.create_endpoint = create_endpoint  # type: ignore[method-assign]

@@ -16,13 +16,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.moto_server import (
-    SAGEMAKER_VARIANT_CAPACITY,
+from emulator.moto_server import SAGEMAKER_VARIANT_CAPACITY, MotoServer, running_moto_server
+from emulator.sagemaker_rollout import (
     DeployedEndpoint,
-    MotoServer,
     UpdateRefused,
     plan_rollout,
-    running_moto_server,
     variant_resource_id,
 )
 from emulator.terraform import skip_or_fail
