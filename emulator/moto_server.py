@@ -593,8 +593,8 @@ def _apply_rollout(endpoint: Any, config_name: str, config: Any, rollout: Rollou
 
 def _shim_sagemaker_update_endpoint(record_path: Path) -> None:
     # EMULATOR GAP: moto has no UpdateEndpoint (HTTP 500), which the provider calls when an
-    # endpoint's configuration or deployment_config changes. sagemaker_rollout.plan_rollout() holds SageMaker's
-    # rules; this glues it to moto's backends and records every request for the tests.
+    # endpoint's configuration or deployment_config changes. sagemaker_rollout.plan_rollout()
+    # holds SageMaker's rules; this glues it to moto's backends and records every request.
     import json
     import threading
 
