@@ -324,8 +324,9 @@ class InferenceEndpoint(Construct):
             release_from_state(
                 self, addresses_at((*path_below_stack(self), "storage_key"), _scratch_key)
             )
-            return DataAwsKmsKey(self, "released_storage_key", key_id=f"alias/{alias}").arn
-        return rotating_key(
+            released: str = DataAwsKmsKey(self, "released_storage_key", key_id=f"alias/{alias}").arn
+            return released
+        key: str = rotating_key(
             self,
             "storage_key",
             description=(
@@ -334,6 +335,7 @@ class InferenceEndpoint(Construct):
             alias=alias,
             account_id=props.account_id,
         ).arn
+        return key
 
     def _capture_bucket(self, props: InferenceEndpointProps) -> SecureBucket | None:
         """The capture bucket while data capture is on in a served region. Otherwise it is
@@ -435,7 +437,8 @@ class InferenceEndpoint(Construct):
             role=role.id,
             policy=policy_document(statements),
         )
-        return role.arn
+        arn: str = role.arn
+        return arn
 
     def _images_and_artifacts(
         self, props: InferenceEndpointProps, variants: list[ServingVariant]

@@ -45,7 +45,7 @@ def test_ruff(command: list[str]) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.slow  # about 50 s without its cache (.mypy_cache), as in CI
+@pytest.mark.slow  # about 30 s without its cache (.mypy_cache), as in CI; pyproject.toml says why
 def test_mypy() -> None:
     result = subprocess.run(
         [tool("mypy"), *TYPED], cwd=ROOT, capture_output=True, text=True, check=False, timeout=600
