@@ -198,7 +198,6 @@ LONG_FILES = {
     "emulator/moto_server.py": 1095,
     "functions/inference_proxy/handler.py": 709,
     "tests/emulator/test_day2.py": 756,
-    "tests/emulator/test_sagemaker_variant_shims.py": 715,
 }
 
 
