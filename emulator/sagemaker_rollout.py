@@ -1,6 +1,6 @@
 """SageMaker's rules for UpdateEndpoint, as its documentation states them: what a deployment
 makes of an endpoint, when it is refused, when it rolls back. Pure functions over plain data, so
-the tests can call them directly; emulator/moto_server.py glues them to moto's backends."""
+the tests can call them directly; emulator/sagemaker_shims.py glues them to moto's backends."""
 
 from __future__ import annotations
 
@@ -206,6 +206,13 @@ def _rolled_out(
             variant["CurrentWeight"] = variant["DesiredWeight"] = old["DesiredWeight"]
         variants.append(variant)
     return variants
+
+
+SAGEMAKER_VARIANT_CAPACITY = "sagemaker:variant:DesiredInstanceCount"
+"""Application Auto Scaling's dimension for the instance count of a SageMaker variant."""
+
+SAGEMAKER_VARIANT_PROVISIONED_CONCURRENCY = "sagemaker:variant:DesiredProvisionedConcurrency"
+"""Application Auto Scaling's dimension for the provisioned concurrency of a serverless variant."""
 
 
 def variant_resource_id(endpoint_name: str, variant_name: str) -> str:

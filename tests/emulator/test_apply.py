@@ -15,7 +15,8 @@ The stacks run unchanged: an override file in a copy of each stack sends the pro
 timings are printed at the end of the run.
 
 Emulator gaps worked around in the harness (moto 5.2.5, hashicorp/aws 5.100.0), each labelled
-`# EMULATOR GAP:` in emulator/moto_server.py and listed in its `GAPS`:
+`# EMULATOR GAP:` in emulator/sagemaker_shims.py or service_shims.py and listed in
+that module's `GAPS` (all of them in emulator/moto_server.py's `GAPS`):
   - Application Auto Scaling: ListTagsForResource / TagResource / UntagResource are missing and
     RegisterScalableTarget drops its tags; an in-memory tag store stands in.
   - SageMaker: DescribeModel / DescribeEndpointConfig return empty VpcConfig / DataCaptureConfig

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator import moto_server
+from emulator import moto_server, sagemaker_shims, service_shims
 from emulator.moto_server import MotoServer, running_moto_server
+from emulator.sagemaker_endpoint_config import sagemaker_instance_types
 from emulator.terraform import skip_or_fail
 
 REGION = "eu-west-1"
@@ -30,10 +31,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
         yield started
 
 
-def test_every_labelled_shim_is_listed_in_gaps() -> None:
-    source = Path(moto_server.__file__).read_text()
-    labels = re.findall(r"^\s*# EMULATOR GAP:", source, flags=re.MULTILINE)
-    assert len(labels) == len(moto_server.GAPS), "label each shim and list it in GAPS, one each"
+SHIM_MODULES = (sagemaker_shims, service_shims)
+
+
+def test_every_labelled_shim_is_listed_in_its_modules_gaps() -> None:
+    emulator = Path(moto_server.__file__).parent
+    labelled = {
+        path.stem: count
+        for path in sorted(emulator.glob("*.py"))
+        if (count := len(re.findall(r"^\s*# EMULATOR GAP:", path.read_text(), flags=re.MULTILINE)))
+    }
+    listed = {module.__name__.rpartition(".")[2]: len(module.GAPS) for module in SHIM_MODULES}
+    assert labelled == listed, "label each shim and list it in its module's GAPS, one each"
+
+
+def test_the_servers_gaps_are_every_shim_modules_gaps() -> None:
+    assert [gap for module in SHIM_MODULES for gap in module.GAPS] == moto_server.GAPS
 
 
 def test_server_listens_on_loopback(server: MotoServer) -> None:
@@ -218,7 +231,7 @@ def test_sagemaker_endpoint_usage_quotas_have_defaults_applied_values_and_zero(
     applied = quotas.get_service_quota(ServiceCode="sagemaker", QuotaCode=m5["QuotaCode"])
     g5 = by_name["ml.g5.xlarge for endpoint usage"]
 
-    assert len(listed) == len(moto_server.sagemaker_instance_types())
+    assert len(listed) == len(sagemaker_instance_types())
     assert m5["Value"] == 20.0
     assert applied["Quota"]["Value"] == 40.0
     assert g5["Value"] == 0.0  # not given: nothing fits by accident

@@ -15,7 +15,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.moto_server import ConfigRefused, check_endpoint_config, sagemaker_instance_types
+from emulator.sagemaker_endpoint_config import (
+    ConfigRefused,
+    check_endpoint_config,
+    sagemaker_instance_types,
+)
 from tests.emulator.sagemaker_shim_cases import (
     AB_VARIANTS,
     REGION,

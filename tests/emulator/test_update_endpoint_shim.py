@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.moto_server import SAGEMAKER_VARIANT_CAPACITY, MotoServer, running_moto_server
+from emulator.moto_server import MotoServer, running_moto_server
 from emulator.sagemaker_rollout import (
+    SAGEMAKER_VARIANT_CAPACITY,
     DeployedEndpoint,
     UpdateRefused,
     plan_rollout,
