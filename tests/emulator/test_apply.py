@@ -145,7 +145,7 @@ def test_stack_converges(replanned: dict[str, StackRun], applied: Deployment, st
     run = replanned[stack]
     assert run.result.returncode == 0, (
         "the plan right after apply is not empty (exit 2: changes, 1: error): a perpetual diff "
-        "in the stack, or an emulator gap to shim in moto_server.py\n" + run.describe()
+        "in the stack, or an emulator gap to shim (emulator/*_shims.py)\n" + run.describe()
     )
 
 

@@ -366,7 +366,7 @@ def test_example_converges(applied: Applied, key: str) -> None:
     run = applied.converged[key]
     assert run.result.returncode == 0, (
         "the plan right after apply is not empty (exit 2: changes, 1: error): a perpetual diff "
-        "in the stack, or an emulator gap to shim in moto_server.py\n" + run.describe()
+        "in the stack, or an emulator gap to shim (emulator/*_shims.py)\n" + run.describe()
     )
 
 
