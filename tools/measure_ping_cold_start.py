@@ -1,13 +1,15 @@
 #!/usr/bin/env python
 """Measure the cold import of the ping function's entry point (`handler`, the proxy's code).
 
-Each run is a fresh interpreter (this one's: boto3 is the Lambda runtime's, not the package's)
-that imports `handler` from functions/inference_proxy with a JWT configuration, as the ping
-function's environment carries the proxy's, and reports the import time (the clients it builds
-in the init phase included) and whether PyJWT or cryptography were imported. Median of N runs on
-this machine: a ratio to compare changes, not Lambda's absolute cold start.
+Each run is a fresh interpreter (this one's: boto3 comes with it, compiled, as the Lambda
+runtime's does) with the function's folder and the package's pinned dependencies on its path (from
+the zip: no bytecode, as on Lambda's read-only /var/task). It imports `handler` with a JWT
+configuration (the ping function's environment carries the proxy's) and reports the import time
+(the clients built in the init phase included), whether PyJWT or cryptography were imported, and
+what importing PyJWT costs afterwards: what the first `/invocations` pays when the cold start did
+not. Median of N runs on this machine: ratios to compare changes, not Lambda's absolute times.
 
-    pipenv run python tools/measure_ping_cold_start.py [--runs 15]
+    pipenv run python tools/measure_ping_cold_start.py [--runs 15] [--function-dir DIR ...]
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTION_DIR = ROOT / "functions" / "inference_proxy"
@@ -37,29 +42,55 @@ JWT_ENVIRONMENT = {
 }
 PROBE = """
 import json, sys, time
-sys.path.insert(0, sys.argv[1])
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
 started = time.perf_counter()
 import handler
-elapsed = time.perf_counter() - started
+imported_s = time.perf_counter() - started
+imported = sorted({"jwt", "cryptography"} & set(sys.modules))
+started = time.perf_counter()
+import jwt
 print(json.dumps({
-    "import_s": elapsed,
-    "imported": sorted({"jwt", "cryptography"} & set(sys.modules)),
+    "import_s": imported_s,
+    "imported": imported,
+    "jwt_after_s": time.perf_counter() - started,
 }))
 """
 
 
-def cold_import(function_dir: Path) -> dict[str, object]:
-    """One fresh interpreter importing the entry point; no bytecode written (-B, as on Lambda's
-    read-only /var/task)."""
+def dependencies_dir(out: Path) -> Path:
+    """The package's pinned dependencies (PyJWT, cryptography), unzipped into `out`."""
+    # Imported here: constructs_lib starts jsii's Node runtime (about 6 s), which --help does
+    # not need.
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    from constructs_lib import proxy_package
+    from constructs_lib.inference_proxy import ARCHITECTURE, PYTHON_VERSION
+
+    archive = proxy_package.dependencies_zip(
+        FUNCTION_DIR / proxy_package.REQUIREMENTS_NAME, PYTHON_VERSION, ARCHITECTURE
+    )
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(out)
+    return out
+
+
+class Run(NamedTuple):
+    import_s: float
+    imported: tuple[str, ...]
+    jwt_after_s: float
+
+
+def cold_import(function_dir: Path, dependencies: Path) -> Run:
+    """One fresh interpreter importing the entry point; no bytecode written (-B)."""
     result = subprocess.run(
-        [sys.executable, "-B", "-c", PROBE, str(function_dir)],
+        [sys.executable, "-B", "-c", PROBE, str(function_dir), str(dependencies)],
         capture_output=True,
         text=True,
         check=True,
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **JWT_ENVIRONMENT},
     )
-    report: dict[str, object] = json.loads(result.stdout)
-    return report
+    report = json.loads(result.stdout)
+    return Run(float(report["import_s"]), tuple(report["imported"]), float(report["jwt_after_s"]))
 
 
 def main() -> int:
@@ -68,19 +99,33 @@ def main() -> int:
     parser.add_argument(
         "--function-dir",
         type=Path,
-        default=FUNCTION_DIR,
-        help="the function's folder (default: functions/inference_proxy); another copy to compare",
+        action="append",
+        help="the function's folder (default: functions/inference_proxy); give it more than once "
+        "to compare copies, measured in turns so that the machine's load weighs on each alike",
     )
     args = parser.parse_args()
-    runs = [cold_import(args.function_dir) for _ in range(args.runs)]
-    times = sorted(float(str(r["import_s"])) * 1000 for r in runs)
-    imported = {tuple(r["imported"]) for r in runs}  # type: ignore[arg-type]
-    print(
-        f"cold import of the ping entry point (handler, AUTH_MODE=jwt): median "
-        f"{statistics.median(times):.0f} ms (min {times[0]:.0f}, max {times[-1]:.0f}; "
-        f"{args.runs} runs, Python {sys.version_info.major}.{sys.version_info.minor})"
-    )
-    print(f"PyJWT / cryptography imported at cold start: {sorted(imported)}")
+    folders: list[Path] = args.function_dir or [FUNCTION_DIR]
+    runs: dict[Path, list[Run]] = {folder: [] for folder in folders}
+    with tempfile.TemporaryDirectory() as work:
+        dependencies = dependencies_dir(Path(work))
+        for _ in range(args.runs):
+            for folder in folders:
+                runs[folder].append(cold_import(folder, dependencies))
+    medians = {}
+    for folder, measured in runs.items():
+        times = sorted(run.import_s * 1000 for run in measured)
+        medians[folder] = statistics.median(times)
+        print(
+            f"{folder}: import of the entry point (AUTH_MODE=jwt): median {medians[folder]:.0f} ms "
+            f"(min {times[0]:.0f}, max {times[-1]:.0f}; {args.runs} runs, Python "
+            f"{sys.version_info.major}.{sys.version_info.minor}); imported at it: "
+            f"{sorted({run.imported for run in measured})}; PyJWT's import afterwards: median "
+            f"{statistics.median(run.jwt_after_s * 1000 for run in measured):.0f} ms"
+        )
+    if len(folders) > 1:
+        first = medians[folders[0]]
+        for folder in folders[1:]:
+            print(f"import of {folder} / {folders[0]}: {medians[folder] / first:.2f}")
     return 0
 
 

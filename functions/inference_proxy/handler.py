@@ -265,6 +265,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     method = path = ""
     error_code: str | None = None
     detail: dict[str, Any] = {}
+    response: dict[str, Any]
     try:
         if not isinstance(event, Mapping):
             raise ProxyError(
