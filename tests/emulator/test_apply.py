@@ -85,8 +85,7 @@ def replanned(deployment: Deployment) -> dict[str, StackRun]:
         return {}
     # The boto3 checks are separate tests; their phase is the time from apply to re-plan.
     deployment.timer.record("check", time.monotonic() - deployment.applied_at)
-    # Saved: test_day2.py applies this empty, refreshed plan to keep the refresh in the state.
-    plan = ("plan", "-detailed-exitcode", "-input=false", "-lock=false", "-out=converged.tfplan")
+    plan = ("plan", "-detailed-exitcode", "-input=false", "-lock=false")
     return deployment.run("re-plan", ALL_STACKS, *plan)
 
 

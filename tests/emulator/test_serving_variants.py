@@ -11,7 +11,7 @@ example_deployment.py applies the example), then:
   - every variant has its alarms (errors, latency, 4XX rate, memory, and CPU or concurrency);
   - `terraform plan -detailed-exitcode` finds nothing to change: the stack converges.
 
-Day 2 (marker `day2`), as test_day2.py runs its scenarios (plan without refresh, plan-safety
+Day 2 (marker `day2`), as test_day2.py runs its scenarios (refreshing plan, plan-safety
 verdict, apply of that saved plan, refreshing re-plan that must be empty), with the exact
 (type, action) counts of each plan:
   - shift the A/B weights (9/1 → 1/1): a new endpoint configuration, created before the old one
@@ -43,6 +43,7 @@ from emulator.moto_server import MotoServer, running_moto_server
 from emulator.override import prepare_stack
 from emulator.terraform import offline_terraform, skip_or_fail
 from tests.emulator import checks
+from tests.emulator.day2_chain import CONVERGED, Day2, Outcome, changes
 from tests.emulator.example_deployment import APPLY, create_prerequisites
 from tests.emulator.scenarios import (
     RELEASED_BUCKET_TYPES,
@@ -63,7 +64,6 @@ from tests.emulator.serving_variants import (
     with_weights,
     without_shadow,
 )
-from tests.emulator.test_day2 import CONVERGED, Day2, Outcome, changes
 
 # Its own moto server and stacks: an xdist group of its own, so it runs on the other worker
 # while the example's emulator chain runs (tests/support/parallel.py).
@@ -393,7 +393,6 @@ def changed(applied: Applied) -> Changed:
     day2 = Day2(deployment, deployment.emulator, applied.synths)  # type: ignore[arg-type]
     stacks = {key: applied.stacks[key] for key in DAY2_STEPS}
     before = {key: applied.observed[key] for key in DAY2_STEPS}
-    day2.refresh("variants day-2 refresh", list(stacks.values()))
     start = time.monotonic()
     outcomes = day2.step(
         "variants day-2",
@@ -536,7 +535,7 @@ def promoted_shadow(
     ]
     policy = checks.put_past_tls_only_policy(s3, bucket, CAPTURED_KEY, b'{"captureData": {}}\n')
     start = time.monotonic()
-    outcomes = day2.step("variants promotion", {stack: (PROMOTED, (SHADOW_PROMOTED,))}, last=True)
+    outcomes = day2.step("variants promotion", {stack: (PROMOTED, (SHADOW_PROMOTED,))})
     deployment.timer.record("variants promotion", time.monotonic() - start)
     after = observe(deployment.emulator, applied.synths.config(PROMOTED), ADDED_SHADOW_REGION)
     listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
