@@ -42,7 +42,7 @@ from constructs_lib import aws_terms, proxy_package
 from constructs_lib.policies import policy_document, service_trust_policy
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "functions" / "inference_proxy"
-SOURCE_FILES = ("handler.py", "proxy_auth.py")
+SOURCE_FILES = ("handler.py", "alb_http.py", "sagemaker_errors.py", "proxy_auth.py")
 RUNTIME = "python3.12"
 PYTHON_VERSION = RUNTIME.removeprefix("python")
 # The wheels packaged with the function (cryptography has compiled parts) are built for it.

@@ -16,53 +16,48 @@ cannot have run it are retried (no connection, throttling answered before accept
 DescribeEndpoint (a control-plane API) is throttled or fails, from the last known status for at
 most PING_STALE_S, then unhealthy.
 
-Entry point: `handler.handler`. Environment: ENDPOINT_NAME (required), AWS_REGION (set
-by Lambda), MAX_BODY_BYTES (default 1_000_000), MAX_RESPONSE_BYTES (default 1_000_000),
-READ_TIMEOUT_S (default 60), PING_CACHE_S (default 5), PING_STALE_S (default 60, at most 60);
-AUTH_MODE (required) and the JWT_* variables of proxy_auth.py, which checks every `/invocations`
-caller before the model is called (`/ping` stays open for health checkers).
+Entry point: `handler.handler`, of the proxy function and of the ping function alike. Environment:
+ENDPOINT_NAME (required), AWS_REGION (set by Lambda), MAX_BODY_BYTES (default 1_000_000),
+MAX_RESPONSE_BYTES (default 1_000_000), READ_TIMEOUT_S (default 60), PING_CACHE_S (default 5),
+PING_STALE_S (default 60, at most 60); AUTH_MODE (required) and the JWT_* variables of
+proxy_auth.py, which checks every `/invocations` caller before the model is called (`/ping` stays
+open for health checkers).
+
+The ALB's event and response shapes are in alb_http.py; what a failed SageMaker call answers, in
+sagemaker_errors.py.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import http.client
 import json
 import math
 import os
-import re
 import time
 import traceback
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from http import HTTPStatus
-from typing import Any, NoReturn
+from dataclasses import dataclass
+from typing import Any
 
+# alb_http, proxy_auth and sagemaker_errors are sibling modules of the package (on sys.path in
+# Lambda: /var/task; in tests: pyproject).
+import alb_http
 import boto3
-
-# A sibling module of the package (on sys.path in Lambda: /var/task; in tests: pyproject).
 import proxy_auth
-import urllib3.exceptions
+import sagemaker_errors
+from alb_http import (
+    CUSTOM_ATTRIBUTES_HEADER,
+    DEFAULT_CONTENT_TYPE,
+    INVOKED_VARIANT_HEADER,
+    ProxyError,
+)
 from botocore.client import BaseClient
 from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ParamValidationError,
-    ReadTimeoutError,
-)
+from sagemaker_errors import UPSTREAM_EXCEPTIONS
 
 INVOCATIONS_PATH = "/invocations"
 PING_PATH = "/ping"
 # Path → the one method it accepts; anything else on a known path is a 405 with `Allow`.
 ROUTES: Mapping[str, str] = {INVOCATIONS_PATH: "POST", PING_PATH: "GET"}
-
-CUSTOM_ATTRIBUTES_HEADER = "X-Amzn-SageMaker-Custom-Attributes"
-INVOKED_VARIANT_HEADER = "X-Amzn-Invoked-Production-Variant"
-DEFAULT_CONTENT_TYPE = "application/json"
 
 
 @dataclass(frozen=True)
@@ -119,44 +114,6 @@ CONTROL_READ_TIMEOUT_S = 2
 DEFAULT_PING_CACHE_S = 5.0
 DEFAULT_PING_STALE_S = 60.0
 MAX_PING_STALE_S = 60.0
-# InvokeEndpoint's limits on the forwarded headers (botocore sagemaker-runtime model).
-MAX_HEADER_CHARS = {
-    "content-type": 1024,
-    "accept": 1024,
-    CUSTOM_ATTRIBUTES_HEADER.lower(): 1024,
-}
-# Visible ASCII, space and tab: what an HTTP header value may carry and what SageMaker takes.
-# A CR or LF would make the HTTP layer refuse the request (botocore HTTPClientError).
-HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
-
-# Codes differ between SageMaker's control plane, its runtime and older SDK models.
-THROTTLING_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "ThrottledException",
-        "TooManyRequestsException",
-        "Throttling",
-    }
-)
-VALIDATION_CODES = frozenset({"ValidationException", "ValidationError"})
-# What a call to SageMaker can raise: error responses, botocore's own failures, and what the
-# HTTP layer lets through unwrapped (urllib3 and http.client errors, sockets).
-UPSTREAM_EXCEPTIONS: tuple[type[Exception], ...] = (
-    ClientError,
-    BotoCoreError,
-    urllib3.exceptions.HTTPError,
-    http.client.HTTPException,
-    OSError,
-)
-# SageMaker reports a missing or not-yet-serving endpoint only as a ValidationError
-# whose message says so: "Endpoint foo of account 123 not found.", "Could not find
-# endpoint ...".
-ENDPOINT_UNAVAILABLE = re.compile(
-    r"endpoint.*(not found|does not exist|not in service)|could not find endpoint",
-    re.IGNORECASE,
-)
-# Model and AWS messages go to the log for debugging, capped to keep log lines small.
-MAX_LOGGED_MESSAGE_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -232,23 +189,11 @@ def _positive_number(
     return value
 
 
-@dataclass
-class ProxyError(Exception):
-    """A failure with a known HTTP mapping; `detail` is logged, never returned."""
-
-    status: int
-    code: str
-    message: str
-    headers: dict[str, str] = field(default_factory=dict)
-    detail: dict[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
-    """Further fields of the JSON body, beside error, message and requestId."""
-
-
 # Fails the cold start on bad configuration: a misconfigured function never serves.
 SETTINGS = Settings.from_env(os.environ)
 # Who may call: read at cold start too; a missing AUTH_MODE fails it (closed, not open).
-AUTHENTICATOR = proxy_auth.Authenticator(proxy_auth.AuthSettings.from_env(os.environ))
+AUTH_SETTINGS = proxy_auth.AuthSettings.from_env(os.environ)
+_authenticator_built: proxy_auth.Authenticator | None = None
 
 _clients: dict[str, BaseClient] = {}
 
@@ -303,6 +248,16 @@ def _control() -> BaseClient:
     return _client("sagemaker")
 
 
+def _authenticator() -> proxy_auth.Authenticator:
+    """Built by the first `/invocations` of the container, then reused. Not at cold start: the
+    ping function runs this same code and never authenticates, and building the authenticator
+    for JWT imports PyJWT and cryptography, which take about as long to import as boto3."""
+    global _authenticator_built
+    if _authenticator_built is None:
+        _authenticator_built = proxy_auth.Authenticator(AUTH_SETTINGS)
+    return _authenticator_built
+
+
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """Lambda entry point for ALB events; always returns a response, never raises."""
     started = time.monotonic()
@@ -310,6 +265,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     method = path = ""
     error_code: str | None = None
     detail: dict[str, Any] = {}
+    response: dict[str, Any]
     try:
         if not isinstance(event, Mapping):
             raise ProxyError(
@@ -321,17 +277,17 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         method = str(event.get("httpMethod", "")).upper()
         path = str(event.get("path", ""))
         response, error_code, detail = _route(method, path, event)
-        response = _within_response_limit(response, request_id)
+        response = alb_http.within_response_limit(response, request_id, SETTINGS.max_response_bytes)
     except ProxyError as err:
         error_code, detail = err.code, {**detail, **err.detail}
-        response = _error_response(err, request_id)
+        response = alb_http.error_response(err, request_id)
     # The catch-all that keeps stack traces away from callers; they go to the log.
     except Exception:
         error_code = "internal_error"
         detail = {"exception": traceback.format_exc()}
         internal = ProxyError(500, error_code, "The request could not be processed.")
-        response = _error_response(internal, request_id)
-    response["headers"]["X-Request-Id"] = request_id
+        response = alb_http.error_response(internal, request_id)
+    response["headers"][alb_http.REQUEST_ID_HEADER] = request_id
     _log(
         request_id=request_id,
         method=method,
@@ -342,32 +298,6 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         **detail,
     )
     return response
-
-
-def response_bytes(response: Mapping[str, Any]) -> int:
-    """Size of the response as the ALB receives it: the serialized JSON object.
-
-    From the Python 3.12 runtime on, Lambda serializes the result with Unicode characters as
-    they are (not `\\u` escapes), so this measures UTF-8 without ASCII escaping.
-    """
-    return len(json.dumps(response, ensure_ascii=False).encode("utf-8"))
-
-
-def _within_response_limit(response: dict[str, Any], request_id: str) -> dict[str, Any]:
-    # Measured with room for the X-Request-Id header added afterwards.
-    size = response_bytes(
-        {**response, "headers": {**response["headers"], "X-Request-Id": request_id}}
-    )
-    if size <= SETTINGS.max_response_bytes:
-        return response
-    raise ProxyError(
-        502,
-        "response_too_large",
-        f"The model's response is {size} bytes as sent to the load balancer; the limit is "
-        f"{SETTINGS.max_response_bytes}.",
-        detail={"response_bytes": size, "limit_bytes": SETTINGS.max_response_bytes},
-        extra={"responseBytes": size, "limitBytes": SETTINGS.max_response_bytes},
-    )
 
 
 Answer = tuple[dict[str, Any], str | None, dict[str, Any]]
@@ -393,10 +323,8 @@ def _route(method: str, path: str, event: Mapping[str, Any]) -> Answer:
 
 def _authenticate(event: Mapping[str, Any]) -> None:
     """The one place callers are checked (docs/authentication.md): before any model call."""
-    raw = event.get("headers") or {}
-    headers = {str(k).lower(): str(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}
     try:
-        AUTHENTICATOR.authenticate(headers)
+        _authenticator().authenticate(alb_http.lenient_headers(event))
     except proxy_auth.Denied as denied:
         raise ProxyError(
             denied.status,
@@ -411,34 +339,9 @@ def _authenticate(event: Mapping[str, Any]) -> None:
         ) from denied
 
 
-def _request_headers(event: Mapping[str, Any]) -> dict[str, str]:
-    raw = event.get("headers") or {}
-    if not isinstance(raw, Mapping):
-        raise ProxyError(
-            400,
-            "invalid_request",
-            "The request headers could not be read.",
-            detail={"cause": f"headers is {type(raw).__name__}"},
-        )
-    headers = {str(name).lower(): str(value) for name, value in raw.items()}
-    for name, limit in MAX_HEADER_CHARS.items():
-        value = headers.get(name)
-        if value is None:
-            continue
-        if not HEADER_VALUE.fullmatch(value) or len(value) > limit:
-            raise ProxyError(
-                400,
-                "invalid_request",
-                f"The {name} header must be at most {limit} printable ASCII characters, "
-                "without line breaks.",
-                detail={"header": name, "header_chars": len(value)},
-            )
-    return headers
-
-
 def _invoke(event: Mapping[str, Any]) -> Answer:
-    headers = _request_headers(event)
-    body = _request_body(event)
+    headers = alb_http.request_headers(event)
+    body = alb_http.request_body(event, SETTINGS.max_body_bytes)
     params: dict[str, Any] = {
         "EndpointName": SETTINGS.endpoint_name,
         "Body": body,
@@ -456,7 +359,7 @@ def _invoke(event: Mapping[str, Any]) -> Answer:
         out_headers[CUSTOM_ATTRIBUTES_HEADER] = result["CustomAttributes"]
     if result.get("InvokedProductionVariant"):
         out_headers[INVOKED_VARIANT_HEADER] = result["InvokedProductionVariant"]
-    return _http_response(200, payload, out_headers), None, {"invoke_attempts": attempts}
+    return alb_http.http_response(200, payload, out_headers), None, {"invoke_attempts": attempts}
 
 
 def _invoke_once(params: Mapping[str, Any]) -> tuple[Mapping[str, Any], bytes, int]:
@@ -476,47 +379,14 @@ def _invoke_once(params: Mapping[str, Any]) -> tuple[Mapping[str, Any], bytes, i
                 payload = payload.read()
             return result, bytes(payload), attempt
         except UPSTREAM_EXCEPTIONS as exc:
-            if attempt == INVOKE_ATTEMPTS or not _not_accepted(exc):
+            if attempt == INVOKE_ATTEMPTS or not sagemaker_errors.not_accepted(exc):
                 try:
-                    _raise_translated(exc)
+                    sagemaker_errors.raise_translated(exc)
                 except ProxyError as err:
                     err.detail["invoke_attempts"] = attempt
                     raise
         time.sleep(RETRY_BACKOFF_S * attempt)
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _not_accepted(exc: Exception) -> bool:
-    """True for failures that cannot have run the model."""
-    if isinstance(exc, ClientError):
-        return str(exc.response.get("Error", {}).get("Code", "")) in THROTTLING_CODES
-    # No connection was made, so nothing was sent.
-    return isinstance(exc, (EndpointConnectionError, ConnectTimeoutError))
-
-
-def _request_body(event: Mapping[str, Any]) -> bytes:
-    raw = event.get("body") or ""
-    try:
-        if event.get("isBase64Encoded"):
-            body = base64.b64decode(raw, validate=True)
-        else:
-            body = raw.encode("utf-8")
-    except (binascii.Error, ValueError, AttributeError, TypeError) as exc:
-        raise ProxyError(
-            400,
-            "invalid_request",
-            "The request body could not be decoded.",
-            detail={"cause": type(exc).__name__},
-        ) from exc
-    # Measured after decoding: that is what SageMaker receives.
-    if len(body) > SETTINGS.max_body_bytes:
-        raise ProxyError(
-            413,
-            "payload_too_large",
-            f"The request body exceeds {SETTINGS.max_body_bytes} bytes.",
-            detail={"body_bytes": len(body)},
-        )
-    return body
 
 
 def _ping() -> Answer:
@@ -528,11 +398,7 @@ def _ping() -> Answer:
     try:
         description = _control().describe_endpoint(EndpointName=SETTINGS.endpoint_name)
     except UPSTREAM_EXCEPTIONS as exc:
-        translated = (
-            _translate_client_error(exc)
-            if isinstance(exc, ClientError)
-            else _translate_sdk_error(exc)
-        )
+        translated = sagemaker_errors.translated(exc)
         if translated.code == "endpoint_unavailable":
             # Authoritative: the endpoint is gone. Forget what we knew.
             _last_status = None
@@ -556,145 +422,10 @@ def _ping() -> Answer:
 def _ping_response(status: str, detail: dict[str, Any] | None = None) -> Answer:
     known = PING_STATUSES.get(status)
     if known is not None and known.serving:
-        return _json_response(200, {"status": status}), None, detail or {}
+        return alb_http.json_response(200, {"status": status}), None, detail or {}
     # A value newer than this table is not served on: 503, named in the log.
     error = "endpoint_not_in_service" if known is not None else "endpoint_status_unmapped"
-    return _json_response(503, {"status": status}), error, detail or {}
-
-
-def _raise_translated(exc: Exception) -> NoReturn:
-    """Re-raise an upstream failure (AWS SDK or HTTP layer) as its ProxyError."""
-    if isinstance(exc, ClientError):
-        raise _translate_client_error(exc) from exc
-    raise _translate_sdk_error(exc) from exc
-
-
-def _upstream_error(message: str, detail: dict[str, Any]) -> ProxyError:
-    return ProxyError(502, "upstream_error", message, detail=detail)
-
-
-def _translate_sdk_error(exc: Exception) -> ProxyError:
-    """Failures raised by botocore (or the HTTP layer under it) before or instead of a service
-    response: a timeout is a 504, a request SageMaker would refuse a 400, anything else a 502
-    (connection closed after sending, a body cut short, TLS, proxy, credentials, checksum)."""
-    cause = {"cause": type(exc).__name__}
-    if isinstance(exc, (ReadTimeoutError, ConnectTimeoutError)):
-        return ProxyError(
-            504, "upstream_timeout", "The model did not respond in time.", detail=cause
-        )
-    if isinstance(exc, EndpointConnectionError):
-        return _upstream_error("SageMaker could not be reached.", cause)
-    if isinstance(exc, ParamValidationError):
-        return ProxyError(
-            400,
-            "invalid_request",
-            "The request headers or body are not valid for SageMaker.",
-            detail={"cause": _truncate(str(exc))},
-        )
-    return _upstream_error(
-        "SageMaker's answer could not be read.", {**cause, "aws_message": _truncate(str(exc))}
-    )
-
-
-def _translate_client_error(exc: ClientError) -> ProxyError:
-    """Error responses from SageMaker; a code without a mapping of its own (AccessDenied, a bare
-    502 whose code is only the HTTP status) is SageMaker failing the request: 502."""
-    error = exc.response.get("Error", {})
-    aws_code = str(error.get("Code", ""))
-    aws_message = str(error.get("Message", ""))
-    detail: dict[str, Any] = {
-        "aws_error": aws_code,
-        "aws_message": _truncate(aws_message),
-    }
-    if aws_code in THROTTLING_CODES:
-        return ProxyError(
-            429,
-            "throttled",
-            "Too many requests; retry shortly.",
-            headers={"Retry-After": "1"},
-            detail=detail,
-        )
-    if aws_code == "ModelError":
-        return _model_error(exc.response, detail)
-    if aws_code == "ModelNotReadyException":
-        return ProxyError(503, "model_not_ready", "The model is not ready yet.", detail=detail)
-    if aws_code in VALIDATION_CODES:
-        if ENDPOINT_UNAVAILABLE.search(aws_message):
-            return ProxyError(
-                503,
-                "endpoint_unavailable",
-                "The endpoint is not available.",
-                detail=detail,
-            )
-        return ProxyError(
-            400,
-            "invalid_request",
-            "SageMaker rejected the request as invalid.",
-            detail=detail,
-        )
-    return _upstream_error("SageMaker failed to serve the request.", detail)
-
-
-def _model_error(response: Mapping[str, Any], detail: dict[str, Any]) -> ProxyError:
-    # Modeled error fields sit at the parsed response's top level, not under "Error".
-    error = response.get("Error", {})
-    original = response.get("OriginalStatusCode", error.get("OriginalStatusCode"))
-    try:
-        original_status = int(original) if original is not None else None
-    except (TypeError, ValueError):
-        original_status = None
-    detail = {
-        **detail,
-        "model_status": original_status,
-        "model_message": _truncate(
-            str(response.get("OriginalMessage", error.get("OriginalMessage", "")))
-        ),
-        "log_stream_arn": response.get("LogStreamArn", error.get("LogStreamArn")),
-    }
-    # A 4xx means the model refused the caller's input: 424, the caller can act on it.
-    # Anything else is the model failing, which the caller cannot fix: 502.
-    if original_status is not None and 400 <= original_status < 500:
-        return ProxyError(
-            424,
-            "model_error",
-            f"The model rejected the request ({original_status}).",
-            detail=detail,
-        )
-    return ProxyError(502, "model_error", "The model failed to process the request.", detail=detail)
-
-
-def _error_response(err: ProxyError, request_id: str) -> dict[str, Any]:
-    body = {"error": err.code, "message": err.message, "requestId": request_id, **err.extra}
-    return _json_response(err.status, body, err.headers)
-
-
-def _json_response(
-    status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
-) -> dict[str, Any]:
-    return _http_response(
-        status,
-        json.dumps(body).encode(),
-        {"Content-Type": "application/json", **(headers or {})},
-    )
-
-
-def _http_response(status: int, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
-    # The ALB takes bodies as text: binary travels base64-encoded with the flag set.
-    try:
-        text, is_base64 = body.decode("utf-8"), False
-    except UnicodeDecodeError:
-        text, is_base64 = base64.b64encode(body).decode("ascii"), True
-    return {
-        "statusCode": status,
-        "statusDescription": f"{status} {HTTPStatus(status).phrase}",
-        "headers": dict(headers),
-        "isBase64Encoded": is_base64,
-        "body": text,
-    }
-
-
-def _truncate(text: str) -> str:
-    return text if len(text) <= MAX_LOGGED_MESSAGE_CHARS else text[:MAX_LOGGED_MESSAGE_CHARS] + "…"
+    return alb_http.json_response(503, {"status": status}), error, detail or {}
 
 
 def _log(**fields: Any) -> None:

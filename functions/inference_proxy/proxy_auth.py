@@ -285,11 +285,10 @@ class Authenticator:
 
     def __init__(self, settings: AuthSettings, keys: KeyCache | None = None) -> None:
         self.settings = settings
+        # PyJWT and cryptography are imported by the first token's check, not here nor at cold
+        # start: they take about as long to import as boto3 (tools/measure_proxy_package.py), and
+        # the ping function, which runs the same package, never checks a token.
         self.keys = keys or KeyCache(settings)
-        if settings.mode == "jwt":
-            # In Lambda's init phase, not in the first caller's request: PyJWT and cryptography
-            # take about as long to import as boto3 (tools/measure_proxy_package.py).
-            import jwt  # noqa: F401
 
     def authenticate(self, headers: Mapping[str, str]) -> Caller | None:
         """The caller of a request with lower-cased header names; Denied when refused. None when

@@ -8,6 +8,7 @@ import time
 from types import ModuleType
 from typing import Any
 
+import alb_http
 import pytest
 from botocore.stub import Stubber
 
@@ -257,7 +258,7 @@ def test_response_over_the_alb_limit_is_a_json_502_with_its_size(
     assert payload["responseBytes"] > 1_000_000
     assert (log["status"], log["error"]) == (502, "response_too_large")
     assert log["response_bytes"] == payload["responseBytes"]
-    assert proxy.response_bytes(response) < 1_000
+    assert alb_http.response_bytes(response) < 1_000
 
 
 def test_response_just_under_the_limit_is_returned(
@@ -271,7 +272,7 @@ def test_response_just_under_the_limit_is_returned(
     response, _ = call(proxy, capsys, alb_event(body="{}"))
 
     assert response["statusCode"] == 200
-    assert proxy.response_bytes(response) <= 1_000_000
+    assert alb_http.response_bytes(response) <= 1_000_000
 
 
 def test_non_ascii_text_is_measured_as_the_utf8_the_python_312_runtime_sends(

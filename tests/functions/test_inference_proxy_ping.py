@@ -4,6 +4,9 @@ its bounded staleness (SageMaker's control plane stubbed)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -15,6 +18,8 @@ from tests.functions.proxy_harness import (
     BOTOCORE_LOADER,
     DESCRIBE_ENDPOINT_RESPONSE,
     ENDPOINT,
+    FAKE_ENV,
+    HANDLER_PATH,
     alb_event,
     assert_error,
     call,
@@ -185,3 +190,59 @@ def test_ping_without_any_known_status_is_503_when_describe_is_throttled(
     status, log = ping(proxy, capsys)
 
     assert (status, log["error"]) == (503, "endpoint_status_unknown")
+
+
+# --- the ping function's cold start -----------------------------------------------------
+
+# A fresh interpreter loads the package as the ping function does, answers one /ping (SageMaker
+# unreachable: nothing listens on port 9) and one /invocations with a malformed bearer token, and
+# reports after each step which of PyJWT and cryptography it has imported.
+COLD_START_PROBE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+def imported():
+    return sorted({"jwt", "cryptography"} & set(sys.modules))
+steps = {}
+import handler
+steps["import"] = imported()
+def request(method, path, headers):
+    event = {"httpMethod": method, "path": path, "headers": headers, "body": "{}"}
+    return handler.handler(event, None)["statusCode"]
+steps["ping"] = [request("GET", "/ping", {}), imported()]
+steps["invocations"] = [
+    request("POST", "/invocations", {"authorization": "Bearer not-a-token"}),
+    imported(),
+]
+print(json.dumps(steps))
+"""
+
+
+def test_the_ping_function_imports_no_jwt_library_until_an_invocation_needs_one() -> None:
+    # Given the proxy's JWT configuration, which the ping function's environment carries too
+    env = {
+        **FAKE_ENV,
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "AUTH_MODE": "jwt",
+        "JWT_ISSUER": "https://issuer.example.com",
+        "JWT_AUDIENCES": '["api://inference"]',
+        "JWT_ALGORITHMS": '["RS256"]',
+        "AWS_ENDPOINT_URL_SAGEMAKER": "http://127.0.0.1:9",
+    }
+    # When a fresh interpreter loads the handler and serves /ping, then /invocations
+    result = subprocess.run(
+        [sys.executable, "-B", "-c", COLD_START_PROBE, str(HANDLER_PATH.parent)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    steps = json.loads(result.stdout.splitlines()[-1])
+
+    # Then neither the cold start nor /ping imports PyJWT or cryptography; the first check of
+    # a token does (the probe sees them: a 401 for the malformed token)
+    assert steps["import"] == []
+    assert steps["ping"] == [503, []]
+    assert steps["invocations"][0] == 401
+    assert "jwt" in steps["invocations"][1]

@@ -179,7 +179,7 @@ class Clock:
 @pytest.fixture
 def clock(proxy: ModuleType) -> Clock:
     fake = Clock()
-    proxy.AUTHENTICATOR.keys.clock = fake
+    proxy._authenticator().keys.clock = fake
     return fake
 
 

@@ -1,8 +1,10 @@
-"""The proxy's zip as Lambda gets it: built for CPython 3.12 on x86_64, it imports and verifies a
-token in a clean Python 3.12 interpreter that sees nothing but the package."""
+"""The proxy's zip as Lambda gets it: it holds every module the function imports from its folder;
+built for CPython 3.12 on x86_64, it imports and verifies a token in a clean Python 3.12
+interpreter that sees nothing but the package."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -15,6 +17,7 @@ import pytest
 from constructs_lib import proxy_package
 from constructs_lib.inference_proxy import (
     ARCHITECTURE,
+    HANDLER,
     PYTHON_VERSION,
     SOURCE_DIR,
     SOURCE_FILES,
@@ -24,7 +27,31 @@ PROBE = Path(__file__).resolve().parents[1] / "support" / "proxy_package_probe.p
 # ELF e_machine of the function's architecture (System V ABI): x86-64 is 62, AArch64 183.
 ELF_MACHINE = {"x86_64": 62, "arm64": 183}
 
-pytestmark = pytest.mark.slow  # builds the package (pip, once per machine) and runs a Python 3.12
+# Builds the package (pip, once per machine) and runs a Python 3.12.
+slow = pytest.mark.slow
+
+
+def sibling_imports(path: Path) -> set[str]:
+    """The files of the function's folder that `path` imports (as Lambda loads them: by plain
+    module name, /var/task on sys.path)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.partition(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.partition(".")[0])
+    return {f"{name}.py" for name in names if (SOURCE_DIR / f"{name}.py").is_file()}
+
+
+def test_every_module_the_function_imports_from_its_folder_is_packaged() -> None:
+    # Given the entry point's module and the files the package is built from
+    entry = f"{HANDLER.rpartition('.')[0]}.py"
+    # When every packaged module's imports are read
+    imported = set().union(*(sibling_imports(SOURCE_DIR / name) for name in SOURCE_FILES))
+    # Then each sibling it imports is packaged too (and, with it, what that one imports)
+    assert entry in SOURCE_FILES
+    assert "proxy_auth.py" in imported  # the scan sees the package's own imports
+    assert sorted(imported - set(SOURCE_FILES)) == []
 
 
 def function_python() -> str:
@@ -56,10 +83,11 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return archive
 
 
+@slow
 def test_zip_holds_the_function_and_wheels_for_its_architecture(package: Path) -> None:
     with zipfile.ZipFile(package) as archive:
         names = set(archive.namelist())
-        assert {"handler.py", "proxy_auth.py", "jwt/__init__.py"} <= names
+        assert {*SOURCE_FILES, "jwt/__init__.py"} <= names
         (rust,) = [
             n
             for n in names
@@ -71,6 +99,7 @@ def test_zip_holds_the_function_and_wheels_for_its_architecture(package: Path) -
     assert not [n for n in names if n.startswith("bin/") or n.endswith(".pyc")]
 
 
+@slow
 def test_same_inputs_give_the_same_package_hash(package: Path, tmp_path: Path) -> None:
     again, first_hash = proxy_package.function_zip(
         SOURCE_DIR, SOURCE_FILES, PYTHON_VERSION, ARCHITECTURE, tmp_path
@@ -82,6 +111,7 @@ def test_same_inputs_give_the_same_package_hash(package: Path, tmp_path: Path) -
     assert again.read_bytes() == package.read_bytes()
 
 
+@slow
 def test_package_imports_and_verifies_a_token_in_a_clean_interpreter(
     package: Path, tmp_path: Path
 ) -> None:

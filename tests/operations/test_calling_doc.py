@@ -9,13 +9,15 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import alb_http
 import pytest
 
+from constructs_lib.inference_proxy import SOURCE_DIR, SOURCE_FILES
 from operations import smoke
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "calling-the-service.md").read_text()
-HANDLER_PATH = ROOT / "functions" / "inference_proxy" / "handler.py"
+HANDLER_PATH = SOURCE_DIR / "handler.py"
 PING_ONLY = {("503", "endpoint_status_unknown")}
 """Answered by GET /ping only, never by /invocations."""
 
@@ -35,7 +37,8 @@ def handler() -> ModuleType:
 
 
 def test_every_error_the_proxy_answers_is_in_the_table_and_nothing_else() -> None:
-    source = HANDLER_PATH.read_text()
+    # The proxy's errors are raised across its modules (alb_http.py, sagemaker_errors.py, ...).
+    source = "\n".join((SOURCE_DIR / name).read_text() for name in SOURCE_FILES)
     raised = set(re.findall(r'ProxyError\(\s*(\d+),\s*"(\w+)"', source)) - PING_ONLY
     raised.add(("500", "internal_error"))  # the catch-all: ProxyError(500, error_code, ...)
     assert 'error_code = "internal_error"' in source
@@ -48,20 +51,20 @@ def test_every_error_the_proxy_answers_is_in_the_table_and_nothing_else() -> Non
 
 def test_the_documented_limits_are_the_proxys(handler: ModuleType) -> None:
     assert f"at most {handler.DEFAULT_MAX_BODY_BYTES} bytes (`MAX_BODY_BYTES`)" in DOC
-    assert set(handler.MAX_HEADER_CHARS.values()) == {1024}
-    assert DOC.count("at most 1024 characters") == len(handler.MAX_HEADER_CHARS)
+    assert set(alb_http.MAX_HEADER_CHARS.values()) == {1024}
+    assert DOC.count("at most 1024 characters") == len(alb_http.MAX_HEADER_CHARS)
     assert f"The model gets {handler.DEFAULT_READ_TIMEOUT_S:g} s (`READ_TIMEOUT_S`)" in DOC
 
 
-def test_the_documented_headers_are_the_proxys(handler: ModuleType) -> None:
+def test_the_documented_headers_are_the_proxys() -> None:
     for header in (
-        handler.CUSTOM_ATTRIBUTES_HEADER,
-        handler.INVOKED_VARIANT_HEADER,
-        "X-Request-Id",
+        alb_http.CUSTOM_ATTRIBUTES_HEADER,
+        alb_http.INVOKED_VARIANT_HEADER,
+        alb_http.REQUEST_ID_HEADER,
     ):
         assert f"`{header}`" in DOC
-    assert smoke.INVOKED_VARIANT_HEADER == handler.INVOKED_VARIANT_HEADER
-    assert f"default `{handler.DEFAULT_CONTENT_TYPE}`" in DOC
+    assert smoke.INVOKED_VARIANT_HEADER == alb_http.INVOKED_VARIANT_HEADER
+    assert f"default `{alb_http.DEFAULT_CONTENT_TYPE}`" in DOC
 
 
 def test_smokes_documented_timeout_is_its_default() -> None:
