@@ -34,7 +34,7 @@ from emulator.sagemaker_shims import UPDATE_ENDPOINT_RECORD, apply_sagemaker_shi
 from emulator.service_shims import SAGEMAKER_QUOTAS_FILE, SERVER_ENVIRONMENT, apply_service_shims
 
 HOST = "127.0.0.1"
-START_TIMEOUT_S = 60
+START_TIMEOUT_S = 180  # a loaded 2-core machine took over 60 s to import moto and its shims
 # moto accepts any credentials (resources land in its default account, 123456789012).
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
