@@ -398,25 +398,7 @@ SHADOW_PROMOTED = Scenario(
         **{(t, "forget"): 1 for t in RELEASED_BUCKET_TYPES},
     },
 )
-CAPTURE_OFF = Scenario(
-    id="capture-off",
-    section="data_capture.enabled",
-    change="data capture turned off (true → false), nothing else",
-    effect=(
-        "a new endpoint configuration without capture (created before the old one is "
-        "destroyed), the endpoint updated in place to it; the execution role no longer writes "
-        "captured data; the capture bucket and its settings released from state, kept in S3 "
-        "with the captured data"
-    ),
-    verdict="model rollout",
-    expected={
-        ("aws_sagemaker_endpoint_configuration", "replace"): 1,
-        ("aws_sagemaker_endpoint", "update"): 1,
-        ("aws_iam_role_policy", "update"): 1,
-        **{(t, "forget"): 1 for t in RELEASED_BUCKET_TYPES},
-    },
-)
-SERVING_CHAIN = [WEIGHT_SHIFT, SHADOW_ADDED, SHADOW_PROMOTED, CAPTURE_OFF]
+SERVING_CHAIN = [WEIGHT_SHIFT, SHADOW_ADDED, SHADOW_PROMOTED]
 
 
 def readme_rows() -> list[tuple[str, str, str, str]]:

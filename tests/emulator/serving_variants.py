@@ -45,12 +45,6 @@ def promoted(config: ServiceConfig) -> ServiceConfig:
     )
 
 
-def without_capture(config: ServiceConfig) -> ServiceConfig:
-    """The same service with data capture turned off, and nothing else changed."""
-    capture = config.data_capture.model_copy(update={"enabled": False})
-    return config.model_copy(update={"data_capture": capture})
-
-
 def with_weights(config: ServiceConfig, weights: dict[str, float]) -> ServiceConfig:
     """The same A/B service with new production variant weights, by variant name."""
     endpoint = config.endpoint.model_copy(update={"weight": weights[config.endpoint.variant_name]})

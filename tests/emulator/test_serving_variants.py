@@ -46,7 +46,6 @@ from tests.emulator import checks
 from tests.emulator.day2_chain import CONVERGED, Day2, Outcome, changes
 from tests.emulator.example_deployment import APPLY, create_prerequisites
 from tests.emulator.scenarios import (
-    CAPTURE_OFF,
     RELEASED_BUCKET_TYPES,
     SHADOW_ADDED,
     SHADOW_PROMOTED,
@@ -63,7 +62,6 @@ from tests.emulator.serving_variants import (
     promoted,
     with_region,
     with_weights,
-    without_capture,
     without_shadow,
 )
 
@@ -77,15 +75,8 @@ ADDED_SHADOW_REGION = "us-west-2"
 ADDED_SHADOW = "shadow-added"
 PROMOTED = "shadow-promoted"
 
-CAPTURE_OFF_KEY = "shadow"
-"""The shadow example (us-east-1): capture turned off, the shadow kept."""
-
 # Stack key → (label of the configuration it is changed to, scenario).
-DAY2_STEPS = {
-    "ab": ("ab-even-weights", WEIGHT_SHIFT),
-    ADDED_SHADOW: (ADDED_SHADOW, SHADOW_ADDED),
-    CAPTURE_OFF_KEY: ("shadow-capture-off", CAPTURE_OFF),
-}
+DAY2_STEPS = {"ab": ("ab-even-weights", WEIGHT_SHIFT), ADDED_SHADOW: (ADDED_SHADOW, SHADOW_ADDED)}
 
 
 @dataclass
@@ -156,7 +147,6 @@ def applied(
             synths.add("shadow-base", without_shadow(two_regions))
             synths.add(ADDED_SHADOW, two_regions)
             synths.add(PROMOTED, promoted(two_regions))
-            synths.add("shadow-capture-off", without_capture(configs["shadow"]))
             stacks[ADDED_SHADOW] = two_regions.stack_name(ADDED_SHADOW_REGION)
             regions[ADDED_SHADOW], labels[ADDED_SHADOW] = ADDED_SHADOW_REGION, "shadow-base"
     workdirs = {
@@ -383,56 +373,6 @@ def test_example_converges(applied: Applied, key: str) -> None:
 # --- day 2 ---------------------------------------------------------------------------------------
 
 
-CAPTURED_KEY = "captured/candidate/before-promotion.jsonl"
-"""Put into the capture bucket before capture is turned off: captured data that must outlive it."""
-
-
-@dataclass(frozen=True)
-class KeptCapture:
-    """The capture bucket after a change turned capture off."""
-
-    bucket: str
-    objects: list[str]
-    """Its object keys, as S3 lists them after the apply."""
-    public_access_blocked: bool
-    policy_kept: bool
-    """The bucket policy (TLS only) is the one the stack wrote before the change."""
-    state: list[str]
-    """`terraform state list` of the stack after the apply."""
-
-
-@dataclass(frozen=True)
-class CaptureBucket:
-    """A stack's capture bucket with captured data in it, before capture is turned off."""
-
-    s3: Any
-    name: str
-    policy: str
-
-    @classmethod
-    def with_data(cls, emulator: MotoServer, config: ServiceConfig, region: str) -> CaptureBucket:
-        s3 = emulator.client("s3", region)
-        (bucket,) = [
-            b["Name"]
-            for b in s3.list_buckets()["Buckets"]
-            if b["Name"].startswith(f"{config.name}-capture-") and b["Name"].endswith(region)
-        ]
-        policy = checks.put_past_tls_only_policy(s3, bucket, CAPTURED_KEY, b'{"captureData": {}}\n')
-        return cls(s3, bucket, policy)
-
-    def kept(self, state: list[str]) -> KeptCapture:
-        """What is left of it after the apply; `state`: the stack's `terraform state list`."""
-        listed = self.s3.list_objects_v2(Bucket=self.name).get("Contents", [])
-        block = self.s3.get_public_access_block(Bucket=self.name)
-        return KeptCapture(
-            bucket=self.name,
-            objects=[o["Key"] for o in listed],
-            public_access_blocked=all(block["PublicAccessBlockConfiguration"].values()),
-            policy_kept=self.s3.get_bucket_policy(Bucket=self.name)["Policy"] == self.policy,
-            state=state,
-        )
-
-
 @dataclass
 class Changed:
     """Each day-2 step's outcome, and the emulator's view before and after, by stack key."""
@@ -440,13 +380,11 @@ class Changed:
     outcomes: dict[str, Outcome]
     before: dict[str, Observed]
     after: dict[str, Observed]
-    kept: KeptCapture
-    """The shadow example's capture bucket after capture was turned off (CAPTURE_OFF)."""
 
 
 @pytest.fixture(scope="module")
 def changed(applied: Applied) -> Changed:
-    """The day-2 steps at once, one stack each (test_day2.py's `Day2`)."""
+    """Both day-2 steps at once, one stack each (test_day2.py's `Day2`)."""
     applied.require()
     for key in DAY2_STEPS:
         run = applied.converged[key]
@@ -455,9 +393,6 @@ def changed(applied: Applied) -> Changed:
     day2 = Day2(deployment, deployment.emulator, applied.synths)  # type: ignore[arg-type]
     stacks = {key: applied.stacks[key] for key in DAY2_STEPS}
     before = {key: applied.observed[key] for key in DAY2_STEPS}
-    capture = CaptureBucket.with_data(
-        deployment.emulator, applied.config(CAPTURE_OFF_KEY), applied.regions[CAPTURE_OFF_KEY]
-    )
     start = time.monotonic()
     outcomes = day2.step(
         "variants day-2",
@@ -468,8 +403,7 @@ def changed(applied: Applied) -> Changed:
         key: observe(deployment.emulator, applied.config(key), applied.regions[key])
         for key in DAY2_STEPS
     }
-    kept = capture.kept(deployment.state_list(stacks[CAPTURE_OFF_KEY]))
-    return Changed({key: outcomes[stack] for key, stack in stacks.items()}, before, after, kept)
+    return Changed({key: outcomes[stack] for key, stack in stacks.items()}, before, after)
 
 
 def _listing(plan: dict[str, Any]) -> list[tuple[str, list[str]]]:
@@ -562,6 +496,24 @@ def test_added_shadow_variant_is_deployed_scaled_and_alarmed(
     assert len(new_alarms) == SHADOW_ADDED.expected[("aws_cloudwatch_metric_alarm", "create")]
 
 
+CAPTURED_KEY = "captured/candidate/before-promotion.jsonl"
+"""Put into the capture bucket before the promotion: captured data that must outlive it."""
+
+
+@dataclass(frozen=True)
+class KeptCapture:
+    """The capture bucket after the promotion turned capture off."""
+
+    bucket: str
+    objects: list[str]
+    """Its object keys, as S3 lists them after the apply."""
+    public_access_blocked: bool
+    policy_kept: bool
+    """The bucket policy (TLS only) is the one the stack wrote before the promotion."""
+    state: list[str]
+    """`terraform state list` of the stack after the apply."""
+
+
 @pytest.fixture(scope="module")
 def promoted_shadow(
     changed: Changed, applied: Applied
@@ -573,14 +525,28 @@ def promoted_shadow(
     deployment = applied.deployment
     day2 = Day2(deployment, deployment.emulator, applied.synths)  # type: ignore[arg-type]
     stack = applied.stacks[ADDED_SHADOW]
-    capture = CaptureBucket.with_data(
-        deployment.emulator, applied.config(ADDED_SHADOW), ADDED_SHADOW_REGION
-    )
+    s3 = deployment.emulator.client("s3", ADDED_SHADOW_REGION)
+    config = applied.config(ADDED_SHADOW)
+    (bucket,) = [
+        b["Name"]
+        for b in s3.list_buckets()["Buckets"]
+        if b["Name"].startswith(f"{config.name}-capture-")
+        and b["Name"].endswith(ADDED_SHADOW_REGION)
+    ]
+    policy = checks.put_past_tls_only_policy(s3, bucket, CAPTURED_KEY, b'{"captureData": {}}\n')
     start = time.monotonic()
     outcomes = day2.step("variants promotion", {stack: (PROMOTED, (SHADOW_PROMOTED,))})
     deployment.timer.record("variants promotion", time.monotonic() - start)
     after = observe(deployment.emulator, applied.synths.config(PROMOTED), ADDED_SHADOW_REGION)
-    kept = capture.kept(deployment.state_list(stack))
+    listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    kept = KeptCapture(
+        bucket=bucket,
+        objects=[o["Key"] for o in listed],
+        public_access_blocked=all(block.values()),
+        policy_kept=s3.get_bucket_policy(Bucket=bucket)["Policy"] == policy,
+        state=deployment.state_list(stack),
+    )
     return outcomes[stack], changed.after[ADDED_SHADOW], after, kept
 
 
@@ -643,26 +609,3 @@ def test_promotion_with_capture_off_keeps_the_capture_bucket_and_its_data(
     # The access-log bucket stays managed; nothing of the capture bucket is left in the state.
     assert not [a for a in kept.state if a.startswith("aws_s3") and "capture" in a], kept.state
     assert [a for a in kept.state if a.startswith("aws_s3_bucket.load_balancer_access_logs")]
-
-
-@pytest.mark.day2
-def test_capture_turned_off_alone_keeps_the_capture_bucket_and_its_data(changed: Changed) -> None:
-    # Given data captured by the shadow example, when only data_capture.enabled turns false, then
-    # the plan forgets the bucket and its settings in the apply that replaces the endpoint
-    # configuration, and the bucket, its data and its protections are all still in S3.
-    outcome, after, kept = (
-        changed.outcomes[CAPTURE_OFF_KEY],
-        changed.after[CAPTURE_OFF_KEY],
-        changed.kept,
-    )
-    forgotten = [
-        r["type"]
-        for r in outcome.plan["resource_changes"]
-        if r["change"]["actions"] == ["forget"] and r["type"].startswith("aws_s3")
-    ]
-    assert sorted(forgotten) == sorted(RELEASED_BUCKET_TYPES), _listing(outcome.plan)
-    assert "DataCaptureConfig" not in after.endpoint_config, after.endpoint_config
-    assert after.endpoint.get("ShadowProductionVariants"), "the shadow must stay"
-    assert CAPTURED_KEY in kept.objects, kept
-    assert kept.public_access_blocked and kept.policy_kept, kept
-    assert not [a for a in kept.state if a.startswith("aws_s3") and "capture" in a], kept.state
