@@ -12,6 +12,7 @@ import pytest
 
 from config.diagram import BEGIN, END, diagram_block, mermaid
 from config.loader import load_config
+from tests.test_hostile_configs import ACCEPTED, FILES, REFUSED, SPECIAL
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -95,3 +96,17 @@ def test_diagram_command_prints_it() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == mermaid(load_config(ROOT / "config" / "example.yaml"))
+
+
+def test_the_docs_count_what_the_hostile_tables_hold() -> None:
+    text = " ".join((ROOT / "docs" / "testing.md").read_text().split())
+    special = len(SPECIAL) + 1  # and /dev/zero itself
+    total = len(REFUSED) + len(FILES) + special + len(ACCEPTED)
+    for claim in (
+        f"`tests/test_hostile_configs.py`): {total} cases",
+        f"{len(REFUSED)} values beyond an AWS limit",
+        f"{len(FILES)} hostile files",
+        f"{special} special files",
+        f"{len(ACCEPTED)} legal but unusual values",
+    ):
+        assert claim in text, claim
