@@ -21,12 +21,18 @@ REGION = "eu-west-1"
 ROLE = "arn:aws:iam::123456789012:role/test"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+def module_server(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[MotoServer]:
+    """A patched moto server for one test module's fixture (`yield from`): skipped without moto,
+    except in CI, where it fails."""
     if importlib.util.find_spec("moto") is None:
         skip_or_fail("moto is not installed (pipenv sync --dev)")
-    with running_moto_server(tmp_path_factory.mktemp("moto-variants")) as started:
+    with running_moto_server(tmp_path_factory.mktemp(name)) as started:
         yield started
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    yield from module_server(tmp_path_factory, "moto-variants")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ rather than as a puzzling diff at the end of an emulator run.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,9 +14,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from emulator import moto_server, sagemaker_shims, service_shims
-from emulator.moto_server import MotoServer, running_moto_server
+from emulator.moto_server import MotoServer
 from emulator.sagemaker_endpoint_config import sagemaker_instance_types
-from emulator.terraform import skip_or_fail
+from tests.emulator.sagemaker_shim_cases import module_server
 
 REGION = "eu-west-1"
 ROLE = "arn:aws:iam::123456789012:role/test"
@@ -25,10 +24,7 @@ ROLE = "arn:aws:iam::123456789012:role/test"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
-    if importlib.util.find_spec("moto") is None:
-        skip_or_fail("moto is not installed (pipenv sync --dev)")
-    with running_moto_server(tmp_path_factory.mktemp("moto-shims")) as started:
-        yield started
+    yield from module_server(tmp_path_factory, "moto-shims")
 
 
 SHIM_MODULES = (sagemaker_shims, service_shims)

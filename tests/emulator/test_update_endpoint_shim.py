@@ -9,14 +9,13 @@ the emulator never holds long enough to be caught in (Updating, Failed).
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.moto_server import MotoServer, running_moto_server
+from emulator.moto_server import MotoServer
 from emulator.sagemaker_rollout import (
     SAGEMAKER_VARIANT_CAPACITY,
     DeployedEndpoint,
@@ -24,7 +23,7 @@ from emulator.sagemaker_rollout import (
     plan_rollout,
     variant_resource_id,
 )
-from emulator.terraform import skip_or_fail
+from tests.emulator.sagemaker_shim_cases import module_server
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -49,10 +48,7 @@ CANARY = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
-    if importlib.util.find_spec("moto") is None:
-        skip_or_fail("moto is not installed (pipenv sync --dev)")
-    with running_moto_server(tmp_path_factory.mktemp("moto-update-endpoint")) as started:
-        yield started
+    yield from module_server(tmp_path_factory, "moto-update-endpoint")
 
 
 @pytest.fixture(scope="module")
