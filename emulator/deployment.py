@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import threading
 import time
@@ -16,6 +15,8 @@ from typing import Any
 import pytest
 
 from emulator.moto_server import MotoServer
+from emulator.override import STATE_FILE
+from emulator.state_file import shown_state
 from emulator.terraform import Terraform
 
 OUTPUT_TAIL_CHARS = 6000
@@ -189,14 +190,14 @@ class Deployment:
         return self.record("init", runs)
 
     def snapshot_state(self, stack: str, keep_released: bool = False) -> dict[str, Any]:
-        """`terraform show -json` of a stack, kept so later checks know what was created.
+        """The stack's state as `terraform show -json` shows it (read from the state file, see
+        state_file.py), kept so later checks know what was created.
 
         `keep_released`: resources of the previous snapshot that are no longer in the state
         (released by `removed` blocks, still in AWS) stay in it, for the checks that they were
         kept."""
         previous = self.applied_state.get(stack, {}).get("values", {}).get("root_module", {})
-        result = self.terraform.run(self.workdirs[stack], "show", "-json", "-no-color")
-        snapshot: dict[str, Any] = json.loads(result.stdout)
+        snapshot = shown_state(self.workdirs[stack] / STATE_FILE)
         if keep_released and previous:
             module = snapshot.setdefault("values", {}).setdefault("root_module", {})
             now = {r["address"] for r in module.get("resources", [])}

@@ -49,6 +49,7 @@ configuration ~55 s, an ALB ~60 s, a KMS key ~12 s, a Route 53 change ~15 s.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -57,6 +58,8 @@ import pytest
 
 from config.models import ServiceConfig
 from emulator.deployment import Deployment, StackRun
+from emulator.override import STATE_FILE
+from emulator.state_file import shown_state
 from stacks.addresses import stack_addresses
 from tests.emulator import checks
 
@@ -165,3 +168,16 @@ def test_destroy_is_refused_by_prevent_destroy(
     assert run.result.returncode != 0, f"destroy of {stack} succeeded:\n" + run.describe()
     assert "prevent_destroy" in run.output, run.describe()
     assert applied.state_list(stack) == before
+
+
+def test_the_state_snapshot_is_what_terraform_show_prints(applied: Deployment) -> None:
+    # The checks read the state file (emulator/state_file.py) instead of paying `terraform show
+    # -json` after every apply; on the applied example the two agree on every field they read.
+    stack = next(iter(applied.stack_configs))  # the first region stack
+    shown = json.loads(applied.terraform.run(applied.workdirs[stack], "show", "-json").stdout)
+    read = shown_state(applied.workdirs[stack] / STATE_FILE)
+    printed = shown["values"]["root_module"]["resources"]
+    for resource in printed:
+        resource.pop("sensitive_values")
+    assert len(printed) > 50
+    assert read["values"]["root_module"]["resources"] == printed

@@ -21,6 +21,10 @@ verdict, apply of that saved plan, refreshing re-plan that must be empty), with 
     created directly from shadow.yaml in us-east-1 is applied beside it: both ways a shadow
     variant comes to exist (CreateEndpoint with one, UpdateEndpoint adding one) are covered.
 
+The examples are applied with `waf.enabled: false` (serving_variants.without_web_acl): the web
+ACL is the example's construct, applied and changed there, and here it would be half of every
+plan's CPU.
+
 Deselect with `-m 'not emulator'`; `-m 'emulator and not day2'` applies the three examples only.
 """
 
@@ -63,6 +67,7 @@ from tests.emulator.serving_variants import (
     with_region,
     with_weights,
     without_shadow,
+    without_web_acl,
 )
 
 # Its own moto server and stacks: an xdist group of its own, so it runs on the other worker
@@ -132,7 +137,7 @@ def applied(
     terraform = emulator_only(offline_terraform(tmp_path_factory.getbasetemp() / "terraform"))
     root = tmp_path_factory.mktemp("variant-stacks")
     synths = SynthesizedConfigs(root / "synth")
-    configs = {key: load_example(key) for key in EXAMPLES}
+    configs = {key: without_web_acl(load_example(key)) for key in EXAMPLES}
     stacks, regions, labels = {}, {}, {}
     with phase_timer.phase("variants synth"):
         for key, config in configs.items():
@@ -338,6 +343,17 @@ def test_example_is_deployed(applied: Applied, key: str, check: Any) -> None:
 def test_every_variant_runs_its_own_model(applied: Applied, key: str) -> None:
     applied.require()
     check_models(applied.observed[key], applied.config(key), applied.regions[key])
+
+
+@pytest.mark.parametrize("key", EXAMPLES)
+def test_the_applied_examples_differ_from_the_shipped_files_only_by_the_web_acl(key: str) -> None:
+    shipped = load_example(key).model_dump()
+    applied = without_web_acl(load_example(key)).model_dump()
+    assert shipped["waf"]["enabled"] is True
+    assert applied["waf"] == {**shipped["waf"], "enabled": False}
+    assert {k: v for k, v in applied.items() if k != "waf"} == {
+        k: v for k, v in shipped.items() if k != "waf"
+    }
 
 
 def test_the_examples_cover_ab_shadow_and_serverless(applied: Applied) -> None:
