@@ -369,13 +369,19 @@ def _message(error: Any, loc: tuple[Any, ...], parent: type[BaseModel] | None) -
         hint = f"; {field.description}" if field is not None and field.description else ""
         return f"{_short(repr(given))} has the wrong format{hint}"
     if kind == "literal_error":
-        return f"{_short(repr(given))} is not allowed; {error['msg'].lower()}"
+        return f"{_short(repr(given))} is not allowed; {_sentence_case(error['msg'])}"
     if kind == "union_tag_invalid":
         ctx = error.get("ctx", {})
         return f"{_short(repr(ctx.get('tag')))} is not a backend; set `backend` to one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return "`backend` is missing; add `backend: s3` (S3 state) or `backend: cloud` (Terraform Cloud)"
-    return f"{error['msg'].lower()} (got {_short(repr(given))})"
+    return f"{_sentence_case(error['msg'])} (got {_short(repr(given))})"
+
+
+def _sentence_case(message: str) -> str:
+    """pydantic's "Input should be 'RS256', …" as a clause: only its first letter lowered, so
+    the values it quotes keep their case (`RS256`, `EdDSA`, as the file must spell them)."""
+    return message[:1].lower() + message[1:]
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:

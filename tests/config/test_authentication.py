@@ -91,6 +91,16 @@ def test_jwt_settings_outside_their_bounds_are_refused(
     assert any(p.startswith(f"{field}: ") for p in found), found
 
 
+def test_a_refused_algorithm_is_answered_with_the_names_as_they_must_be_written(
+    tmp_path: Path,
+) -> None:
+    # The file must spell them as JWS does (RS256, EdDSA); the answer quotes them so.
+    (found,) = problems(tmp_path, {"authentication": {"jwt": {**JWT, "algorithms": ["HS256"]}}})
+    assert found.startswith("authentication.jwt.algorithms[0]: 'HS256' is not allowed; input ")
+    assert "'RS256'" in found and "'EdDSA'" in found
+    assert "rs256" not in found
+
+
 def test_health_check_port_may_not_be_a_service_port(tmp_path: Path) -> None:
     found = problems(
         tmp_path,
