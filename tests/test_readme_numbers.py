@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import re
+import statistics
 from pathlib import Path
+
+import pytest
 
 from config.models import (
     PROXY_MIN_TIMEOUT_S,
@@ -42,35 +44,61 @@ def test_timeouts_and_ping_cache_in_the_readme_are_the_codes() -> None:
         assert claim in text, claim
 
 
-def test_the_synth_speed_table_is_a_run_of_the_benchmark() -> None:
-    from tools.bench_synth import BEGIN, END, README, synth_speed_table
+def test_the_synth_speed_table_is_rendered_from_a_recorded_run_of_the_benchmark() -> None:
+    from tools import measurement_record
+    from tools.bench_synth import BEGIN, END, README, RECORD, synth_speed_table
 
-    text = README.read_text()
-    table = text[text.index(BEGIN) + len(BEGIN) + 1 : text.index(END)]
-    rounds, lazy, eager = re.search(
-        r"(\d+) rounds:.*?\| ([\d.]+) s \|.*?\| ([\d.]+) s \|", table, re.DOTALL
-    ).groups()  # type: ignore[union-attr]
-    # Written by the tool: its own format, and a ratio that is the two medians' ratio.
-    assert table == synth_speed_table(int(rounds), float(lazy), float(eager))
+    record = measurement_record.load(RECORD)
+    assert measurement_record.block(README, BEGIN, END) == synth_speed_table(record)
+    assert len(record["lazy_s"]) == len(record["eager_s"]) >= 5
+    assert measurement_record.in_history(record["commit"]) in (True, None), record["commit"]
 
 
-def test_the_test_times_are_a_run_of_the_tool_within_the_budgets() -> None:
+def test_the_test_times_are_rendered_from_recorded_runs_within_the_budgets() -> None:
+    from tools import measurement_record
     from tools.measure_tests import (
         BEGIN,
         END,
         FULL_BUDGET_MIN,
         README,
+        RECORD,
         UNIT_BUDGET_S,
-        parse_table,
         times_table,
     )
 
-    text = README.read_text()
-    table = text[text.index(BEGIN) + len(BEGIN) + 1 : text.index(END)]
-    cores, unit_walls, full_wall_s, parts = parse_table(table)
-    # Written by the tool: its own format, so the numbers are a measurement, not an edit.
-    assert table == times_table(cores, unit_walls, full_wall_s, parts)
-    assert sorted(unit_walls)[len(unit_walls) // 2] <= UNIT_BUDGET_S, unit_walls
-    assert full_wall_s / 60 <= FULL_BUDGET_MIN, full_wall_s
-    prose = " ".join(text.split())
+    record = measurement_record.load(RECORD)
+    # The table is the record's rendering: editing its numbers alone fails here.
+    assert measurement_record.block(README, BEGIN, END) == times_table(record)
+    runs = [*record["unit_runs"], *record["full_runs"]]
+    assert len(record["unit_runs"]) >= 2 and record["full_runs"], "a median of runs, not one"
+    for run in runs:
+        assert measurement_record.in_history(run["commit"]) in (True, None), run["commit"]
+    unit = statistics.median(run["wall_s"] for run in record["unit_runs"])
+    full = statistics.median(run["test_wall_s"] for run in record["full_runs"])
+    assert unit <= UNIT_BUDGET_S, record["unit_runs"]
+    assert full / 60 <= FULL_BUDGET_MIN, record["full_runs"]
+    prose = " ".join(README.read_text().split())
     assert f"at most {UNIT_BUDGET_S} s" in prose and f"at most {FULL_BUDGET_MIN} min" in prose
+
+
+def test_a_recorded_ci_run_is_read_from_what_ci_printed() -> None:
+    from tools.measure_tests import run_of_ci_log
+
+    printed = (
+        "== tests (README: pipenv run test) (123 s since start)\n"
+        "----- test time per part (setup + call + teardown) -----\n"
+        "unit         190.0 s\nslow         674.2 s\nemulator    1351.9 s\nday-2       1170.8 s\n"
+        "----- emulator phase timings -----\nvariants synth                 98.3 s\n"
+        "================= 1356 passed, 1 skipped in 1726.05s (0:28:46) =================\n"
+        "== done (1857 s since start)\n"
+    )
+    run = run_of_ci_log(printed, "c969aba")
+    assert run == {
+        "commit": "c969aba",
+        "test_wall_s": 1726.05,
+        "ci_wall_s": 1857.0,
+        "parts_s": {"unit": 190.0, "slow": 674.2, "emulator": 1351.9, "day-2": 1170.8},
+    }
+    failed = printed.replace("1356 passed", "1 failed, 1355 passed")
+    with pytest.raises(SystemExit, match="a failed run measures nothing"):
+        run_of_ci_log(failed, "c969aba")
