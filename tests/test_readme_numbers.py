@@ -102,3 +102,11 @@ def test_a_recorded_ci_run_is_read_from_what_ci_printed() -> None:
     failed = printed.replace("1356 passed", "1 failed, 1355 passed")
     with pytest.raises(SystemExit, match="a failed run measures nothing"):
         run_of_ci_log(failed, "c969aba")
+
+
+def test_a_run_of_a_commit_this_repository_lacks_is_refused() -> None:
+    from tools import measurement_record
+
+    assert measurement_record.resolve("HEAD") == measurement_record.resolve("HEAD^{commit}")
+    with pytest.raises(SystemExit, match="not a commit of this repository"):
+        measurement_record.resolve("e743b84ecf0b1")

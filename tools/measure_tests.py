@@ -158,7 +158,7 @@ def _ci_logs(specs: list[str]) -> list[dict[str, Any]]:
         path, _, commit = spec.rpartition("=")
         if not path or not commit:
             raise SystemExit(f"--ci-log {spec}: write LOG=COMMIT")
-        runs.append(run_of_ci_log(Path(path).read_text(), commit))
+        runs.append(run_of_ci_log(Path(path).read_text(), measurement_record.resolve(commit)))
     return runs
 
 

@@ -31,6 +31,17 @@ def head_commit() -> str:
     ).stdout.strip()
 
 
+def resolve(commit: str) -> str:
+    """The full hash of a commit of this repository; refuses one it does not have."""
+    result = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise SystemExit(f"{commit}: not a commit of this repository")
+    return result.stdout.strip()
+
+
 def in_history(commit: str) -> bool | None:
     """Whether `commit` is HEAD or an ancestor of it; None in a shallow clone (cannot tell)."""
     shallow = subprocess.run(
