@@ -6,6 +6,10 @@ group each), offline (the local provider mirror, fake credentials, nothing refre
 times in turns; prints each plan's CPU (Terraform and the provider together) and the CPU each rule
 adds, as a ratio to the plan with no rule. A region stack's web ACL has 3 to 5 rules.
 
+`gc`: plans of the web ACL with 4 rules with Go's default garbage collector settings and with
+`emulator.terraform.GO_RUNTIME` (which the test harness sets), in turns; prints the medians and
+their ratio.
+
 `summary LOG`: totals per command of a log written by the wrapper below, which CI does not use;
 put it first on PATH for one run (`PATH=/tmp/tf-wrapper:$PATH pipenv run test`):
 
@@ -19,6 +23,7 @@ Run it on an otherwise idle machine: a plan is CPU-bound, and other work changes
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import resource
 import statistics
@@ -30,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from emulator.terraform import Terraform, offline_terraform  # noqa: E402
+from emulator.terraform import GO_RUNTIME, Terraform, offline_terraform  # noqa: E402
 
 RULE_COUNTS = (0, 1, 4)
 
@@ -110,6 +115,36 @@ def measure_web_acl(rounds: int) -> dict[int, list[float]]:
         return seconds
 
 
+def measure_go_runtime(rounds: int) -> dict[str, list[float]]:
+    """CPU of a plan of the 4-rule web ACL with Go's defaults and with GO_RUNTIME, in turns."""
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        harness = offline_terraform(root / "terraform")
+        plain = {k: v for k, v in harness.env.items() if k not in GO_RUNTIME}
+        runs = {
+            "Go defaults": dataclasses.replace(harness, env=plain),
+            "harness (" + " ".join(f"{k}={v}" for k, v in GO_RUNTIME.items()) + ")": harness,
+        }
+        workdir = root / "web-acl"
+        workdir.mkdir()
+        (workdir / "main.tf.json").write_text(json.dumps(web_acl_config(max(RULE_COUNTS))))
+        harness.run(workdir, "init", "-input=false")
+        seconds: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(rounds):
+            for name, terraform in runs.items():
+                seconds[name].append(
+                    cpu_of(terraform, workdir, "plan", "-input=false", "-refresh=false")
+                )
+        return seconds
+
+
+def report_go_runtime(seconds: dict[str, list[float]]) -> None:
+    medians = {name: statistics.median(values) for name, values in seconds.items()}
+    base = next(iter(medians.values()))
+    for name, median in medians.items():
+        print(f"plan, web ACL with 4 rules, {name}: {median:.1f} s CPU (x{median / base:.2f})")
+
+
 def report_web_acl(seconds: dict[int, list[float]]) -> None:
     medians = {rules: statistics.median(values) for rules, values in seconds.items()}
     base = medians[0]
@@ -139,7 +174,7 @@ def summary(log: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", nargs="?", default="waf", choices=["waf", "summary"])
+    parser.add_argument("what", nargs="?", default="waf", choices=["waf", "gc", "summary"])
     parser.add_argument("log", nargs="?", type=Path, help="summary: the wrapper's log")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
@@ -147,6 +182,9 @@ def main() -> None:
         if args.log is None:
             parser.error("summary needs the wrapper's log file")
         summary(args.log)
+        return
+    if args.what == "gc":
+        report_go_runtime(measure_go_runtime(args.rounds))
         return
     report_web_acl(measure_web_acl(args.rounds))
 
