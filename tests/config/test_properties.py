@@ -12,6 +12,7 @@ that run once everything else is valid). Deterministic: `derandomize=True`.
 from __future__ import annotations
 
 import copy
+import functools
 import ipaddress
 import json
 import re
@@ -19,13 +20,14 @@ import tempfile
 import time
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
+from hypothesis_jsonschema import _from_schema, from_schema
+from hypothesis_jsonschema._encode import encode_canonical_json
 
 from config import aws_limits, derived_names
 from config.loader import ConfigError, load_config
@@ -57,6 +59,38 @@ def _leaves(schema: dict[str, Any], document: Any, prefix: tuple[str, ...] = ())
         if isinstance(document, dict) and isinstance(document.get(name), dict):
             found += _leaves(sub, document[name], path)
     return found
+
+
+def _build_each_schema_once() -> None:
+    """hypothesis-jsonschema (0.23) builds the strategy of an object's property anew each time it
+    draws that property: it resolves the `$ref`s and rewrites the sub-schema every draw. Profiled
+    here: four fifths of the generated test's time, against one fifth checking configurations.
+    A strategy is an immutable description of values, so building it once per distinct
+    (schema, alphabet) draws exactly the same documents."""
+    build = _from_schema.__dict__["__from_schema"]
+    if getattr(build, "cache_info", None):
+        return
+    built: dict[tuple[str, int], st.SearchStrategy[Any]] = {}
+    alphabets: list[Any] = []  # kept alive: their ids key the cache
+
+    @functools.wraps(build)
+    def once(schema: Any, *, alphabet: Any, custom_formats: Any) -> st.SearchStrategy[Any]:
+        if custom_formats is not None:
+            return cast(
+                st.SearchStrategy[Any],
+                build(schema, alphabet=alphabet, custom_formats=custom_formats),
+            )
+        key = (encode_canonical_json(schema), id(alphabet))
+        if key not in built:
+            alphabets.append(alphabet)
+            built[key] = build(schema, alphabet=alphabet, custom_formats=None)
+        return built[key]
+
+    once.cache_info = lambda: len(built)  # type: ignore[attr-defined]
+    _from_schema.__dict__["__from_schema"] = once
+
+
+_build_each_schema_once()
 
 
 def _with_defs(sub: dict[str, Any]) -> dict[str, Any]:
@@ -210,8 +244,9 @@ def test_every_generated_config_is_refused_cleanly_or_within_aws_limits() -> Non
 def _accepted_sample(count: int) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as folder:
-
-        @settings(PROFILE, max_examples=300)
+        # Derandomized: the tenth accepted configuration is the 15th drawn (measured), so 60 draws
+        # leave a margin; the caller asserts the count.
+        @settings(PROFILE, max_examples=60)
         @given(mutated_example())
         def collect(document: dict[str, Any]) -> None:
             accepted = len(found) < count and isinstance(
