@@ -31,6 +31,7 @@ import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -95,47 +96,44 @@ def cpu_of(terraform: Terraform, workdir: Path, *args: str) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def web_acl_dir(root: Path, terraform: Terraform, rules: int) -> Path:
+    """An initialized folder holding the web ACL with `rules` rules."""
+    workdir = root / f"rules-{rules}"
+    workdir.mkdir()
+    (workdir / "main.tf.json").write_text(json.dumps(web_acl_config(rules)))
+    terraform.run(workdir, "init", "-input=false")
+    return workdir
+
+
+def plans_in_turns(runs: dict[Any, tuple[Terraform, Path]], rounds: int) -> dict[Any, list[float]]:
+    """CPU of `rounds` plans of each (Terraform, folder), one of each in turn."""
+    seconds: dict[Any, list[float]] = {key: [] for key in runs}
+    for _ in range(rounds):
+        for key, (terraform, workdir) in runs.items():
+            seconds[key].append(
+                cpu_of(terraform, workdir, "plan", "-input=false", "-refresh=false")
+            )
+    return seconds
+
+
 def measure_web_acl(rounds: int) -> dict[int, list[float]]:
     with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-        terraform = offline_terraform(root / "terraform")
-        dirs = {}
-        for rules in RULE_COUNTS:
-            workdir = root / f"rules-{rules}"
-            workdir.mkdir()
-            (workdir / "main.tf.json").write_text(json.dumps(web_acl_config(rules)))
-            terraform.run(workdir, "init", "-input=false")
-            dirs[rules] = workdir
-        seconds: dict[int, list[float]] = {rules: [] for rules in RULE_COUNTS}
-        for _ in range(rounds):
-            for rules, workdir in dirs.items():
-                seconds[rules].append(
-                    cpu_of(terraform, workdir, "plan", "-input=false", "-refresh=false")
-                )
-        return seconds
+        terraform = offline_terraform(Path(scratch, "terraform"))
+        runs = {r: (terraform, web_acl_dir(Path(scratch), terraform, r)) for r in RULE_COUNTS}
+        return plans_in_turns(runs, rounds)
 
 
 def measure_go_runtime(rounds: int) -> dict[str, list[float]]:
     """CPU of a plan of the 4-rule web ACL with Go's defaults and with GO_RUNTIME, in turns."""
     with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-        harness = offline_terraform(root / "terraform")
-        plain = {k: v for k, v in harness.env.items() if k not in GO_RUNTIME}
-        runs = {
-            "Go defaults": dataclasses.replace(harness, env=plain),
-            "harness (" + " ".join(f"{k}={v}" for k, v in GO_RUNTIME.items()) + ")": harness,
-        }
-        workdir = root / "web-acl"
-        workdir.mkdir()
-        (workdir / "main.tf.json").write_text(json.dumps(web_acl_config(max(RULE_COUNTS))))
-        harness.run(workdir, "init", "-input=false")
-        seconds: dict[str, list[float]] = {name: [] for name in runs}
-        for _ in range(rounds):
-            for name, terraform in runs.items():
-                seconds[name].append(
-                    cpu_of(terraform, workdir, "plan", "-input=false", "-refresh=false")
-                )
-        return seconds
+        harness = offline_terraform(Path(scratch, "terraform"))
+        plain = dataclasses.replace(
+            harness, env={k: v for k, v in harness.env.items() if k not in GO_RUNTIME}
+        )
+        workdir = web_acl_dir(Path(scratch), harness, max(RULE_COUNTS))
+        settings = " ".join(f"{k}={v}" for k, v in GO_RUNTIME.items())
+        runs = {"Go defaults": (plain, workdir), f"harness ({settings})": (harness, workdir)}
+        return plans_in_turns(runs, rounds)
 
 
 def report_go_runtime(seconds: dict[str, list[float]]) -> None:
