@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Measure N synths in N processes (`python main.py` each) against the same N in one process.
 
-The day-2 scenarios synthesize their configurations in one process
-(tests/emulator/day2_synth.py); this is the measurement behind that choice. Both ways synthesize
+The day-2 scenarios synthesize their configurations in one process (`emulator.synth_batch`,
+started by tests/emulator/day2_synth.py); this is the measurement behind that choice. Both ways synthesize
 the example N times (each with its own model artifact, so no two are the same), in turns, and
 print the CPU of each (the processes and their jsii runtimes) and the ratio.
 
@@ -24,15 +24,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config" / "example.yaml"
-ONE_PROCESS = """
-import sys
-from pathlib import Path
-import constructs_lib  # must precede provider imports
-from config.loader import load_config
-from stacks.app import synth_app
-for path in sys.argv[1:]:
-    synth_app(load_config(Path(path)), Path(path).with_suffix(""))
-"""
 ENV = {
     **os.environ,
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
@@ -68,9 +59,14 @@ def each_in_its_process(paths: list[Path]) -> float:
 
 
 def all_in_one_process(paths: list[Path]) -> float:
+    """The batch the day-2 tests run: `python -m emulator.synth_batch FOLDER LABEL...`."""
+    folder = paths[0].parent
+    labels = [path.stem for path in paths]
     before = children_cpu()
-    subprocess.run([sys.executable, "-c", ONE_PROCESS, *map(str, paths)], cwd=ROOT, env=ENV,
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run([sys.executable, "-m", "emulator.synth_batch", str(folder), *labels],
+                   cwd=ROOT, env=ENV, check=True, capture_output=True)  # fmt: skip
+    for label in labels:
+        assert (folder / label / "stacks").is_dir(), f"the batch did not synthesize {label}"
     return children_cpu() - before
 
 

@@ -68,8 +68,6 @@ def _build_each_schema_once() -> None:
     A strategy is an immutable description of values, so building it once per distinct
     (schema, alphabet) draws exactly the same documents."""
     build = _from_schema.__dict__["__from_schema"]
-    if getattr(build, "cache_info", None):
-        return
     built: dict[tuple[str, int], st.SearchStrategy[Any]] = {}
     alphabets: list[Any] = []  # kept alive: their ids key the cache
 
@@ -86,7 +84,6 @@ def _build_each_schema_once() -> None:
             built[key] = build(schema, alphabet=alphabet, custom_formats=None)
         return built[key]
 
-    once.cache_info = lambda: len(built)  # type: ignore[attr-defined]
     _from_schema.__dict__["__from_schema"] = once
 
 

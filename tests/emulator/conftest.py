@@ -49,11 +49,14 @@ def moto_server(
 @pytest.fixture(scope="session")
 def scenario_synths(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> ScenarioSynths | None:
+) -> Iterator[ScenarioSynths | None]:
     """The day-2 configurations, synthesizing in the background when day-2 tests will run."""
     if not any(item.get_closest_marker("day2") for item in request.session.items):
-        return None
-    return ScenarioSynths.start(tmp_path_factory.mktemp("day2-synth"))
+        yield None
+        return
+    synths = ScenarioSynths.start(tmp_path_factory.mktemp("day2-synth"))
+    yield synths
+    synths.stop()
 
 
 @pytest.fixture(scope="session")
