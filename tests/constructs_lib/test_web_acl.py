@@ -31,6 +31,14 @@ def test_web_acl_is_regional_and_associated_with_the_alb(stack: dict[str, Any]) 
     assert association["web_acl_arn"] == ref("aws_wafv2_web_acl", acl_key, "arn")
 
 
+def test_rules_are_blocks_terraform_reads_back_not_a_json_string(stack: dict[str, Any]) -> None:
+    """Provider 5.100 does not read `rule_json` back from AWS: a rule removed in the console
+    would never show in a plan (constructs_lib/web_acl.py)."""
+    acl = only(stack, "aws_wafv2_web_acl")
+    assert "rule_json" not in acl
+    assert len(acl["rule"]) >= 3, acl["rule"]
+
+
 def test_managed_rule_groups_are_enforced(stack: dict[str, Any]) -> None:
     by_name = rules(stack)
     for group in ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"):
