@@ -2,9 +2,9 @@
 """Measure N synths in N processes (`python main.py` each) against the same N in one process.
 
 The day-2 scenarios synthesize their configurations in one process (`emulator.synth_batch`,
-started by tests/emulator/day2_synth.py); this is the measurement behind that choice. Both ways synthesize
-the example N times (each with its own model artifact, so no two are the same), in turns, and
-print the CPU of each (the processes and their jsii runtimes) and the ratio.
+started by tests/emulator/day2_synth.py); this is the measurement behind that choice. Both ways
+synthesize the example N times (each with its own model artifact, so no two are the same), in
+turns, and print the CPU of each (the processes and their jsii runtimes) and the ratio.
 
     pipenv run python tools/measure_batch_synth.py [--configs 6] [--rounds 2]
 """
