@@ -29,18 +29,6 @@ def load_example(key: str) -> ServiceConfig:
     return load_config(EXAMPLES_DIR / EXAMPLE_FILES[key])
 
 
-def without_web_acl(config: ServiceConfig) -> ServiceConfig:
-    """The example as this module applies it: `waf.enabled: false`, nothing else changed.
-
-    The web ACL is the same construct in every configuration, and the example's stacks apply it
-    and change it (test_apply.py, the day-2 `waf-*` scenarios). Here it would only cost: each of
-    its 4 rules adds 1.5 s of CPU to a plan (tools/measure_terraform_commands.py), and with the
-    web ACL in state about half of a region stack's plan is the provider's handling of it (30.6 s
-    with it, 13.7 s without, `plan -refresh=false`). These stacks are planned and applied 17
-    times."""
-    return config.model_copy(update={"waf": config.waf.model_copy(update={"enabled": False})})
-
-
 def without_shadow(config: ServiceConfig) -> ServiceConfig:
     """The same service before its shadow test: no `shadow` block (data capture as configured)."""
     return config.model_copy(update={"shadow": None})

@@ -1,7 +1,9 @@
 """The verdict on real `terraform show -json` plans of the synthesized example region stack.
 
 Offline, no AWS: see tests/plan_safety/offline_plan.py for what the planned copy changes (the
-lookups become constants, the "deployed" state is written from the stack's own plan).
+lookups become constants, the "deployed" state is written from the stack's own plan). The example
+is synthesized with `waf.enabled: false` (tests/support/configs.py): these plans are about the
+endpoint and the certificate, and the web ACL would be about half of each plan's CPU.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from typing import Any
 
 import pytest
 
+from config.models import ServiceConfig
 from emulator.terraform import Terraform, offline_terraform
 from plan_safety import Verdict, verdict
 from tests.plan_safety.offline_plan import deploy_offline, edit_config, offline_copy, plan_json
+from tests.support.app import synth_app
+from tests.support.configs import without_web_acl
 
 pytestmark = pytest.mark.terraform
 
@@ -34,12 +39,14 @@ def only(resources: dict[str, Any], resource_type: str) -> tuple[str, dict[str, 
 
 @pytest.fixture(scope="module")
 def deployed(
-    synthesized_example: Path, tmp_path_factory: pytest.TempPathFactory
+    example_config: ServiceConfig, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Terraform, Path, dict[str, Any]]:
     """A copy of the stack with a state as if deployed, and its (in-place only) re-plan."""
     terraform = offline_terraform(tmp_path_factory.getbasetemp() / "terraform")
+    synthesized = tmp_path_factory.mktemp("plan-safety-synth")
+    synth_app(without_web_acl(example_config), synthesized)
     workdir = tmp_path_factory.mktemp("plan-safety") / STACK
-    offline_copy(synthesized_example / "stacks" / STACK, workdir)
+    offline_copy(synthesized / "stacks" / STACK, workdir)
     return terraform, workdir, deploy_offline(terraform, workdir)
 
 

@@ -41,6 +41,19 @@ def config_with(**overrides: Any) -> ServiceConfig:
     return ServiceConfig.model_validate(merged(example_document(), dotted))
 
 
+def without_web_acl(config: ServiceConfig) -> ServiceConfig:
+    """`config` with `waf.enabled: false`, nothing else changed: for Terraform runs that test
+    something else.
+
+    The web ACL is the same construct in every configuration, and the example's stacks apply it
+    and change it (tests/emulator/test_apply.py, the day-2 `waf-*` scenarios). Elsewhere it
+    would only cost: each of its 4 rules adds 1.5 s of CPU to a plan
+    (tools/measure_terraform_commands.py), and with the web ACL in state about half of a region
+    stack's plan is the provider's handling of it (30.6 s with it, 13.7 s without,
+    `plan -refresh=false`)."""
+    return config.model_copy(update={"waf": config.waf.model_copy(update={"enabled": False})})
+
+
 def write_config(tmp_path: Path, overrides: dict[str, Any], name: str = "config.yaml") -> Path:
     path = tmp_path / name
     path.write_text(yaml.safe_dump(merged(example_document(), overrides), sort_keys=False))
