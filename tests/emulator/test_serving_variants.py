@@ -21,9 +21,9 @@ verdict, apply of that saved plan, refreshing re-plan that must be empty), with 
     created directly from shadow.yaml in us-east-1 is applied beside it: both ways a shadow
     variant comes to exist (CreateEndpoint with one, UpdateEndpoint adding one) are covered.
 
-The examples are applied with `waf.enabled: false` (serving_variants.without_web_acl): the web
-ACL is the example's construct, applied and changed there, and here it would be half of every
-plan's CPU (tests/support/configs.py). These stacks are planned and applied 17 times.
+The examples are applied with `waf.enabled: false` (`without_web_acl`, tests/support/configs.py):
+the web ACL is the example's construct, applied and changed there, and here it would be half of
+every plan's CPU. These stacks are planned and applied 17 times.
 
 Deselect with `-m 'not emulator'`; `-m 'emulator and not day2'` applies the three examples only.
 """
